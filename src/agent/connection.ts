@@ -1,0 +1,198 @@
+import { connect, type Socket } from 'node:net';
+import { encodeMessage } from '../protocol/encode.js';
+import { ProtocolError } from '../protocol/error-codes.js';
+import { LineDecoder } from '../protocol/line-decoder.js';
+import { PROTOCOL_VERSION, type AgentMessage, type MetricFamily, type ServerMessage, type WelcomeMessage } from '../protocol/messages.js';
+import { parseServerMessage } from '../protocol/parse.js';
+import { Heartbeat } from '../net/heartbeat.js';
+import type { Logger } from '../log.js';
+import { backoffDelayMs, type BackoffPolicy } from './backoff.js';
+
+export interface ConnectionOptions {
+  host: string;
+  port: number;
+  agentId: string;
+  agentVersion: string;
+  labels: Record<string, string>;
+  token: string | undefined;
+  intervalMs: number;
+  backoff: BackoffPolicy;
+  /** How long to wait for the TCP connect plus the welcome. */
+  handshakeTimeoutMs: number;
+  log: Logger;
+}
+
+export type ConnectionState = 'connecting' | 'connected' | 'waiting' | 'stopped';
+
+const MAX_SERVER_LINE_BYTES = 1024 * 1024;
+
+/**
+ * The agent's link to the bridge: connect, hello, send snapshots, heartbeat, and reconnect
+ * forever with jittered exponential backoff. Only the newest snapshot is kept while the
+ * link is down or the socket is backed up: a metrics snapshot supersedes older ones.
+ */
+export class BridgeConnection {
+  state: ConnectionState = 'waiting';
+  /** Consecutive failed attempts since the last welcome. */
+  private attempt = 0;
+  private socket: Socket | undefined;
+  private pending: { families: MetricFamily[]; timestampMs: number } | undefined;
+  private seq = 0;
+  private heartbeat: Heartbeat | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private handshakeTimer: NodeJS.Timeout | undefined;
+  private pingId = 0;
+  private lastFatal: string | undefined;
+  private everConnected = false;
+  /** Last welcome, for tests and status. */
+  welcome: WelcomeMessage | undefined;
+  acked = 0;
+
+  constructor(private readonly options: ConnectionOptions) {}
+
+  start(): void {
+    this.open();
+  }
+
+  /** Queues the newest snapshot and sends it as soon as the link allows. */
+  offer(families: MetricFamily[], timestampMs = Date.now()): void {
+    this.pending = { families, timestampMs };
+    this.flush();
+  }
+
+  async stop(): Promise<void> {
+    this.state = 'stopped';
+    clearTimeout(this.retryTimer);
+    clearTimeout(this.handshakeTimer);
+    this.heartbeat?.stop();
+    const socket = this.socket;
+    if (!socket || socket.destroyed) return;
+    await new Promise<void>((resolve) => {
+      socket.once('close', () => resolve());
+      socket.end();
+      setTimeout(() => socket.destroy(), 1000).unref();
+    });
+  }
+
+  private open(): void {
+    if (this.state === 'stopped') return;
+    const { host, port, log } = this.options;
+    this.state = 'connecting';
+    const socket = connect({ host, port });
+    this.socket = socket;
+    socket.setNoDelay(true);
+    const decoder = new LineDecoder(MAX_SERVER_LINE_BYTES);
+    this.handshakeTimer = setTimeout(() => {
+      log.debug('handshake timed out', { timeout_ms: this.options.handshakeTimeoutMs });
+      socket.destroy();
+    }, this.options.handshakeTimeoutMs);
+    socket.on('connect', () => {
+      this.write({
+        type: 'hello',
+        protocol: PROTOCOL_VERSION,
+        agent_id: this.options.agentId,
+        agent_version: this.options.agentVersion,
+        labels: this.options.labels,
+        interval_ms: this.options.intervalMs,
+        ...(this.options.token === undefined ? {} : { token: this.options.token }),
+      });
+    });
+    socket.on('data', (chunk: Buffer) => {
+      this.heartbeat?.received();
+      for (const frame of decoder.push(chunk)) {
+        if (frame.kind !== 'line') {
+          log.warn('bridge sent an unreadable line', { kind: frame.kind, bytes: frame.bytes });
+          continue;
+        }
+        try {
+          this.onMessage(parseServerMessage(frame.text));
+        } catch (err) {
+          if (!(err instanceof ProtocolError)) throw err;
+          log.warn('bridge sent an invalid message', { error: err.message });
+        }
+      }
+    });
+    socket.on('drain', () => this.flush());
+    socket.on('error', (err) => log.debug('connection error', { error: err.message }));
+    socket.on('close', () => this.onClose(socket));
+  }
+
+  private onMessage(message: ServerMessage): void {
+    const { log } = this.options;
+    switch (message.type) {
+      case 'welcome':
+        return this.onWelcome(message);
+      case 'ack':
+        this.acked = message.seq;
+        return;
+      case 'ping':
+        return this.write({ type: 'pong', id: message.id, t0: message.t0, t1: Date.now(), t2: Date.now() });
+      case 'pong':
+        return;
+      case 'error':
+        if (message.fatal) {
+          // Said once per distinct cause: a wrong token would otherwise log on every retry.
+          if (this.lastFatal !== message.code) log.error('bridge refused the connection', { code: message.code, error: message.message });
+          this.lastFatal = message.code;
+        } else {
+          log.warn('bridge rejected part of a batch', { code: message.code, error: message.message, seq: message.seq });
+        }
+    }
+  }
+
+  private onWelcome(welcome: WelcomeMessage): void {
+    clearTimeout(this.handshakeTimer);
+    const { log, host, port } = this.options;
+    this.welcome = welcome;
+    this.state = 'connected';
+    log.info(this.everConnected ? 'reconnected to bridge' : 'connected to bridge', {
+      bridge: `${host}:${port}`,
+      server_version: welcome.server_version,
+      failed_attempts: this.attempt,
+    });
+    this.everConnected = true;
+    this.attempt = 0;
+    this.lastFatal = undefined;
+    this.heartbeat = new Heartbeat({
+      intervalMs: welcome.heartbeat_ms,
+      timeoutMs: 3 * welcome.heartbeat_ms,
+      sendPing: () => this.write({ type: 'ping', id: ++this.pingId, t0: Date.now() }),
+      onTimeout: (silentMs) => {
+        log.warn('bridge silent, reconnecting', { silent_ms: silentMs });
+        this.socket?.destroy();
+      },
+    });
+    this.heartbeat.start();
+    this.flush();
+  }
+
+  private onClose(socket: Socket): void {
+    if (socket !== this.socket) return;
+    clearTimeout(this.handshakeTimer);
+    this.heartbeat?.stop();
+    this.heartbeat = undefined;
+    this.socket = undefined;
+    if (this.state === 'stopped') return;
+    const { log, host, port } = this.options;
+    const delayMs = backoffDelayMs(this.attempt, this.options.backoff);
+    // One line per change of state at info/warn; individual retries only at debug.
+    if (this.state === 'connected') log.warn('lost connection to bridge, reconnecting', { bridge: `${host}:${port}` });
+    else if (this.attempt === 0 && !this.everConnected) log.warn('cannot reach bridge yet, retrying', { bridge: `${host}:${port}` });
+    log.debug('reconnect scheduled', { attempt: this.attempt + 1, delay_ms: delayMs });
+    this.attempt++;
+    this.state = 'waiting';
+    this.retryTimer = setTimeout(() => this.open(), delayMs);
+  }
+
+  private flush(): void {
+    const socket = this.socket;
+    if (this.state !== 'connected' || !socket || !this.pending || socket.writableNeedDrain) return;
+    const { families, timestampMs } = this.pending;
+    this.pending = undefined;
+    this.write({ type: 'metrics', seq: ++this.seq, timestamp_ms: timestampMs, families });
+  }
+
+  private write(message: AgentMessage): void {
+    if (this.socket && !this.socket.destroyed && this.socket.writable) this.socket.write(encodeMessage(message));
+  }
+}

@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+import { Agent } from './agent/agent.js';
+import { agentOptions, bridgeOptions } from './config/build-options.js';
+import { ConfigError, helpText, loadConfig, readDotEnv } from './config/load-config.js';
+import type { Command } from './config/settings.js';
+import { createLogger } from './log.js';
+import { Bridge } from './server/bridge.js';
+import { VERSION } from './version.js';
+
+const USAGE = `fleetpulse ${VERSION} — push-based host monitoring for Prometheus
+
+Usage:
+  fleetpulse server   the bridge: agents connect on TCP 9700, Prometheus scrapes :9701/metrics
+  fleetpulse agent    collect this host's metrics and push them to FLEETPULSE_SERVER
+  fleetpulse demo     a bridge and an agent for this machine in one process
+  fleetpulse <command> --help   every setting of that command
+  fleetpulse --version
+`;
+
+type Stoppable = { stop(): Promise<void> };
+
+async function start(command: Command, argv: string[]): Promise<Stoppable[]> {
+  const { values, help } = loadConfig(command, argv, process.env, readDotEnv());
+  if (help) {
+    process.stdout.write(helpText(command));
+    process.exit(0);
+  }
+  const log = createLogger(values.logLevel!, { component: command === 'demo' ? 'demo' : command });
+  const running: Stoppable[] = [];
+  if (command === 'server' || command === 'demo') {
+    const bridge = new Bridge(bridgeOptions(values, log.child({ component: 'bridge' })));
+    const { ingestPort, httpPort } = await bridge.start();
+    running.push(bridge);
+    log.info('bridge listening', { ingest: `${values.bind}:${ingestPort}`, http: `${values.bind}:${httpPort}` });
+    if (command === 'demo') {
+      const agent = new Agent(agentOptions(values, log.child({ component: 'agent' }), { host: '127.0.0.1', port: ingestPort }));
+      agent.start();
+      running.unshift(agent);
+      const base = `http://localhost:${httpPort}`;
+      process.stdout.write(`fleetpulse demo is running:\n  metrics  ${base}/metrics\n  agents   ${base}/api/agents\n  agents connect to TCP port ${ingestPort}\nPress Ctrl-C to stop.\n`);
+    }
+  } else {
+    const agent = new Agent(agentOptions(values, log));
+    agent.start();
+    running.push(agent);
+  }
+  return running;
+}
+
+async function main(): Promise<void> {
+  const [command, ...argv] = process.argv.slice(2);
+  if (command === '--version' || command === 'version') return void process.stdout.write(`${VERSION}\n`);
+  if (command !== 'server' && command !== 'agent' && command !== 'demo') {
+    process.stderr.write(command === undefined || command === '--help' || command === 'help' ? USAGE : `fleetpulse: unknown command "${command}"\n\n${USAGE}`);
+    process.exit(command === undefined || command === '--help' || command === 'help' ? 0 : 2);
+  }
+  let running: Stoppable[];
+  try {
+    running = await start(command, argv);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (err instanceof ConfigError) process.stderr.write(`fleetpulse: ${e.message}\n`);
+    else if (e.code === 'EADDRINUSE') process.stderr.write(`fleetpulse: cannot listen: ${e.message}; is another bridge running? choose other ports with FLEETPULSE_INGEST_PORT / FLEETPULSE_HTTP_PORT\n`);
+    else process.stderr.write(`fleetpulse: ${e.stack ?? e.message}\n`);
+    process.exit(2);
+  }
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) process.exit(1); // a second Ctrl-C forces it
+    stopping = true;
+    process.stderr.write(`fleetpulse: ${signal} received, stopping\n`);
+    const force = setTimeout(() => process.exit(1), 5000).unref();
+    Promise.all(running.map((r) => r.stop())).then(() => {
+      clearTimeout(force);
+      process.exit(0);
+    });
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+void main();

@@ -1,0 +1,80 @@
+import { hostname } from 'node:os';
+import { LOG_LEVELS } from '../log.js';
+import { AGENT_ID_RE } from '../protocol/names.js';
+import {
+  ConfigValueError,
+  byteSizeBetween,
+  durationBetween,
+  listOf,
+  nonEmpty,
+  oneOf,
+  parseHost,
+  parseHostPort,
+  parseLabels,
+  parsePort,
+  positiveInteger,
+} from './value-parsers.js';
+
+export type Command = 'server' | 'agent' | 'demo';
+
+/** Names of the agent's collectors; kept here so config does not load collector code. */
+export const COLLECTOR_NAMES = ['cpu', 'loadavg', 'stat', 'meminfo', 'filesystem', 'diskstats', 'netdev', 'uname', 'time', 'process'] as const;
+
+export interface Setting<T = unknown> {
+  env: string;
+  flag: string;
+  commands: readonly Command[];
+  /** Shown in --help and .env.example. */
+  description: string;
+  /** The default as a user would write it (parsed like any other value); undefined = unset. */
+  default: string | (() => string) | undefined;
+  parse(raw: string): T;
+}
+
+function setting<T>(s: Setting<T>): Setting<T> {
+  return s;
+}
+
+const BRIDGE: Command[] = ['server', 'demo'];
+const AGENT: Command[] = ['agent', 'demo'];
+const ALL: Command[] = ['server', 'agent', 'demo'];
+
+// One table of every setting. Precedence: flag > environment > .env file > default.
+export const SETTINGS = {
+  logLevel: setting({ env: 'FLEETPULSE_LOG_LEVEL', flag: 'log-level', commands: ALL, default: 'info', description: 'error, warn, info or debug', parse: oneOf(LOG_LEVELS) }),
+  token: setting({ env: 'FLEETPULSE_TOKEN', flag: 'token', commands: ALL, default: undefined, description: 'Shared secret. On the bridge: agents must present it. On the agent: sent in hello.', parse: nonEmpty }),
+
+  bind: setting({ env: 'FLEETPULSE_BIND', flag: 'bind', commands: BRIDGE, default: '0.0.0.0', description: 'Address the bridge listens on (both ports)', parse: parseHost }),
+  ingestPort: setting({ env: 'FLEETPULSE_INGEST_PORT', flag: 'ingest-port', commands: BRIDGE, default: '9700', description: 'TCP port agents connect to', parse: parsePort }),
+  httpPort: setting({ env: 'FLEETPULSE_HTTP_PORT', flag: 'http-port', commands: BRIDGE, default: '9701', description: 'HTTP port for /metrics, /api/agents, /healthz, /readyz', parse: parsePort }),
+  maxLineBytes: setting({ env: 'FLEETPULSE_MAX_LINE_BYTES', flag: 'max-line-bytes', commands: BRIDGE, default: '1MiB', description: 'Largest protocol line accepted from an agent', parse: byteSizeBetween(1024, 64 * 1024 ** 2) }),
+  maxConnections: setting({ env: 'FLEETPULSE_MAX_CONNECTIONS', flag: 'max-connections', commands: BRIDGE, default: '10000', description: 'Agent connections accepted at once; more are refused with FP_TOO_MANY_CONNECTIONS', parse: positiveInteger(1_000_000) }),
+  maxSeriesPerAgent: setting({ env: 'FLEETPULSE_MAX_SERIES_PER_AGENT', flag: 'max-series-per-agent', commands: BRIDGE, default: '10000', description: 'Series one agent may send; larger batches are refused with FP_SERIES_LIMIT', parse: positiveInteger(10_000_000) }),
+  helloTimeout: setting({ env: 'FLEETPULSE_HELLO_TIMEOUT', flag: 'hello-timeout', commands: BRIDGE, default: '10s', description: 'Time a new connection has to send hello', parse: durationBetween(100, 600_000, 'use 100ms to 10m') }),
+  heartbeat: setting({ env: 'FLEETPULSE_HEARTBEAT', flag: 'heartbeat', commands: BRIDGE, default: '5s', description: 'Ping period both ways; 3 silent periods close a connection', parse: durationBetween(100, 300_000, 'use 100ms to 5m') }),
+  gracePeriod: setting({ env: 'FLEETPULSE_GRACE_PERIOD', flag: 'grace-period', commands: BRIDGE, default: undefined, description: 'How long a lost agent\'s series stay before removal (default: 3 of the agent\'s intervals)', parse: durationBetween(0, 86_400_000, 'use 0s to 24h') }),
+  forgetAfter: setting({ env: 'FLEETPULSE_FORGET_AFTER', flag: 'forget-after', commands: BRIDGE, default: '24h', description: 'How long a lost agent stays listed with fleetpulse_agent_up 0', parse: durationBetween(0, 365 * 86_400_000, 'use 0s to 365d') }),
+
+  server: setting({ env: 'FLEETPULSE_SERVER', flag: 'server', commands: ['agent'], default: 'localhost:9700', description: 'Bridge address host:port the agent connects to', parse: parseHostPort }),
+  agentId: setting({ env: 'FLEETPULSE_AGENT_ID', flag: 'agent-id', commands: AGENT, default: () => hostname(), description: 'This agent\'s identity, exposed as instance="<id>" (default: the hostname)', parse: (raw: string) => parseAgentId(raw) }),
+  labels: setting({ env: 'FLEETPULSE_LABELS', flag: 'labels', commands: AGENT, default: '', description: 'Static labels on all of this agent\'s series, k=v,k=v', parse: parseLabels }),
+  interval: setting({ env: 'FLEETPULSE_INTERVAL', flag: 'interval', commands: AGENT, default: '5s', description: 'Collection and push period', parse: durationBetween(100, 3_600_000, 'use 100ms to 1h') }),
+  collectorTimeout: setting({ env: 'FLEETPULSE_COLLECTOR_TIMEOUT', flag: 'collector-timeout', commands: AGENT, default: undefined, description: 'Time each collector may take before it counts as failed (default: 80% of the interval, at most 10s)', parse: durationBetween(10, 600_000, 'use 10ms to 10m') }),
+  collectors: setting({ env: 'FLEETPULSE_COLLECTORS', flag: 'collectors', commands: AGENT, default: COLLECTOR_NAMES.join(','), description: 'Collectors to run, comma-separated', parse: listOf(COLLECTOR_NAMES) }),
+  reconnectMin: setting({ env: 'FLEETPULSE_RECONNECT_MIN', flag: 'reconnect-min', commands: AGENT, default: '500ms', description: 'Backoff ceiling of the first reconnect attempt (doubles per attempt, full jitter)', parse: durationBetween(10, 600_000, 'use 10ms to 10m') }),
+  reconnectMax: setting({ env: 'FLEETPULSE_RECONNECT_MAX', flag: 'reconnect-max', commands: AGENT, default: '30s', description: 'Longest wait between reconnect attempts', parse: durationBetween(10, 3_600_000, 'use 10ms to 1h') }),
+  hostProc: setting({ env: 'HOST_PROC', flag: 'path.procfs', commands: AGENT, default: '/proc', description: 'Where the host\'s /proc is mounted (e.g. /host/proc in a container)', parse: nonEmpty }),
+  hostSys: setting({ env: 'HOST_SYS', flag: 'path.sysfs', commands: AGENT, default: '/sys', description: 'Where the host\'s /sys is mounted', parse: nonEmpty }),
+  hostRoot: setting({ env: 'HOST_ROOT', flag: 'path.rootfs', commands: AGENT, default: '/', description: 'Where the host\'s / is mounted; filesystem mount points are reported relative to it', parse: nonEmpty }),
+} as const;
+
+function parseAgentId(raw: string): string {
+  const id = raw.trim();
+  if (!AGENT_ID_RE.test(id)) {
+    throw new ConfigValueError('is not a valid agent id; use 1-128 letters, digits, ".", "_", "-" or ":", starting with a letter or digit');
+  }
+  return id;
+}
+
+export type SettingKey = keyof typeof SETTINGS;
+export type SettingValues = { [K in SettingKey]: ReturnType<(typeof SETTINGS)[K]['parse']> | undefined };

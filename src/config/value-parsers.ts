@@ -1,0 +1,113 @@
+// Parsers for setting values. Each throws a ConfigValueError whose message completes
+// `<SETTING>="<value>" ...`, e.g. `is not a duration; use e.g. 5s, 500ms`.
+
+import { LABEL_NAME_RE } from '../protocol/names.js';
+
+export class ConfigValueError extends Error {}
+
+const DURATION_PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/gy;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Prometheus-style durations: 500ms, 5s, 1m30s, 24h. Returns milliseconds. */
+export function parseDuration(raw: string): number {
+  const text = raw.trim();
+  let total = 0;
+  DURATION_PART.lastIndex = 0;
+  let consumed = 0;
+  for (let m = DURATION_PART.exec(text); m; m = DURATION_PART.exec(text)) {
+    total += Number(m[1]) * UNIT_MS[m[2]!]!;
+    consumed = DURATION_PART.lastIndex;
+  }
+  if (text === '' || consumed !== text.length) throw new ConfigValueError('is not a duration; use e.g. 5s, 500ms, 1m30s');
+  return Math.round(total);
+}
+
+export function durationBetween(minMs: number, maxMs: number, hint: string) {
+  return (raw: string): number => {
+    const ms = parseDuration(raw);
+    if (ms < minMs || ms > maxMs) throw new ConfigValueError(`is out of range; ${hint}`);
+    return ms;
+  };
+}
+
+export function parsePort(raw: string): number {
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigValueError('is not a port number; use 1-65535 (0 picks a free port)');
+  const port = Number(raw);
+  if (port > 65535) throw new ConfigValueError('is not a port number; use 1-65535 (0 picks a free port)');
+  return port;
+}
+
+export function positiveInteger(max: number) {
+  return (raw: string): number => {
+    if (!/^\d+$/.test(raw.trim()) || Number(raw) < 1 || Number(raw) > max) {
+      throw new ConfigValueError(`is not a whole number from 1 to ${max}`);
+    }
+    return Number(raw);
+  };
+}
+
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, kb: 1000, mb: 1000 ** 2 };
+
+/** Byte sizes: 1048576, 512KiB, 1MiB. */
+export function byteSizeBetween(min: number, max: number) {
+  return (raw: string): number => {
+    const m = /^(\d+)\s*([a-zA-Z]*)$/.exec(raw.trim());
+    const unit = m ? SIZE_UNITS[m[2]!.toLowerCase()] : undefined;
+    if (!m || unit === undefined) throw new ConfigValueError('is not a size; use e.g. 1MiB, 512KiB or a number of bytes');
+    const bytes = Number(m[1]) * unit;
+    if (bytes < min || bytes > max) throw new ConfigValueError(`is out of range; use ${min} bytes to ${max / 1024 ** 2} MiB`);
+    return bytes;
+  };
+}
+
+/** host:port, [v6]:port; the port is required. */
+export function parseHostPort(raw: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:\s]+)):(\d+)$/.exec(raw.trim());
+  const port = m ? Number(m[3]) : 0;
+  if (!m || port < 1 || port > 65535) throw new ConfigValueError('is not host:port; use e.g. bridge.example.com:9700 or 10.0.0.5:9700');
+  return { host: (m[1] ?? m[2])!, port };
+}
+
+export function parseHost(raw: string): string {
+  const host = raw.trim();
+  if (!/^[A-Za-z0-9.:_-]+$/.test(host)) throw new ConfigValueError('is not an address to bind; use e.g. 0.0.0.0, 127.0.0.1 or ::');
+  return host;
+}
+
+/** k=v,k=v static labels. */
+export function parseLabels(raw: string): Record<string, string> {
+  const labels: Record<string, string> = {};
+  if (raw.trim() === '') return labels;
+  for (const pair of raw.split(',')) {
+    const eq = pair.indexOf('=');
+    const name = pair.slice(0, eq).trim();
+    if (eq < 1 || !LABEL_NAME_RE.test(name) || name.startsWith('__')) {
+      throw new ConfigValueError(`is not a list of labels; use k=v,k=v with names like env or rack_1 (bad part: "${pair}")`);
+    }
+    if (name in labels) throw new ConfigValueError(`sets label "${name}" twice`);
+    labels[name] = pair.slice(eq + 1).trim();
+  }
+  return labels;
+}
+
+export function oneOf<T extends string>(allowed: readonly T[]) {
+  return (raw: string): T => {
+    const value = raw.trim().toLowerCase() as T;
+    if (!allowed.includes(value)) throw new ConfigValueError(`is not allowed; use one of ${allowed.join(', ')}`);
+    return value;
+  };
+}
+
+export function listOf<T extends string>(allowed: readonly T[]) {
+  return (raw: string): T[] => {
+    const items = raw.split(',').map((s) => s.trim()).filter(Boolean) as T[];
+    const bad = items.filter((item) => !allowed.includes(item));
+    if (items.length === 0 || bad.length > 0) throw new ConfigValueError(`names unknown entries (${bad.join(', ') || 'none given'}); use a comma-separated subset of ${allowed.join(', ')}`);
+    return items;
+  };
+}
+
+export function nonEmpty(raw: string): string {
+  if (raw === '') throw new ConfigValueError('is empty');
+  return raw;
+}

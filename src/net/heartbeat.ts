@@ -1,0 +1,61 @@
+/** Clock and timer, injectable so tests drive time instead of sleeping. */
+export interface HeartbeatTimers {
+  now(): number;
+  setInterval(fn: () => void, ms: number): unknown;
+  clearInterval(handle: unknown): void;
+}
+
+export const realTimers: HeartbeatTimers = {
+  now: () => Date.now(),
+  setInterval: (fn, ms) => setInterval(fn, ms).unref(),
+  clearInterval: (handle) => clearInterval(handle as NodeJS.Timeout),
+};
+
+export interface HeartbeatOptions {
+  intervalMs: number;
+  /** Silence longer than this means the link is dead (half-open TCP is otherwise invisible). */
+  timeoutMs: number;
+  sendPing(): void;
+  onTimeout(silentMs: number): void;
+  timers?: HeartbeatTimers;
+}
+
+/**
+ * Sends a ping every interval and declares the peer dead after timeoutMs without
+ * hearing anything from it. Any received frame counts as a sign of life.
+ */
+export class Heartbeat {
+  private handle: unknown;
+  private lastHeard: number;
+  private readonly timers: HeartbeatTimers;
+
+  constructor(private readonly options: HeartbeatOptions) {
+    this.timers = options.timers ?? realTimers;
+    this.lastHeard = this.timers.now();
+  }
+
+  start(): void {
+    this.stop();
+    this.lastHeard = this.timers.now();
+    this.handle = this.timers.setInterval(() => this.tick(), this.options.intervalMs);
+  }
+
+  received(): void {
+    this.lastHeard = this.timers.now();
+  }
+
+  stop(): void {
+    if (this.handle !== undefined) this.timers.clearInterval(this.handle);
+    this.handle = undefined;
+  }
+
+  private tick(): void {
+    const silentMs = this.timers.now() - this.lastHeard;
+    if (silentMs > this.options.timeoutMs) {
+      this.stop();
+      this.options.onTimeout(silentMs);
+      return;
+    }
+    this.options.sendPing();
+  }
+}

@@ -1,0 +1,57 @@
+// Every protocol error a peer can receive, with a stable code a user can search for.
+// docs/protocol.md lists the same table; keep them in step.
+
+export interface ProtocolErrorSpec {
+  /** Stable identifier sent on the wire. */
+  code: string;
+  /** Short reason, used as the `reason` label of fleetpulse_bridge_frames_rejected_total. */
+  reason: string;
+  /** Whether the bridge closes the connection after sending it. */
+  fatal: boolean;
+  /** What the operator should do. */
+  hint: string;
+}
+
+function spec(code: string, reason: string, fatal: boolean, hint: string): ProtocolErrorSpec {
+  return { code, reason, fatal, hint };
+}
+
+export const ProtocolErrors = {
+  BAD_JSON: spec('FP_BAD_JSON', 'bad_json', false, 'each line must be one JSON object encoded in UTF-8'),
+  LINE_TOO_LONG: spec('FP_LINE_TOO_LONG', 'line_too_long', false, 'split the batch or raise the bridge max line size'),
+  BAD_MESSAGE: spec('FP_BAD_MESSAGE', 'bad_message', false, 'the message does not match docs/protocol.md'),
+  HELLO_REQUIRED: spec('FP_HELLO_REQUIRED', 'hello_required', true, 'send a hello message first'),
+  HELLO_TIMEOUT: spec('FP_HELLO_TIMEOUT', 'hello_timeout', true, 'send a hello message right after connecting'),
+  AUTH_FAILED: spec('FP_AUTH_FAILED', 'auth_failed', true, 'set FLEETPULSE_TOKEN on the agent to the bridge token'),
+  PROTOCOL_VERSION: spec('FP_PROTOCOL_VERSION', 'protocol_version', true, 'upgrade the agent or the bridge so they share a protocol version'),
+  BAD_AGENT_ID: spec('FP_BAD_AGENT_ID', 'bad_agent_id', true, 'use 1-128 characters of letters, digits, "." "_" "-" ":" for FLEETPULSE_AGENT_ID'),
+  BAD_LABELS: spec('FP_BAD_LABELS', 'bad_labels', true, 'static labels must be valid Prometheus label names, not reserved, with short values'),
+  INVALID_METRIC_NAME: spec('FP_INVALID_METRIC_NAME', 'invalid_metric_name', false, 'metric names must match [a-zA-Z_:][a-zA-Z0-9_:]* and not use a reserved prefix'),
+  INVALID_LABEL: spec('FP_INVALID_LABEL', 'invalid_label', false, 'label names must match [a-zA-Z_][a-zA-Z0-9_]*, not start with __, and not repeat instance or static labels'),
+  INVALID_VALUE: spec('FP_INVALID_VALUE', 'invalid_value', false, 'values are JSON numbers or "NaN", "+Inf", "-Inf"'),
+  DUPLICATE_SERIES: spec('FP_DUPLICATE_SERIES', 'duplicate_series', false, 'each label set may appear once per family'),
+  TYPE_CONFLICT: spec('FP_TYPE_CONFLICT', 'type_conflict', false, 'a metric name keeps one type across all agents; rename the metric'),
+  SERIES_LIMIT: spec('FP_SERIES_LIMIT', 'series_limit', false, 'send fewer series or raise FLEETPULSE_MAX_SERIES_PER_AGENT on the bridge'),
+  TOO_MANY_CONNECTIONS: spec('FP_TOO_MANY_CONNECTIONS', 'too_many_connections', true, 'raise FLEETPULSE_MAX_CONNECTIONS on the bridge or run fewer agents'),
+  REPLACED: spec('FP_REPLACED', 'replaced', true, 'another connection with the same agent id took over; give each agent a distinct FLEETPULSE_AGENT_ID'),
+  HEARTBEAT_TIMEOUT: spec('FP_HEARTBEAT_TIMEOUT', 'heartbeat_timeout', true, 'the peer was silent for 3 heartbeat intervals; check the network'),
+  SLOW_CONSUMER: spec('FP_SLOW_CONSUMER', 'slow_consumer', true, 'the peer stopped reading; check it is not frozen'),
+  SHUTTING_DOWN: spec('FP_SHUTTING_DOWN', 'shutting_down', true, 'the bridge is stopping; the agent reconnects by itself'),
+} as const satisfies Record<string, ProtocolErrorSpec>;
+
+export type ProtocolErrorName = keyof typeof ProtocolErrors;
+
+/** A rejected frame or message, carrying its catalogue entry and a precise message. */
+export class ProtocolError extends Error {
+  constructor(
+    readonly spec: ProtocolErrorSpec,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ProtocolError';
+  }
+}
+
+export function protocolError(name: ProtocolErrorName, message: string): ProtocolError {
+  return new ProtocolError(ProtocolErrors[name], message);
+}

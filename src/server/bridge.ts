@@ -1,0 +1,68 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { MetricsBody } from './exposition/metrics-body.js';
+import { agentsRoute } from './http/agents-route.js';
+import { createHttpServer } from './http/http-server.js';
+import { metricsRoute } from './http/metrics-route.js';
+import { TcpListener } from './ingest/tcp-listener.js';
+import type { BridgeOptions } from './options.js';
+import { SelfMetrics } from './self-metrics.js';
+import { AgentStore } from './store/agent-store.js';
+
+export interface BridgeAddresses {
+  ingestPort: number;
+  httpPort: number;
+}
+
+/** The bridge: the agents' TCP listener, the store, and the HTTP side, started and stopped together. */
+export class Bridge {
+  readonly store: AgentStore;
+  readonly metrics = new SelfMetrics();
+  private readonly listener: TcpListener;
+  private readonly http: Server;
+  private ready = false;
+
+  constructor(private readonly options: BridgeOptions) {
+    this.store = new AgentStore({ graceMs: options.graceMs, forgetMs: options.forgetMs, maxSeriesPerAgent: options.maxSeriesPerAgent });
+    this.listener = new TcpListener(this.store, this.metrics, options);
+    const body = new MetricsBody(this.store, this.metrics);
+    this.http = createHttpServer(
+      {
+        exact: {
+          '/metrics': metricsRoute(body, this.metrics),
+          '/api/agents': agentsRoute(this.store),
+          '/healthz': (_req, res) => void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n'),
+          '/readyz': (_req, res) =>
+            void (this.ready
+              ? res.writeHead(200, { 'content-type': 'text/plain' }).end('ready\n')
+              : res.writeHead(503, { 'content-type': 'text/plain' }).end('not ready\n')),
+        },
+        withParam: { '/api/agents': agentsRoute(this.store) },
+      },
+      options.log,
+    );
+  }
+
+  async start(): Promise<BridgeAddresses> {
+    const ingestPort = await this.listener.listen();
+    const httpPort = await new Promise<number>((resolve, reject) => {
+      this.http.once('error', reject);
+      this.http.listen(this.options.httpPort, this.options.bindHost, () => {
+        this.http.off('error', reject);
+        resolve((this.http.address() as AddressInfo).port);
+      });
+    });
+    this.ready = true;
+    return { ingestPort, httpPort };
+  }
+
+  async stop(): Promise<void> {
+    this.ready = false;
+    await this.listener.close();
+    await new Promise<void>((resolve) => {
+      this.http.close(() => resolve());
+      this.http.closeAllConnections();
+    });
+    this.store.close();
+  }
+}

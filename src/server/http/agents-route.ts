@@ -1,0 +1,50 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AgentRecord, AgentStore } from '../store/agent-store.js';
+import { sendData, sendError } from './json-envelope.js';
+
+/** The /api/agents JSON shape. Part of the public contract: add fields, never rename. */
+export interface AgentView {
+  id: string;
+  connected: boolean;
+  address: string;
+  version: string;
+  protocol: number;
+  labels: Record<string, string>;
+  connected_since: string;
+  last_seen: string;
+  disconnected_at: string | null;
+  interval_seconds: number;
+  batches_received: number;
+  samples_received: number;
+  series: number;
+  last_error: string | null;
+}
+
+export function agentView(agent: AgentRecord): AgentView {
+  return {
+    id: agent.id,
+    connected: agent.connected,
+    address: agent.address,
+    version: agent.agentVersion,
+    protocol: agent.protocol,
+    labels: agent.labels,
+    connected_since: new Date(agent.connectedSince).toISOString(),
+    last_seen: new Date(agent.lastSeen).toISOString(),
+    disconnected_at: agent.disconnectedAt === undefined ? null : new Date(agent.disconnectedAt).toISOString(),
+    interval_seconds: agent.intervalMs / 1000,
+    batches_received: agent.batches,
+    samples_received: agent.samplesReceived,
+    series: agent.series,
+    last_error: agent.lastError ?? null,
+  };
+}
+
+/** GET /api/agents and GET /api/agents/<id>. */
+export function agentsRoute(store: AgentStore) {
+  return (_req: IncomingMessage, res: ServerResponse, id: string | undefined): void => {
+    if (id === undefined) return sendData(res, store.list().map(agentView));
+    const agent = store.get(id);
+    if (!agent) return sendError(res, 404, 'not_found', `no agent with id ${JSON.stringify(id)}`);
+    sendData(res, agentView(agent));
+  };
+}

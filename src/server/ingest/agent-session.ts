@@ -1,0 +1,208 @@
+import type { Socket } from 'node:net';
+import { ProtocolError, ProtocolErrors, protocolError, type ProtocolErrorSpec } from '../../protocol/error-codes.js';
+import { encodeMessage } from '../../protocol/encode.js';
+import { LineDecoder, type DecodedFrame } from '../../protocol/line-decoder.js';
+import { PROTOCOL_VERSION, type AgentMessage, type MetricsMessage, type ServerMessage } from '../../protocol/messages.js';
+import { parseAgentMessage } from '../../protocol/parse.js';
+import { Heartbeat } from '../../net/heartbeat.js';
+import type { Logger } from '../../log.js';
+import type { BridgeOptions } from '../options.js';
+import type { SelfMetrics } from '../self-metrics.js';
+import type { AgentStore } from '../store/agent-store.js';
+import { checkHello } from './check-hello.js';
+import { VERSION } from '../../version.js';
+
+
+/** A peer that leaves this much unread output is frozen; drop it rather than buffer forever. */
+const MAX_PENDING_WRITE_BYTES = 1024 * 1024;
+/** Per batch, how many family rejections are reported back individually. */
+const MAX_ERRORS_PER_BATCH = 10;
+
+export interface SessionDeps {
+  store: AgentStore;
+  metrics: SelfMetrics;
+  options: BridgeOptions;
+  /** Called once hello succeeded, so the listener can close an older session of the same id. */
+  claim(agentId: string, session: AgentSession): void;
+  /** Called once when the session ends. */
+  release(session: AgentSession): void;
+}
+
+/**
+ * One agent connection: handshake first (nothing else is accepted before a valid hello),
+ * then metrics batches, pings and pongs. Errors go to the peer as `error` messages.
+ */
+export class AgentSession {
+  agentId: string | undefined;
+  private lease = 0;
+  private closed = false;
+  private readonly decoder: LineDecoder;
+  private readonly helloTimer: NodeJS.Timeout;
+  private heartbeat: Heartbeat | undefined;
+  private pingId = 0;
+  private log: Logger;
+  readonly address: string;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly deps: SessionDeps,
+  ) {
+    this.address = (socket.remoteAddress ?? 'unknown').replace(/^::ffff:/, '');
+    this.log = deps.options.log.child({ remote: `${this.address}:${socket.remotePort ?? 0}` });
+    this.decoder = new LineDecoder(deps.options.maxLineBytes);
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (err) => this.log.debug('socket error', { error: err.message }));
+    socket.on('close', () => this.onClose());
+    this.helloTimer = setTimeout(() => {
+      this.fail(protocolError('HELLO_TIMEOUT', `no hello within ${deps.options.helloTimeoutMs} ms`));
+    }, deps.options.helloTimeoutMs);
+  }
+
+  /** Ends the session with an error the peer can read. */
+  fail(error: ProtocolError): void {
+    if (this.closed) return;
+    this.reject(error);
+    if (error.spec.fatal) this.close();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.end();
+    // A peer that never reads its side would keep the socket half-closed; bound that.
+    setTimeout(() => this.socket.destroy(), 2000).unref();
+    this.cleanup();
+  }
+
+  private onData(chunk: Buffer): void {
+    this.deps.metrics.bytesReceived.inc(chunk.length);
+    this.heartbeat?.received();
+    for (const frame of this.decoder.push(chunk)) {
+      if (this.closed) return;
+      this.deps.metrics.framesReceived.inc();
+      try {
+        this.onFrame(frame);
+      } catch (err) {
+        if (!(err instanceof ProtocolError)) throw err;
+        // Before the handshake, nothing about the peer is known: any error ends it.
+        this.fail(this.agentId === undefined ? asFatal(err) : err);
+      }
+    }
+  }
+
+  private onFrame(frame: DecodedFrame): void {
+    if (frame.kind === 'oversized') {
+      throw protocolError('LINE_TOO_LONG', `a line of ${frame.bytes} bytes exceeds the limit of ${this.deps.options.maxLineBytes} bytes; it was discarded`);
+    }
+    if (frame.kind === 'invalid_utf8') throw protocolError('BAD_JSON', `a line of ${frame.bytes} bytes is not valid UTF-8`);
+    const message = parseAgentMessage(frame.text);
+    if (this.agentId === undefined && message.type !== 'hello') {
+      throw protocolError('HELLO_REQUIRED', `got "${message.type}" before hello`);
+    }
+    this.dispatch(message);
+  }
+
+  private dispatch(message: AgentMessage): void {
+    switch (message.type) {
+      case 'hello':
+        if (this.agentId !== undefined) throw protocolError('BAD_MESSAGE', 'hello was already received on this connection');
+        return this.onHello(checkHello(message, this.deps.options.token));
+      case 'metrics':
+        return this.onMetrics(message);
+      case 'ping': {
+        const t1 = Date.now();
+        this.deps.store.touch(this.agentId!);
+        return this.send({ type: 'pong', id: message.id, t0: message.t0, t1, t2: Date.now() });
+      }
+      case 'pong':
+        this.deps.store.touch(this.agentId!);
+        return;
+    }
+  }
+
+  private onHello(hello: ReturnType<typeof checkHello>): void {
+    clearTimeout(this.helloTimer);
+    const { options, store } = this.deps;
+    this.agentId = hello.id;
+    this.log = this.log.child({ agent: hello.id });
+    this.deps.claim(hello.id, this);
+    this.lease = store.connect({ ...hello, address: this.address });
+    this.send({
+      type: 'welcome',
+      protocol: PROTOCOL_VERSION,
+      server_version: VERSION,
+      heartbeat_ms: options.heartbeatMs,
+      max_line_bytes: options.maxLineBytes,
+      max_series: options.maxSeriesPerAgent,
+    });
+    this.heartbeat = new Heartbeat({
+      intervalMs: options.heartbeatMs,
+      timeoutMs: 3 * options.heartbeatMs,
+      sendPing: () => this.send({ type: 'ping', id: ++this.pingId, t0: Date.now() }),
+      onTimeout: (silentMs) => this.fail(protocolError('HEARTBEAT_TIMEOUT', `nothing received for ${silentMs} ms`)),
+    });
+    this.heartbeat.start();
+    this.log.info('agent connected', { version: hello.agentVersion, labels: JSON.stringify(hello.labels) });
+  }
+
+  private onMetrics(batch: MetricsMessage): void {
+    const { store, metrics } = this.deps;
+    let result;
+    try {
+      result = store.ingest(this.agentId!, batch.families);
+    } catch (err) {
+      if (!(err instanceof ProtocolError)) throw err;
+      return this.reject(err, batch.seq); // the whole batch was refused; the previous snapshot stays
+    }
+    metrics.samplesIngested.inc(result.samples);
+    for (const [i, error] of result.rejected.entries()) {
+      if (i < MAX_ERRORS_PER_BATCH) this.reject(error, batch.seq);
+      else metrics.framesRejected.inc({ reason: error.spec.reason });
+    }
+    this.send({ type: 'ack', seq: batch.seq, samples: result.samples });
+  }
+
+  /** Counts, logs and reports one error to the peer. */
+  private reject(error: ProtocolError, seq?: number): void {
+    const { spec } = error;
+    this.deps.metrics.framesRejected.inc({ reason: spec.reason });
+    if (this.agentId !== undefined) this.deps.store.noteError(this.agentId, `${spec.code}: ${error.message}`);
+    this.log[spec.fatal ? 'warn' : 'info']('rejected', { code: spec.code, error: error.message, hint: spec.hint, seq });
+    this.send({ type: 'error', code: spec.code, message: `${error.message} (${spec.hint})`, fatal: spec.fatal, ...(seq === undefined ? {} : { seq }) });
+  }
+
+  private send(message: ServerMessage): void {
+    if (this.socket.destroyed || this.socket.writableEnded) return;
+    this.socket.write(encodeMessage(message));
+    if (this.socket.writableLength > MAX_PENDING_WRITE_BYTES) {
+      this.log.warn('dropping agent that stopped reading', { code: ProtocolErrors.SLOW_CONSUMER.code, pending_bytes: this.socket.writableLength });
+      this.deps.metrics.framesRejected.inc({ reason: ProtocolErrors.SLOW_CONSUMER.reason });
+      this.closed = true;
+      this.socket.destroy();
+      this.cleanup();
+    }
+  }
+
+  private onClose(): void {
+    if (this.agentId !== undefined) this.log.info('agent disconnected');
+    this.closed = true;
+    this.cleanup();
+  }
+
+  private cleanup(): void {
+    clearTimeout(this.helloTimer);
+    this.heartbeat?.stop();
+    if (this.agentId !== undefined && this.lease !== 0) {
+      this.deps.store.disconnect(this.agentId, this.lease);
+      this.lease = 0;
+    }
+    this.deps.release(this);
+  }
+}
+
+function asFatal(error: ProtocolError): ProtocolError {
+  if (error.spec.fatal) return error;
+  const spec: ProtocolErrorSpec = { ...error.spec, fatal: true };
+  return new ProtocolError(spec, `${error.message}; closing because no valid hello was received yet`);
+}

@@ -1,0 +1,118 @@
+import { protocolError } from '../../protocol/error-codes.js';
+import { METRIC_TYPES, type MetricType } from '../../protocol/messages.js';
+import {
+  MAX_HELP_BYTES,
+  MAX_LABEL_VALUE_BYTES,
+  METRIC_NAME_RE,
+  RESERVED_METRIC_PREFIXES,
+  isValidLabelName,
+} from '../../protocol/names.js';
+import { escapeLabelValue, formatValue } from '../exposition/text-format.js';
+
+/** One agent's part of one metric family, validated and already in exposition text. */
+export interface RenderedFamily {
+  name: string;
+  type: MetricType;
+  help: string;
+  /** Sample lines, each ending in \n, carrying instance and the agent's static labels. */
+  text: string;
+  series: number;
+}
+
+// Label names repeat across every batch of every agent; remember the valid ones (bounded).
+const knownLabelNames = new Set<string>();
+const KNOWN_LABEL_NAMES_MAX = 10_000;
+
+function checkLabelName(name: string, family: string, forbidden: ReadonlySet<string>): void {
+  if (forbidden.has(name)) {
+    throw protocolError('INVALID_LABEL', `${family}: label "${name}" is set by the bridge or by the agent's static labels`);
+  }
+  if (knownLabelNames.has(name)) return;
+  if (!isValidLabelName(name)) {
+    throw protocolError('INVALID_LABEL', `${family}: invalid label name ${JSON.stringify(name)}`);
+  }
+  if (knownLabelNames.size < KNOWN_LABEL_NAMES_MAX) knownLabelNames.add(name);
+}
+
+function parseValue(raw: unknown, family: string): number {
+  if (typeof raw === 'number') return raw;
+  if (raw === 'NaN') return NaN;
+  if (raw === '+Inf') return Infinity;
+  if (raw === '-Inf') return -Infinity;
+  throw protocolError('INVALID_VALUE', `${family}: value ${JSON.stringify(raw)} is not a number, "NaN", "+Inf" or "-Inf"`);
+}
+
+/** `k="v",...` sorted by name, so the same label set always renders the same. */
+function renderSampleLabels(raw: unknown, family: string, forbidden: ReadonlySet<string>): string {
+  if (raw === undefined) return '';
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw protocolError('INVALID_LABEL', `${family}: "labels" must be an object of strings`);
+  }
+  const labels = raw as Record<string, unknown>;
+  const names = Object.keys(labels);
+  if (names.length > 1) names.sort();
+  let out = '';
+  for (const name of names) {
+    checkLabelName(name, family, forbidden);
+    const value = labels[name];
+    if (typeof value !== 'string') {
+      throw protocolError('INVALID_LABEL', `${family}: label "${name}" must have a string value`);
+    }
+    if (value.length > MAX_LABEL_VALUE_BYTES) {
+      throw protocolError('INVALID_LABEL', `${family}: label "${name}" value is longer than ${MAX_LABEL_VALUE_BYTES} characters`);
+    }
+    out += (out === '' ? '' : ',') + name + '="' + escapeLabelValue(value) + '"';
+  }
+  return out;
+}
+
+function checkFamilyHead(raw: unknown): { name: string; type: MetricType; help: string; samples: unknown[] } {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw protocolError('BAD_MESSAGE', 'each entry of "families" must be an object');
+  }
+  const f = raw as Record<string, unknown>;
+  if (typeof f.name !== 'string' || !METRIC_NAME_RE.test(f.name)) {
+    throw protocolError('INVALID_METRIC_NAME', `invalid metric name ${JSON.stringify(f.name)}`);
+  }
+  const name = f.name;
+  if (RESERVED_METRIC_PREFIXES.some((prefix) => name.startsWith(prefix))) {
+    throw protocolError('INVALID_METRIC_NAME', `${name}: the prefixes ${RESERVED_METRIC_PREFIXES.join(', ')} are the bridge's own`);
+  }
+  if (typeof f.type !== 'string' || !(METRIC_TYPES as readonly string[]).includes(f.type)) {
+    throw protocolError('BAD_MESSAGE', `${name}: type ${JSON.stringify(f.type)} is not one of ${METRIC_TYPES.join(', ')}`);
+  }
+  const help = f.help === undefined ? '' : f.help;
+  if (typeof help !== 'string' || help.length > MAX_HELP_BYTES) {
+    throw protocolError('BAD_MESSAGE', `${name}: "help" must be a string of at most ${MAX_HELP_BYTES} characters`);
+  }
+  if (!Array.isArray(f.samples)) {
+    throw protocolError('BAD_MESSAGE', `${name}: "samples" must be an array`);
+  }
+  return { name, type: f.type as MetricType, help, samples: f.samples };
+}
+
+/**
+ * Validates one family sent by an agent and renders its sample lines.
+ * @param agentLabels rendered `instance="id",k="v"` prefix of every line
+ * @param forbiddenLabels label names samples may not use (instance, job, static labels)
+ * @throws ProtocolError naming the family and the problem
+ */
+export function renderFamily(raw: unknown, agentLabels: string, forbiddenLabels: ReadonlySet<string>): RenderedFamily {
+  const { name, type, help, samples } = checkFamilyHead(raw);
+  const seen = samples.length > 1 ? new Set<string>() : undefined;
+  let text = '';
+  for (const sample of samples) {
+    if (typeof sample !== 'object' || sample === null) {
+      throw protocolError('BAD_MESSAGE', `${name}: each sample must be an object with "value"`);
+    }
+    const s = sample as Record<string, unknown>;
+    const labels = renderSampleLabels(s.labels, name, forbiddenLabels);
+    if (seen) {
+      if (seen.has(labels)) throw protocolError('DUPLICATE_SERIES', `${name}: series {${labels}} appears twice`);
+      seen.add(labels);
+    }
+    const value = parseValue(s.value, name);
+    text += name + '{' + agentLabels + (labels === '' ? '' : ',' + labels) + '} ' + formatValue(value) + '\n';
+  }
+  return { name, type, help, text, series: samples.length };
+}

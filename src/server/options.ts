@@ -1,0 +1,20 @@
+import type { Logger } from '../log.js';
+
+/** Everything the bridge needs, already validated (see src/config). */
+export interface BridgeOptions {
+  bindHost: string;
+  /** 0 picks a free port (tests). */
+  ingestPort: number;
+  httpPort: number;
+  /** Shared secret agents must present; undefined accepts any agent. */
+  token: string | undefined;
+  maxLineBytes: number;
+  maxConnections: number;
+  maxSeriesPerAgent: number;
+  helloTimeoutMs: number;
+  heartbeatMs: number;
+  /** Fixed grace period before a lost agent's series go; undefined = 3 agent intervals. */
+  graceMs: number | undefined;
+  forgetMs: number;
+  log: Logger;
+}

@@ -1,0 +1,68 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * The bridge's metrics about itself. Everything is prefixed fleetpulse_bridge_ (including
+ * prom-client's default process metrics) so it never collides with agents' process_* series.
+ */
+export class SelfMetrics {
+  readonly registry = new Registry();
+  readonly connectionsOpen = new Gauge({
+    name: 'fleetpulse_bridge_connections',
+    help: 'Agent TCP connections currently open (including ones still before hello).',
+    registers: [this.registry],
+  });
+  readonly connectionsAccepted = new Counter({
+    name: 'fleetpulse_bridge_connections_accepted_total',
+    help: 'Agent TCP connections accepted.',
+    registers: [this.registry],
+  });
+  readonly connectionsRefused = new Counter({
+    name: 'fleetpulse_bridge_connections_refused_total',
+    help: 'Agent TCP connections refused because the connection limit was reached.',
+    registers: [this.registry],
+  });
+  readonly framesReceived = new Counter({
+    name: 'fleetpulse_bridge_frames_received_total',
+    help: 'Protocol frames (lines) received from agents.',
+    registers: [this.registry],
+  });
+  readonly framesRejected = new Counter({
+    name: 'fleetpulse_bridge_frames_rejected_total',
+    help: 'Frames, batches or metric families refused, by reason (see docs/protocol.md error codes).',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
+  readonly samplesIngested = new Counter({
+    name: 'fleetpulse_bridge_samples_ingested_total',
+    help: 'Samples stored from agents\' metrics batches.',
+    registers: [this.registry],
+  });
+  readonly bytesReceived = new Counter({
+    name: 'fleetpulse_bridge_received_bytes_total',
+    help: 'Bytes read from agent connections.',
+    registers: [this.registry],
+  });
+  readonly agents = new Gauge({
+    name: 'fleetpulse_bridge_agents',
+    help: 'Agents the bridge knows, by state (connected, disconnected).',
+    labelNames: ['state'],
+    registers: [this.registry],
+  });
+  readonly series = new Gauge({
+    name: 'fleetpulse_bridge_series',
+    help: 'Agent series currently exposed.',
+    registers: [this.registry],
+  });
+  readonly scrapeDuration = new Histogram({
+    name: 'fleetpulse_bridge_scrape_duration_seconds',
+    help: 'Time to produce /metrics, including compression.',
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'fleetpulse_bridge_' });
+    // Make the reason label set visible from the start, so rate() works from the first error.
+    this.framesRejected.reset();
+  }
+}

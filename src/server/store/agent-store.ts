@@ -1,0 +1,236 @@
+import { ProtocolError, protocolError } from '../../protocol/error-codes.js';
+import { renderLabelPairs } from '../exposition/text-format.js';
+import { renderFamily, type RenderedFamily } from '../ingest/render-family.js';
+import { FamilyCatalog } from './family-catalog.js';
+
+// The store is the only place that knows agents and their series. Contract:
+// - connect() marks an agent up and returns a lease; only that lease's disconnect() counts,
+//   so an old connection closing after a newer one took over changes nothing.
+// - disconnect() sets up=0 at once; the agent's series stay for the grace period and are
+//   then dropped (Prometheus marks them stale); a reconnect within it continues seamlessly.
+// - ingest() replaces the agent's snapshot family by family: families missing from the batch
+//   are dropped, a rejected family keeps its previous value, and nothing of another agent
+//   is touched.
+// - The agent record itself (up=0, last seen) stays until forgetMs after the disconnect,
+//   so alerts on fleetpulse_agent_up == 0 keep firing instead of resolving by absence.
+
+export interface AgentHello {
+  id: string;
+  address: string;
+  agentVersion: string;
+  protocol: number;
+  labels: Record<string, string>;
+  intervalMs: number;
+}
+
+export interface AgentRecord extends AgentHello {
+  connected: boolean;
+  connectedSince: number;
+  lastSeen: number;
+  disconnectedAt: number | undefined;
+  batches: number;
+  samplesReceived: number;
+  series: number;
+  lastError: string | undefined;
+  /** `instance="id",k="v"` prefix of every line of this agent. */
+  readonly labelPrefix: string;
+  /** Label names samples may not use: reserved ones plus the static labels. */
+  readonly forbiddenLabels: ReadonlySet<string>;
+  readonly families: Map<string, RenderedFamily>;
+  lease: number;
+  expiryTimer: NodeJS.Timeout | undefined;
+  forgetTimer: NodeJS.Timeout | undefined;
+}
+
+export interface IngestResult {
+  samples: number;
+  /** Families rejected from this batch; the rest was stored. */
+  rejected: ProtocolError[];
+}
+
+export interface AgentStoreOptions {
+  /** Fixed grace period; when undefined, 3 of the agent's own intervals. */
+  graceMs: number | undefined;
+  forgetMs: number;
+  maxSeriesPerAgent: number;
+  now?: () => number;
+}
+
+export class AgentStore {
+  private readonly agents = new Map<string, AgentRecord>();
+  readonly catalog = new FamilyCatalog();
+  private nextLease = 1;
+  /** Bumped on every change of exposed series, so renderers can cache. */
+  version = 0;
+  private readonly now: () => number;
+
+  constructor(private readonly options: AgentStoreOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  connect(hello: AgentHello): number {
+    const now = this.now();
+    const previous = this.agents.get(hello.id);
+    const lease = this.nextLease++;
+    const labelsUnchanged = previous && sameLabels(previous.labels, hello.labels);
+    if (previous && !labelsUnchanged) this.dropSeries(previous);
+    if (previous) clearTimers(previous);
+    const record: AgentRecord =
+      previous && labelsUnchanged
+        ? Object.assign(previous, hello, { connected: true, disconnectedAt: undefined, lease, connectedSince: now, lastSeen: now })
+        : newRecord(hello, now, lease, previous);
+    this.agents.set(hello.id, record);
+    this.version++;
+    return lease;
+  }
+
+  disconnect(id: string, lease: number): void {
+    const agent = this.agents.get(id);
+    if (!agent || agent.lease !== lease || !agent.connected) return;
+    agent.connected = false;
+    agent.disconnectedAt = this.now();
+    const graceMs = this.options.graceMs ?? 3 * agent.intervalMs;
+    agent.expiryTimer = setTimeout(() => this.dropSeries(agent), graceMs).unref();
+    agent.forgetTimer = setTimeout(() => this.forget(id, lease), Math.max(this.options.forgetMs, graceMs)).unref();
+    this.version++;
+  }
+
+  touch(id: string): void {
+    const agent = this.agents.get(id);
+    if (agent) agent.lastSeen = this.now();
+  }
+
+  /** Stores a complete snapshot. Throws ProtocolError when the whole batch is refused. */
+  ingest(id: string, families: unknown[]): IngestResult {
+    const agent = this.agents.get(id);
+    if (!agent) throw new Error(`ingest for unknown agent ${id}`);
+    const offered = families.reduce<number>((n, f) => n + countSamples(f), 0);
+    if (offered > this.options.maxSeriesPerAgent) {
+      throw protocolError('SERIES_LIMIT', `batch has ${offered} series; the limit per agent is ${this.options.maxSeriesPerAgent}`);
+    }
+    const rejected: ProtocolError[] = [];
+    const next = new Map<string, RenderedFamily>();
+    for (const raw of families) {
+      try {
+        const family = renderFamily(raw, agent.labelPrefix, agent.forbiddenLabels);
+        if (next.has(family.name)) throw protocolError('DUPLICATE_SERIES', `${family.name}: family appears twice in one batch`);
+        const othersType = this.catalog.typeHeldByOthers(family.name, id);
+        if (othersType !== undefined && othersType !== family.type) {
+          throw protocolError('TYPE_CONFLICT', `${family.name}: sent as ${family.type} but other agents send it as ${othersType}`);
+        }
+        next.set(family.name, family);
+      } catch (err) {
+        if (!(err instanceof ProtocolError)) throw err;
+        rejected.push(err);
+        const name = familyName(raw);
+        const kept = name === undefined ? undefined : agent.families.get(name);
+        if (kept && !next.has(kept.name)) next.set(kept.name, kept);
+      }
+    }
+    this.replaceFamilies(agent, next);
+    let samples = 0;
+    for (const family of next.values()) samples += family.series;
+    agent.series = samples;
+    agent.batches++;
+    agent.samplesReceived += offered;
+    agent.lastSeen = this.now();
+    agent.lastError = rejected[0]?.message;
+    return { samples, rejected };
+  }
+
+  noteError(id: string, message: string): void {
+    const agent = this.agents.get(id);
+    if (agent) agent.lastError = message;
+  }
+
+  get(id: string): AgentRecord | undefined {
+    return this.agents.get(id);
+  }
+
+  /** All known agents, connected or not, by id. */
+  list(): AgentRecord[] {
+    return [...this.agents.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  get size(): number {
+    return this.agents.size;
+  }
+
+  /** Cancels every timer, for a clean shutdown. */
+  close(): void {
+    for (const agent of this.agents.values()) clearTimers(agent);
+  }
+
+  private replaceFamilies(agent: AgentRecord, next: Map<string, RenderedFamily>): void {
+    for (const name of agent.families.keys()) {
+      if (!next.has(name)) this.catalog.remove(agent.id, name);
+    }
+    agent.families.clear();
+    for (const [name, family] of next) {
+      agent.families.set(name, family);
+      this.catalog.set(agent.id, family);
+    }
+    this.version++;
+  }
+
+  private dropSeries(agent: AgentRecord): void {
+    agent.expiryTimer = undefined;
+    if (agent.families.size === 0) return;
+    for (const name of agent.families.keys()) this.catalog.remove(agent.id, name);
+    agent.families.clear();
+    agent.series = 0;
+    this.version++;
+  }
+
+  private forget(id: string, lease: number): void {
+    const agent = this.agents.get(id);
+    if (!agent || agent.lease !== lease || agent.connected) return;
+    this.dropSeries(agent);
+    clearTimers(agent);
+    this.agents.delete(id);
+    this.version++;
+  }
+}
+
+function newRecord(hello: AgentHello, now: number, lease: number, previous: AgentRecord | undefined): AgentRecord {
+  const staticLabels = Object.entries(hello.labels).sort(([a], [b]) => (a < b ? -1 : 1));
+  return {
+    ...hello,
+    connected: true,
+    connectedSince: now,
+    lastSeen: now,
+    disconnectedAt: undefined,
+    batches: previous?.batches ?? 0,
+    samplesReceived: previous?.samplesReceived ?? 0,
+    series: 0,
+    lastError: undefined,
+    labelPrefix: renderLabelPairs([['instance', hello.id], ...staticLabels]),
+    forbiddenLabels: new Set(['instance', 'job', ...Object.keys(hello.labels)]),
+    families: new Map(),
+    lease,
+    expiryTimer: undefined,
+    forgetTimer: undefined,
+  };
+}
+
+function clearTimers(agent: AgentRecord): void {
+  if (agent.expiryTimer) clearTimeout(agent.expiryTimer);
+  if (agent.forgetTimer) clearTimeout(agent.forgetTimer);
+  agent.expiryTimer = undefined;
+  agent.forgetTimer = undefined;
+}
+
+function sameLabels(a: Record<string, string>, b: Record<string, string>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
+}
+
+function countSamples(raw: unknown): number {
+  const samples = (raw as { samples?: unknown } | null)?.samples;
+  return Array.isArray(samples) ? samples.length : 0;
+}
+
+function familyName(raw: unknown): string | undefined {
+  const name = (raw as { name?: unknown } | null)?.name;
+  return typeof name === 'string' ? name : undefined;
+}

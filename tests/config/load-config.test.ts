@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError, helpText, loadConfig } from '../../src/config/load-config.js';
+import { SETTINGS } from '../../src/config/settings.js';
+
+describe('loadConfig', () => {
+  it('applies flag > environment > .env > default', () => {
+    const env = { FLEETPULSE_INTERVAL: '2s', FLEETPULSE_LABELS: 'env=prod' };
+    const dotEnv = { FLEETPULSE_INTERVAL: '9s', FLEETPULSE_LABELS: 'env=dev', FLEETPULSE_AGENT_ID: 'from-dotenv' };
+    const { values } = loadConfig('agent', ['--interval', '1s'], env, dotEnv);
+    assert.equal(values.interval, 1000, 'flag wins');
+    assert.deepEqual(values.labels, { env: 'prod' }, 'environment beats .env');
+    assert.equal(values.agentId, 'from-dotenv', '.env beats the default');
+    assert.deepEqual(values.server, { host: 'localhost', port: 9700 }, 'default');
+  });
+
+  it('has the documented defaults', () => {
+    const { values } = loadConfig('server', [], {}, {});
+    assert.equal(values.ingestPort, 9700);
+    assert.equal(values.httpPort, 9701);
+    assert.equal(values.bind, '0.0.0.0');
+    assert.equal(values.maxLineBytes, 1024 * 1024);
+    assert.equal(values.maxSeriesPerAgent, 10_000);
+    assert.equal(values.token, undefined);
+  });
+
+  it('fails with one line naming the setting, the value and what is allowed', () => {
+    assert.throws(
+      () => loadConfig('agent', [], { FLEETPULSE_INTERVAL: '5 min' }, {}),
+      (err: unknown) => err instanceof ConfigError && err.message === 'FLEETPULSE_INTERVAL="5 min" is not a duration; use e.g. 5s, 500ms, 1m30s',
+    );
+    assert.throws(() => loadConfig('server', ['--http-port=abc'], {}, {}), /^Error: --http-port="abc" is not a port number/);
+    assert.throws(() => loadConfig('server', [], {}, { FLEETPULSE_LOG_LEVEL: 'loud' }), /FLEETPULSE_LOG_LEVEL \(from \.env\)="loud" is not allowed; use one of error, warn, info, debug/);
+    assert.throws(() => loadConfig('agent', [], { FLEETPULSE_COLLECTORS: 'cpu,gpu' }, {}), /names unknown entries \(gpu\)/);
+    assert.throws(() => loadConfig('agent', [], { FLEETPULSE_AGENT_ID: 'bad id!' }, {}), /FLEETPULSE_AGENT_ID="bad id!" is not a valid agent id/);
+  });
+
+  it('rejects unknown flags and flags of another command', () => {
+    assert.throws(() => loadConfig('agent', ['--http-port', '1'], {}, {}), (err: unknown) => err instanceof ConfigError && /--http-port/.test(err.message) && /fleetpulse agent --help/.test(err.message));
+  });
+
+  it('documents every setting of a command in --help', () => {
+    const help = helpText('agent');
+    for (const s of Object.values(SETTINGS)) {
+      if ((s.commands as readonly string[]).includes('agent')) assert.ok(help.includes(s.env) && help.includes(`--${s.flag}`), s.env);
+    }
+  });
+});

@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { byteSizeBetween, parseDuration, parseHostPort, parseLabels, parsePort } from '../../src/config/value-parsers.js';
+
+describe('value parsers', () => {
+  it('parses Prometheus-style durations', () => {
+    assert.equal(parseDuration('5s'), 5000);
+    assert.equal(parseDuration('500ms'), 500);
+    assert.equal(parseDuration('1m30s'), 90_000);
+    assert.equal(parseDuration('1.5s'), 1500);
+    assert.equal(parseDuration('24h'), 86_400_000);
+    for (const bad of ['5 min', '5', '', 's', '5x', '-5s', '5s ms']) assert.throws(() => parseDuration(bad), /is not a duration; use e\.g\. 5s, 500ms/, bad);
+  });
+
+  it('parses host:port including IPv6 brackets', () => {
+    assert.deepEqual(parseHostPort('bridge:9700'), { host: 'bridge', port: 9700 });
+    assert.deepEqual(parseHostPort('[::1]:9700'), { host: '::1', port: 9700 });
+    for (const bad of ['bridge', 'bridge:', ':9700', 'bridge:99999', 'a b:1']) assert.throws(() => parseHostPort(bad), /is not host:port/, bad);
+  });
+
+  it('parses ports and sizes', () => {
+    assert.equal(parsePort('0'), 0);
+    assert.throws(() => parsePort('70000'), /not a port/);
+    assert.throws(() => parsePort('http'), /not a port/);
+    const size = byteSizeBetween(1024, 64 * 1024 ** 2);
+    assert.equal(size('1MiB'), 1048576);
+    assert.equal(size('2048'), 2048);
+    assert.throws(() => size('1 parsec'), /not a size/);
+    assert.throws(() => size('100'), /out of range/);
+  });
+
+  it('parses static labels and refuses bad names', () => {
+    assert.deepEqual(parseLabels('env=prod, rack=r1'), { env: 'prod', rack: 'r1' });
+    assert.deepEqual(parseLabels(''), {});
+    assert.deepEqual(parseLabels('url=a=b'), { url: 'a=b' });
+    assert.throws(() => parseLabels('bad-name=x'), /bad part: "bad-name=x"/);
+    assert.throws(() => parseLabels('__x=1'), /not a list of labels/);
+    assert.throws(() => parseLabels('a=1,a=2'), /sets label "a" twice/);
+  });
+});

@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Heartbeat, type HeartbeatTimers } from '../../src/net/heartbeat.js';
+
+/** A clock the test moves by hand. */
+function fakeTimers() {
+  let now = 0;
+  const intervals = new Map<number, { fn: () => void; ms: number; next: number }>();
+  let nextId = 1;
+  const timers: HeartbeatTimers = {
+    now: () => now,
+    setInterval: (fn, ms) => {
+      const id = nextId++;
+      intervals.set(id, { fn, ms, next: now + ms });
+      return id;
+    },
+    clearInterval: (id) => void intervals.delete(id as number),
+  };
+  const advance = (ms: number) => {
+    const end = now + ms;
+    for (;;) {
+      const due = [...intervals.values()].filter((i) => i.next <= end).sort((a, b) => a.next - b.next)[0];
+      if (!due) break;
+      now = due.next;
+      due.next += due.ms;
+      due.fn();
+    }
+    now = end;
+  };
+  return { timers, advance, active: () => intervals.size };
+}
+
+describe('Heartbeat', () => {
+  it('pings every interval while the peer keeps talking', () => {
+    const clock = fakeTimers();
+    let pings = 0;
+    let timeouts = 0;
+    const hb = new Heartbeat({ intervalMs: 1000, timeoutMs: 3000, sendPing: () => pings++, onTimeout: () => timeouts++, timers: clock.timers });
+    hb.start();
+    for (let i = 0; i < 10; i++) {
+      clock.advance(1000);
+      hb.received();
+    }
+    assert.equal(pings, 10);
+    assert.equal(timeouts, 0);
+    hb.stop();
+    assert.equal(clock.active(), 0);
+  });
+
+  it('declares the peer dead once it was silent longer than the timeout, and stops', () => {
+    const clock = fakeTimers();
+    let silent = -1;
+    const hb = new Heartbeat({ intervalMs: 1000, timeoutMs: 3000, sendPing: () => {}, onTimeout: (ms) => (silent = ms), timers: clock.timers });
+    hb.start();
+    clock.advance(3000);
+    assert.equal(silent, -1, 'exactly at the timeout is still alive');
+    clock.advance(1000);
+    assert.equal(silent, 4000);
+    assert.equal(clock.active(), 0, 'no more ticks after the timeout');
+  });
+});
