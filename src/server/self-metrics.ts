@@ -62,6 +62,11 @@ export class SelfMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'fleetpulse_bridge_' });
+    // prom-client names these three gauges *_total, which promtool rightly flags; the
+    // same figures stay available per type in the gauges without the suffix.
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+      this.registry.removeSingleMetric(`fleetpulse_bridge_${name}`);
+    }
     // Make the reason label set visible from the start, so rate() works from the first error.
     this.framesRejected.reset();
   }

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { eventually, getText } from '../helpers/http.js';
+import { freePort, killAll, runCli } from '../helpers/processes.js';
+import { promtoolCheckMetrics, skipUnlessInstalled, startPrometheus, type TestPrometheus } from '../helpers/prometheus.js';
+
+// A real Prometheus (Debian's package) scraping a real bridge fed by two real agents.
+
+const skip = skipUnlessInstalled('prometheus');
+const AGENTS = ['prom-a', 'prom-b'];
+let httpPort: number;
+let prometheus: TestPrometheus | undefined;
+
+// node_exporter's own names for /proc/meminfo fields (node_memory_MemTotal_bytes, ...) are
+// camelCase; promtool's linter flags them, and node_exporter's output fails the same way.
+// We keep the names so node_exporter dashboards work; every other complaint fails the test.
+const NODE_EXPORTER_NAMING = /^node_memory_\w+ metric names should be written in 'snake_case' not 'camelCase'$/;
+
+describe('real Prometheus scraping the bridge', { skip }, () => {
+  before(async () => {
+    const ingestPort = await freePort();
+    httpPort = await freePort();
+    runCli(['server'], { FLEETPULSE_BIND: '127.0.0.1', FLEETPULSE_INGEST_PORT: String(ingestPort), FLEETPULSE_HTTP_PORT: String(httpPort) });
+    await eventually(async () => (await getText(`http://127.0.0.1:${httpPort}/readyz`)).status === 200, 15_000, 'bridge ready');
+    for (const id of AGENTS) {
+      runCli(['agent'], { FLEETPULSE_SERVER: `127.0.0.1:${ingestPort}`, FLEETPULSE_AGENT_ID: id, FLEETPULSE_INTERVAL: '1s' });
+    }
+    prometheus = await startPrometheus(`127.0.0.1:${httpPort}`);
+  });
+
+  after(async () => {
+    await prometheus?.stop();
+    await killAll();
+  });
+
+  it('sees the bridge target up and each agent as its own instance', async () => {
+    const p = prometheus!;
+    await eventually(async () => (await p.query('up{job="fleetpulse"}')).some((r) => r.value[1] === '1'), 30_000, 'target up');
+    for (const [expr, what] of [
+      ['count by (instance) (node_cpu_seconds_total)', 'cpu'],
+      ['count by (instance) (node_memory_MemTotal_bytes)', 'memory'],
+      ['count by (instance) (node_filesystem_size_bytes)', 'filesystem'],
+      ['count by (instance) (node_disk_read_bytes_total)', 'disk'],
+      ['count by (instance) (node_network_receive_bytes_total)', 'network'],
+      ['count by (instance) (fleetpulse_agent_up == 1)', 'agent up'],
+    ] as const) {
+      const instances = await eventually(async () => {
+        const found = (await p.query(expr)).map((r) => r.metric.instance).sort();
+        return AGENTS.every((id) => found.includes(id)) ? found : undefined;
+      }, 30_000, `${what} series for ${AGENTS.join(', ')}`);
+      assert.deepEqual(instances, AGENTS, `${what}: one instance per agent, no ip:port identities`);
+    }
+  });
+
+  it('computes a CPU rate from the agents\' counters, as a node_exporter dashboard would', async () => {
+    const p = prometheus!;
+    const rates = await eventually(async () => {
+      const r = await p.query('sum by (instance) (rate(node_cpu_seconds_total[5s]))');
+      return r.length === AGENTS.length ? r : undefined;
+    }, 30_000, 'cpu rate');
+    for (const r of rates) {
+      const cores = Number(r.value[1]);
+      // All modes together advance by about one second per second per core.
+      assert.ok(cores > 0.2, `rate of all cpu modes for ${r.metric.instance} is ${cores}`);
+    }
+  });
+
+  it('passes promtool check metrics, apart from node_exporter\'s camelCase meminfo names', async () => {
+    const { text } = await getText(`http://127.0.0.1:${httpPort}/metrics`);
+    const { status, output } = promtoolCheckMetrics(text);
+    const complaints = output.split('\n').filter((l) => l.trim() !== '');
+    const unexpected = complaints.filter((l) => !NODE_EXPORTER_NAMING.test(l));
+    assert.deepEqual(unexpected, [], 'no parse errors and no lint problems of our own');
+    assert.ok(status === 0 || (status === 3 && complaints.length > 0), `promtool exit ${status}: ${output}`);
+  });
+});

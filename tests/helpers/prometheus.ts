@@ -1,0 +1,74 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { eventually } from './http.js';
+import { freePort } from './processes.js';
+
+/** Where Debian's prometheus package puts its binaries, or undefined when absent. */
+export function findBinary(name: 'prometheus' | 'promtool'): string | undefined {
+  const found = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).stdout.trim();
+  return found === '' ? undefined : found;
+}
+
+/**
+ * The reason to skip a test that needs a binary, or undefined to run it. In CI a missing
+ * binary is a failure (CI installs it), so there the test runs and fails loudly.
+ */
+export function skipUnlessInstalled(name: 'prometheus' | 'promtool'): string | undefined {
+  if (findBinary(name) || process.env.CI === 'true') return undefined;
+  return `${name} is not installed (apt-get install prometheus); CI installs it and runs this test`;
+}
+
+export interface TestPrometheus {
+  url: string;
+  query(expr: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]>;
+  stop(): Promise<void>;
+}
+
+/** A real Prometheus on a free loopback port scraping `target` every second with honor_labels. */
+export async function startPrometheus(target: string, extraConfig = ''): Promise<TestPrometheus> {
+  const binary = findBinary('prometheus');
+  if (!binary) throw new Error('prometheus binary not found; install Debian\'s prometheus package (.ci/run does)');
+  const dir = mkdtempSync(join(tmpdir(), 'fleetpulse-prom-'));
+  const port = await freePort();
+  writeFileSync(
+    join(dir, 'prometheus.yml'),
+    `global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: fleetpulse\n    honor_labels: true\n    static_configs:\n      - targets: ['${target}']\n${extraConfig}`,
+  );
+  const child: ChildProcess = spawn(binary, [
+    `--config.file=${join(dir, 'prometheus.yml')}`,
+    `--storage.tsdb.path=${join(dir, 'data')}`,
+    `--web.listen-address=127.0.0.1:${port}`,
+    '--log.level=warn',
+  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  await eventually(async () => (await fetch(`${url}/-/ready`)).ok, 30_000, `prometheus ready (${stderr.slice(-500)})`);
+  return {
+    url,
+    async query(expr) {
+      const res = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(expr)}`);
+      const body = (await res.json()) as { status: string; error?: string; data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
+      if (body.status !== 'success') throw new Error(`query ${expr} failed: ${body.error}`);
+      return body.data.result;
+    },
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Runs `promtool check metrics` on a body; returns its exit code and output. */
+export function promtoolCheckMetrics(body: string): { status: number; output: string } {
+  const binary = findBinary('promtool');
+  if (!binary) throw new Error('promtool not found; install Debian\'s prometheus package (.ci/run does)');
+  const r = spawnSync(binary, ['check', 'metrics'], { input: body, encoding: 'utf8' });
+  return { status: r.status ?? -1, output: `${r.stdout}${r.stderr}` };
+}

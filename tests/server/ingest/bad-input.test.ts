@@ -1,0 +1,231 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { getText } from '../../helpers/http.js';
+import { startTestBridge, type TestBridge } from '../../helpers/bridge.js';
+import { LineClient } from '../../helpers/line-client.js';
+
+// Every kind of bad input gets a precise error, closes the connection only where going on
+// makes no sense, counts a rejection by reason, and harms no other agent.
+
+let t: TestBridge;
+let bystander: LineClient;
+
+const load = (value: unknown, name = 'node_load1') => ({ name, type: 'gauge', help: '1m load average.', samples: [{ value }] });
+
+async function agent(id: string, extra: Record<string, unknown> = {}): Promise<LineClient> {
+  const c = await LineClient.connect(t.ingestPort);
+  c.hello(id, extra);
+  await c.waitFor((m) => m.type === 'welcome');
+  return c;
+}
+
+async function metricsText(): Promise<string> {
+  return (await getText(`${t.url}/metrics`)).text;
+}
+
+function rejectedCount(text: string, reason: string): number {
+  const m = new RegExp(`^fleetpulse_bridge_frames_rejected_total\\{reason="${reason}"\\} (\\d+)$`, 'm').exec(text);
+  return m ? Number(m[1]) : 0;
+}
+
+before(async () => {
+  t = await startTestBridge({ maxSeriesPerAgent: 50, maxLineBytes: 64 * 1024, helloTimeoutMs: 300, maxConnections: 20 });
+  bystander = await agent('bystander');
+  bystander.send({ type: 'metrics', seq: 1, timestamp_ms: Date.now(), families: [load(0.25)] });
+  await bystander.waitFor((m) => m.type === 'ack' && m.seq === 1);
+});
+
+after(async () => {
+  bystander.close();
+  await t.stop();
+});
+
+/** After each case: the bystander is still connected and its data untouched. */
+async function bystanderUnharmed(): Promise<void> {
+  assert.equal(bystander.closed, false, 'bystander still connected');
+  assert.match(await metricsText(), /^node_load1\{instance="bystander"\} 0\.25$/m);
+}
+
+describe('bad input on the agent port', () => {
+  it('non-JSON before hello: FP_BAD_JSON, fatal, connection closed', async () => {
+    const c = await LineClient.connect(t.ingestPort);
+    c.sendRaw('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    const err = await c.waitForError('FP_BAD_JSON');
+    assert.equal(err.fatal, true);
+    await c.waitForClose();
+    await bystanderUnharmed();
+  });
+
+  it('non-JSON after hello: error, connection kept, later batches still work', async () => {
+    const before = rejectedCount(await metricsText(), 'bad_json');
+    const c = await agent('garbage-sender');
+    c.sendRaw('{not json}\n');
+    const err = await c.waitForError('FP_BAD_JSON');
+    assert.equal(err.fatal, false);
+    c.send({ type: 'metrics', seq: 2, timestamp_ms: Date.now(), families: [load(1)] });
+    await c.waitFor((m) => m.type === 'ack' && m.seq === 2);
+    assert.equal(rejectedCount(await metricsText(), 'bad_json'), before + 1);
+    c.close();
+    await bystanderUnharmed();
+  });
+
+  it('an oversized line is discarded with FP_LINE_TOO_LONG and the stream recovers', async () => {
+    const c = await agent('big-talker');
+    c.sendRaw(`{"type":"metrics","pad":"${'x'.repeat(100 * 1024)}"}\n`);
+    const err = await c.waitForError('FP_LINE_TOO_LONG');
+    assert.match(String(err.message), /exceeds the limit of 65536 bytes/);
+    c.send({ type: 'ping', id: 9, t0: 1 });
+    await c.waitFor((m) => m.type === 'pong' && m.id === 9);
+    c.close();
+    await bystanderUnharmed();
+  });
+
+  it('a message before hello: FP_HELLO_REQUIRED, closed', async () => {
+    const c = await LineClient.connect(t.ingestPort);
+    c.send({ type: 'metrics', seq: 1, timestamp_ms: 1, families: [] });
+    await c.waitForError('FP_HELLO_REQUIRED');
+    await c.waitForClose();
+  });
+
+  it('no hello within the timeout: FP_HELLO_TIMEOUT, closed', async () => {
+    const c = await LineClient.connect(t.ingestPort);
+    await c.waitForError('FP_HELLO_TIMEOUT');
+    await c.waitForClose();
+  });
+
+  it('an unknown protocol version: FP_PROTOCOL_VERSION, closed', async () => {
+    const c = await LineClient.connect(t.ingestPort);
+    c.hello('future', { protocol: 99 });
+    const err = await c.waitForError('FP_PROTOCOL_VERSION');
+    assert.match(String(err.message), /version 99 is not supported; this bridge speaks 1/);
+    await c.waitForClose();
+  });
+
+  it('an invalid agent id or reserved static label: closed with a precise error', async () => {
+    const c = await LineClient.connect(t.ingestPort);
+    c.hello('bad id with spaces');
+    await c.waitForError('FP_BAD_AGENT_ID');
+    await c.waitForClose();
+    const d = await LineClient.connect(t.ingestPort);
+    d.hello('ok-id', { labels: { instance: 'spoofed' } });
+    await d.waitForError('FP_BAD_LABELS');
+    await d.waitForClose();
+  });
+
+  it('invalid metric and label names, bad values and duplicates reject only that family', async () => {
+    const c = await agent('sloppy');
+    c.send({
+      type: 'metrics',
+      seq: 5,
+      timestamp_ms: Date.now(),
+      families: [
+        load(3),
+        load(1, 'bad-name'),
+        { name: 'labelled', type: 'gauge', help: '', samples: [{ labels: { 'bad-label': 'x' }, value: 1 }] },
+        { name: 'valued', type: 'gauge', help: '', samples: [{ value: 'lots' }] },
+        { name: 'dup', type: 'gauge', help: '', samples: [{ labels: { a: '1' }, value: 1 }, { labels: { a: '1' }, value: 2 }] },
+      ],
+    });
+    const ack = await c.waitFor((m) => m.type === 'ack' && m.seq === 5);
+    assert.equal(ack.samples, 1);
+    for (const code of ['FP_INVALID_METRIC_NAME', 'FP_INVALID_LABEL', 'FP_INVALID_VALUE', 'FP_DUPLICATE_SERIES']) {
+      const err = await c.waitForError(code);
+      assert.equal(err.seq, 5);
+      assert.equal(err.fatal, false);
+    }
+    const text = await metricsText();
+    assert.match(text, /^node_load1\{instance="sloppy"\} 3$/m);
+    assert.doesNotMatch(text, /labelled|valued|dup\{/);
+    c.close();
+    await bystanderUnharmed();
+  });
+
+  it('label values that try to break the exposition format are escaped; NaN and Inf pass', async () => {
+    const c = await agent('escaper');
+    c.send({
+      type: 'metrics',
+      seq: 1,
+      timestamp_ms: Date.now(),
+      families: [
+        { name: 'tricky', type: 'gauge', help: 'help with \\ and\nnewline', samples: [{ labels: { v: 'a"b\\c\nnode_load1{instance="bystander"} 999' }, value: 'NaN' }] },
+        { name: 'infinite', type: 'gauge', help: '', samples: [{ labels: { s: '+' }, value: '+Inf' }, { labels: { s: '-' }, value: '-Inf' }] },
+      ],
+    });
+    await c.waitFor((m) => m.type === 'ack' && m.seq === 1);
+    const text = await metricsText();
+    assert.ok(text.includes('tricky{instance="escaper",v="a\\"b\\\\c\\nnode_load1{instance=\\"bystander\\"} 999"} NaN\n'));
+    assert.ok(text.includes('# HELP tricky help with \\\\ and\\nnewline\n'));
+    assert.match(text, /^infinite\{instance="escaper",s="\+"\} \+Inf$/m);
+    assert.match(text, /^infinite\{instance="escaper",s="-"\} -Inf$/m);
+    c.close();
+    await bystanderUnharmed();
+  });
+
+  it('a type change against other agents: FP_TYPE_CONFLICT, family refused', async () => {
+    const c = await agent('type-changer');
+    c.send({ type: 'metrics', seq: 1, timestamp_ms: Date.now(), families: [{ name: 'node_load1', type: 'counter', help: '', samples: [{ value: 1 }] }] });
+    const err = await c.waitForError('FP_TYPE_CONFLICT');
+    assert.match(String(err.message), /sent as counter but other agents send it as gauge/);
+    assert.doesNotMatch(await metricsText(), /^node_load1\{instance="type-changer"\}/m);
+    c.close();
+    await bystanderUnharmed();
+  });
+
+  it('over the per-agent series limit: FP_SERIES_LIMIT, batch refused, last snapshot kept', async () => {
+    const c = await agent('hoarder');
+    c.send({ type: 'metrics', seq: 1, timestamp_ms: Date.now(), families: [load(7)] });
+    await c.waitFor((m) => m.type === 'ack' && m.seq === 1);
+    const samples = Array.from({ length: 51 }, (_, i) => ({ labels: { i: String(i) }, value: i }));
+    c.send({ type: 'metrics', seq: 2, timestamp_ms: Date.now(), families: [{ name: 'many', type: 'gauge', help: '', samples }] });
+    const err = await c.waitForError('FP_SERIES_LIMIT');
+    assert.equal(err.seq, 2);
+    assert.match(await metricsText(), /^node_load1\{instance="hoarder"\} 7$/m);
+    c.close();
+  });
+
+  it('the same agent id twice: the newest connection wins, the older gets FP_REPLACED', async () => {
+    const first = await agent('twin');
+    const second = await agent('twin');
+    await first.waitForError('FP_REPLACED');
+    await first.waitForClose();
+    assert.equal(second.closed, false);
+    second.send({ type: 'metrics', seq: 1, timestamp_ms: Date.now(), families: [load(4)] });
+    await second.waitFor((m) => m.type === 'ack');
+    const agents = JSON.parse((await getText(`${t.url}/api/agents/twin`)).text);
+    assert.equal(agents.data.connected, true, 'the old connection closing did not mark the agent down');
+    second.close();
+  });
+});
+
+describe('limits and authentication', () => {
+  it('more connections than the limit: FP_TOO_MANY_CONNECTIONS, existing agents unaffected', async () => {
+    const small = await startTestBridge({ maxConnections: 2 });
+    const a = await LineClient.connect(small.ingestPort);
+    const b = await LineClient.connect(small.ingestPort);
+    const c = await LineClient.connect(small.ingestPort);
+    await c.waitForError('FP_TOO_MANY_CONNECTIONS');
+    await c.waitForClose();
+    a.hello('a');
+    await a.waitFor((m) => m.type === 'welcome');
+    a.close();
+    b.close();
+    await small.stop();
+  });
+
+  it('a wrong or missing token is refused with FP_AUTH_FAILED; the right one is welcomed', async () => {
+    const secure = await startTestBridge({ token: 's3cret' });
+    const wrong = await LineClient.connect(secure.ingestPort);
+    wrong.hello('w', { token: 'guess' });
+    assert.match(String((await wrong.waitForError('FP_AUTH_FAILED')).message), /does not match/);
+    await wrong.waitForClose();
+    const missing = await LineClient.connect(secure.ingestPort);
+    missing.hello('m');
+    assert.match(String((await missing.waitForError('FP_AUTH_FAILED')).message), /carried none/);
+    const right = await LineClient.connect(secure.ingestPort);
+    right.hello('r', { token: 's3cret' });
+    await right.waitFor((m) => m.type === 'welcome');
+    right.close();
+    missing.close();
+    await secure.stop();
+  });
+});
