@@ -1,0 +1,76 @@
+import type { MetricFamily, Sample } from '../protocol/messages.js';
+import { gauge } from './collectors/family.js';
+import type { Collector } from './collectors/types.js';
+
+export interface CollectorFailure {
+  collector: string;
+  /** The error message, or "timed out after N ms". For logging; the bridge only sees success=0. */
+  error: string;
+}
+
+export interface CollectResult {
+  /** Families of every collector that succeeded, then node_scrape_collector_{success,duration_seconds}. */
+  families: MetricFamily[];
+  failures: CollectorFailure[];
+}
+
+export interface CollectOptions {
+  /** Per collector; a collector still running then is abandoned and counts as failed. */
+  timeoutMs: number;
+}
+
+type Outcome = { ok: true; families: MetricFamily[]; seconds: number } | { ok: false; error: string; seconds: number };
+
+/**
+ * Runs all collectors concurrently, each under its own timeout, like node_exporter's
+ * NodeCollector.Collect. Never rejects, and resolves about timeoutMs after the call at the
+ * latest: a hung collector is abandoned (its signal aborted), never awaited.
+ */
+export async function collectAll(collectors: readonly Collector[], options: CollectOptions): Promise<CollectResult> {
+  const outcomes = await Promise.all(collectors.map((c) => runOne(c, options.timeoutMs)));
+  const families: MetricFamily[] = [];
+  const failures: CollectorFailure[] = [];
+  const success: Sample[] = [];
+  const duration: Sample[] = [];
+  collectors.forEach(({ name }, i) => {
+    const outcome = outcomes[i]!;
+    const labels = { collector: name };
+    success.push({ labels, value: outcome.ok ? 1 : 0 });
+    duration.push({ labels, value: outcome.seconds });
+    if (outcome.ok) families.push(...outcome.families);
+    else failures.push({ collector: name, error: outcome.error });
+  });
+  if (collectors.length > 0) {
+    families.push(
+      gauge('node_scrape_collector_duration_seconds', 'node_exporter: Duration of a collector scrape.', duration, 'seconds'),
+      gauge('node_scrape_collector_success', 'node_exporter: Whether a collector succeeded.', success),
+    );
+  }
+  return { families, failures };
+}
+
+async function runOne(collector: Collector, timeoutMs: number): Promise<Outcome> {
+  const started = performance.now();
+  const seconds = (): number => (performance.now() - started) / 1000;
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new Error(`timed out after ${timeoutMs} ms`);
+      controller.abort(error);
+      reject(error);
+    }, timeoutMs);
+  });
+  // Wrapped so a collector that throws synchronously is caught like one that rejects.
+  const work = Promise.resolve().then(() => collector.collect(controller.signal));
+  work.catch(() => {}); // an abandoned collector may reject later; that is not an unhandled rejection
+  try {
+    const families = await Promise.race([work, timedOut]);
+    if (!Array.isArray(families)) throw new Error('collect() did not return an array of families');
+    return { ok: true, families, seconds: seconds() };
+  } catch (err) {
+    return { ok: false, error: err instanceof Error ? err.message : String(err), seconds: seconds() };
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,36 @@
+import { createCpuCollector } from './cpu.js';
+import { createDiskstatsCollector } from './diskstats.js';
+import { createFilesystemCollector } from './filesystem.js';
+import { createLoadavgCollector } from './loadavg.js';
+import { createMeminfoCollector } from './meminfo.js';
+import { createNetdevCollector } from './netdev.js';
+import { createProcessCollector } from './process.js';
+import { createStatCollector } from './stat.js';
+import { createTimeCollector } from './time.js';
+import type { Collector, CollectorFactory, HostPaths } from './types.js';
+import { createUnameCollector } from './uname.js';
+
+/** Every collector the agent knows, by the name node_scrape_collector_success reports. */
+export const collectorFactories: Record<string, CollectorFactory> = {
+  cpu: createCpuCollector,
+  diskstats: createDiskstatsCollector,
+  filesystem: (paths) => createFilesystemCollector(paths),
+  loadavg: createLoadavgCollector,
+  meminfo: createMeminfoCollector,
+  netdev: createNetdevCollector,
+  process: createProcessCollector,
+  stat: createStatCollector,
+  time: createTimeCollector,
+  uname: createUnameCollector,
+};
+
+/** Creates the named collectors (all of them by default); an unknown name is a configuration error. */
+export function createCollectors(paths: HostPaths, enabled: string[] = Object.keys(collectorFactories)): Collector[] {
+  return enabled.map((name) => {
+    const factory = Object.hasOwn(collectorFactories, name) ? collectorFactories[name] : undefined;
+    if (factory === undefined) {
+      throw new Error(`unknown collector "${name}"; known: ${Object.keys(collectorFactories).join(', ')}`);
+    }
+    return factory(paths);
+  });
+}

@@ -1,0 +1,15 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { collectorFactories, createCollectors } from '../../../src/agent/collectors/index.js';
+import { fixturePaths } from './golden.js';
+
+test('every factory builds a collector named after its registry key', () => {
+  for (const [name, factory] of Object.entries(collectorFactories)) assert.equal(factory(fixturePaths).name, name);
+});
+
+test('createCollectors builds all by default, the named ones otherwise, and refuses unknown names', () => {
+  assert.equal(createCollectors(fixturePaths).length, Object.keys(collectorFactories).length);
+  assert.deepEqual(createCollectors(fixturePaths, ['meminfo', 'cpu']).map((c) => c.name), ['meminfo', 'cpu']);
+  assert.throws(() => createCollectors(fixturePaths, ['cpu', 'gpu']), /unknown collector "gpu"; known: cpu, /);
+  assert.throws(() => createCollectors(fixturePaths, ['toString']), /unknown collector "toString"/);
+});
