@@ -41,7 +41,7 @@ const ALL: Command[] = ['server', 'agent', 'demo'];
 
 // One table of every setting. Precedence: flag > environment > .env file > default.
 export const SETTINGS = {
-  logLevel: setting({ env: 'FLEETPULSE_LOG_LEVEL', flag: 'log-level', commands: ALL, default: 'info', description: 'error, warn, info or debug', parse: oneOf(LOG_LEVELS) }),
+  logLevel: setting({ env: 'FLEETPULSE_LOG_LEVEL', flag: 'log-level', commands: ALL, default: 'info', description: 'Log verbosity: error, warn, info or debug', parse: oneOf(LOG_LEVELS) }),
   token: setting({ env: 'FLEETPULSE_TOKEN', flag: 'token', commands: ALL, default: undefined, description: 'Shared secret. On the bridge: agents must present it. On the agent: sent in hello.', parse: nonEmpty }),
 
   bind: setting({ env: 'FLEETPULSE_BIND', flag: 'bind', commands: BRIDGE, default: '0.0.0.0', description: 'Address the bridge listens on (both ports)', parse: parseHost }),

@@ -1,0 +1,12 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { it } from 'node:test';
+import { SETTINGS } from '../../src/config/settings.js';
+
+it('.env.example documents every setting (regenerate: npx tsx scripts/env-example.ts > .env.example)', () => {
+  const text = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');
+  for (const s of Object.values(SETTINGS)) {
+    assert.match(text, new RegExp(`^#${s.env}=`, 'm'), `${s.env} missing from .env.example`);
+    assert.ok(text.includes(s.description), `${s.env}: description out of date`);
+  }
+});
