@@ -130,7 +130,9 @@ export class BridgeConnection {
       case 'pong':
         return;
       case 'error':
-        if (message.fatal) {
+        if (message.code === 'FP_SHUTTING_DOWN') {
+          log.info('bridge is shutting down; will reconnect', { code: message.code });
+        } else if (message.fatal) {
           // Said once per distinct cause: a wrong token would otherwise log on every retry.
           if (this.lastFatal !== message.code) log.error('bridge refused the connection', { code: message.code, error: message.message });
           this.lastFatal = message.code;
