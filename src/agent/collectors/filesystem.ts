@@ -104,7 +104,8 @@ export function createFilesystemCollector(paths: HostPaths, options: FilesystemO
     const timedOut = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), timeoutMs);
       onAbort = () => resolve('timeout');
-      signal.addEventListener('abort', onAbort, { once: true });
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
     });
     const first = await Promise.race([outcome, timedOut]);
     clearTimeout(timer);

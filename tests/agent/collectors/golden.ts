@@ -19,19 +19,26 @@ export function run(collector: Collector): Promise<MetricFamily[]> {
   return collector.collect(new AbortController().signal);
 }
 
+/** Code-unit order, not localeCompare, so the order does not depend on the machine's locale. */
+function byString(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 function sortedLabels(sample: Sample): Sample {
   if (sample.labels === undefined) return sample;
-  const labels = Object.fromEntries(Object.entries(sample.labels).sort(([a], [b]) => a.localeCompare(b)));
+  const labels = Object.fromEntries(Object.entries(sample.labels).sort(([a], [b]) => byString(a, b)));
   return { ...sample, labels };
 }
 
 /** Families by name, samples by their labels, label keys sorted: independent of emit order. */
 export function canonical(families: MetricFamily[]): MetricFamily[] {
   return [...families]
-    .sort((a, b) => a.name.localeCompare(b.name))
+    .sort((a, b) => byString(a.name, b.name))
     .map((f) => ({
       ...f,
-      samples: f.samples.map(sortedLabels).sort((a, b) => JSON.stringify(a.labels ?? {}).localeCompare(JSON.stringify(b.labels ?? {}))),
+      samples: f.samples
+        .map(sortedLabels)
+        .sort((a, b) => byString(JSON.stringify(a.labels ?? {}), JSON.stringify(b.labels ?? {}))),
     }));
 }
 
