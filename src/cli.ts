@@ -1,5 +1,9 @@
 #!/usr/bin/env node
+// Each statfs on a hung NFS mount holds a libuv thread until it returns; with the default 4,
+// a few stuck mounts would stall every file read of the agent. Set before any async fs work.
+process.env.UV_THREADPOOL_SIZE ??= '16';
 import { Agent } from './agent/agent.js';
+import { checkStatus, statusFilePath } from './agent/status-file.js';
 import { agentOptions, bridgeOptions } from './config/build-options.js';
 import { ConfigError, helpText, loadConfig, readDotEnv } from './config/load-config.js';
 import type { Command } from './config/settings.js';
@@ -20,10 +24,15 @@ Usage:
 type Stoppable = { stop(): Promise<void> };
 
 async function start(command: Command, argv: string[]): Promise<Stoppable[]> {
-  const { values, help } = loadConfig(command, argv, process.env, readDotEnv());
+  const { values, help, check } = loadConfig(command, argv, process.env, readDotEnv());
   if (help) {
     process.stdout.write(helpText(command));
     process.exit(0);
+  }
+  if (check) {
+    const result = checkStatus(values.statusFile ?? statusFilePath(values.agentId!));
+    process.stdout.write(`${result.message}\n`);
+    process.exit(result.healthy ? 0 : 1);
   }
   const log = createLogger(values.logLevel!, { component: command === 'demo' ? 'demo' : command });
   const running: Stoppable[] = [];

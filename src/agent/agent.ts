@@ -3,6 +3,7 @@ import { collectAll } from './collect-all.js';
 import { createCollectors } from './collectors/index.js';
 import type { Collector, HostPaths } from './collectors/types.js';
 import { BridgeConnection, type ConnectionOptions } from './connection.js';
+import { writeStatus } from './status-file.js';
 
 export interface AgentOptions {
   connection: ConnectionOptions;
@@ -10,6 +11,8 @@ export interface AgentOptions {
   collectorTimeoutMs: number;
   paths: HostPaths;
   collectors: string[];
+  /** Where to write the status `fleetpulse agent --check` reads; undefined = none. */
+  statusFile: string | undefined;
   log: Logger;
 }
 
@@ -23,11 +26,13 @@ export class Agent {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private failing = new Set<string>();
+  private statusFile: string | undefined;
   /** Completed collections, for status and tests. */
   collections = 0;
   lastCollectionAt = 0;
 
   constructor(private readonly options: AgentOptions) {
+    this.statusFile = options.statusFile;
     this.connection = new BridgeConnection(options.connection);
     this.collectors = createCollectors(options.paths, options.collectors);
   }
@@ -57,11 +62,31 @@ export class Agent {
     this.lastCollectionAt = Date.now();
     this.reportFailures(failures);
     this.connection.offer(families);
+    this.writeStatus();
     // Keep to the schedule without overlapping: a slow round skips ahead, never stacks up.
     let next = scheduledAt + this.options.intervalMs;
     const now = Date.now();
     if (next <= now) next = now + this.options.intervalMs - ((now - scheduledAt) % this.options.intervalMs);
     this.timer = setTimeout(() => void this.tick(next), next - now);
+  }
+
+  private writeStatus(): void {
+    const path = this.statusFile;
+    if (path === undefined) return;
+    try {
+      writeStatus(path, {
+        pid: process.pid,
+        agent_id: this.options.connection.agentId,
+        interval_ms: this.options.intervalMs,
+        collections: this.collections,
+        last_collection_ms: this.lastCollectionAt,
+        connection: this.connection.state,
+      });
+    } catch (err) {
+      // Health reporting must never stop collection; say it once.
+      this.options.log.warn('cannot write status file; --check will report unhealthy', { path, error: (err as Error).message });
+      this.statusFile = undefined;
+    }
   }
 
   /** Logs when a collector starts or stops failing, not on every round. */

@@ -1,4 +1,5 @@
 import type { AgentOptions } from '../agent/agent.js';
+import { statusFilePath } from '../agent/status-file.js';
 import { DEFAULT_BACKOFF } from '../agent/backoff.js';
 import type { Logger } from '../log.js';
 import type { BridgeOptions } from '../server/options.js';
@@ -36,6 +37,7 @@ export function agentOptions(v: SettingValues, log: Logger, server = v.server!):
     collectorTimeoutMs: v.collectorTimeout ?? Math.min(Math.round(intervalMs * 0.8), 10_000),
     paths: { proc: v.hostProc!, sys: v.hostSys!, root: v.hostRoot! },
     collectors: v.collectors!,
+    statusFile: v.statusFile ?? statusFilePath(v.agentId!),
     log,
     connection: {
       host: server.host,

@@ -11,6 +11,8 @@ export class ConfigError extends Error {
 export interface LoadedConfig {
   values: SettingValues;
   help: boolean;
+  /** `fleetpulse agent --check`: report the running agent's health and exit. */
+  check: boolean;
 }
 
 export function settingsFor(command: Command): [SettingKey, Setting][] {
@@ -30,6 +32,7 @@ export function readDotEnv(path = '.env'): Record<string, string> {
 export function loadConfig(command: Command, argv: string[], env: NodeJS.ProcessEnv, dotEnv: Record<string, string>): LoadedConfig {
   const settings = settingsFor(command);
   const options: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
+  if (command === 'agent') options.check = { type: 'boolean' };
   for (const [, s] of settings) options[s.flag] = { type: 'string' };
   let flags: Record<string, string | boolean | undefined>;
   try {
@@ -56,7 +59,7 @@ export function loadConfig(command: Command, argv: string[], env: NodeJS.Process
       throw new ConfigError(`${name}=${JSON.stringify(raw)} ${(err as Error).message}`);
     }
   }
-  return { values: values as SettingValues, help: flags.help === true };
+  return { values: values as SettingValues, help: flags.help === true, check: flags.check === true };
 }
 
 /** `fleetpulse <command> --help` text, generated from the settings table. */
@@ -66,6 +69,7 @@ export function helpText(command: Command): string {
     const def = typeof s.default === 'function' ? '(computed)' : s.default === undefined ? '(unset)' : s.default;
     lines.push(`  --${s.flag.padEnd(22)} ${s.env.padEnd(32)} ${def}`, `      ${s.description}`);
   }
+  if (command === 'agent') lines.push('', '  --check   report whether the agent with these settings is collecting (exit 0) or not (exit 1), then exit');
   lines.push('', 'Precedence: flag > environment > .env in the working directory > default.');
   return lines.join('\n') + '\n';
 }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { eventually, getJson, getText } from '../helpers/http.js';
-import { freePort, killAll, runCli, type RunningProcess } from '../helpers/processes.js';
+import { CLI, freePort, killAll, runCli, type RunningProcess } from '../helpers/processes.js';
 
 // A bridge and three agents as real child processes on 127.0.0.1, driven through the CLI
 // and the documented settings only.
@@ -115,6 +116,19 @@ describe('bridge with three agents (child processes)', () => {
     const list = await getJson<{ data: { id: string }[] }>(`http://127.0.0.1:${httpPort}/api/agents`);
     assert.ok(!list.data.some((a) => a.id === 'e2e-intruder'));
     await intruder.kill();
+  });
+
+  it('`fleetpulse agent --check` says healthy for a running agent and unhealthy for a dead one', () => {
+    const check = (id: string) => spawnSync(process.execPath, [CLI, 'agent', '--check'], { env: { PATH: process.env.PATH, FLEETPULSE_AGENT_ID: id }, encoding: 'utf8' });
+    const alive = check(AGENTS[0]!);
+    assert.equal(alive.status, 0, alive.stdout + alive.stderr);
+    assert.match(alive.stdout, /^ok: \d+ collections/);
+    const dead = check(AGENTS[2]!); // killed above
+    assert.equal(dead.status, 1);
+    assert.match(dead.stdout, /agent process \d+ is gone/);
+    const unknown = check('never-ran');
+    assert.equal(unknown.status, 1);
+    assert.match(unknown.stdout, /no agent status at .*never-ran/);
   });
 
   it('SIGTERM stops an agent and the bridge cleanly with exit code 0', async () => {
