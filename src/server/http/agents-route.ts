@@ -18,6 +18,10 @@ export interface AgentView {
   samples_received: number;
   series: number;
   last_error: string | null;
+  /** Latest busy % over all cores, memory used %, root filesystem used %; null until known. */
+  cpu_percent: number | null;
+  memory_percent: number | null;
+  disk_percent: number | null;
 }
 
 export function agentView(agent: AgentRecord): AgentView {
@@ -36,7 +40,14 @@ export function agentView(agent: AgentRecord): AgentView {
     samples_received: agent.samplesReceived,
     series: agent.series,
     last_error: agent.lastError ?? null,
+    cpu_percent: round(agent.summary.cpuPercent),
+    memory_percent: round(agent.summary.memoryPercent),
+    disk_percent: round(agent.summary.diskPercent),
   };
+}
+
+function round(value: number | null): number | null {
+  return value === null ? null : Math.round(value * 100) / 100;
 }
 
 /** GET /api/agents and GET /api/agents/<id>. */

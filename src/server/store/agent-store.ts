@@ -1,6 +1,7 @@
 import { ProtocolError, protocolError } from '../../protocol/error-codes.js';
 import { renderLabelPairs } from '../exposition/text-format.js';
 import { renderFamily, type RenderedFamily } from '../ingest/render-family.js';
+import { EMPTY_SUMMARY, summarize, type AgentSummary } from './agent-summary.js';
 import { FamilyCatalog } from './family-catalog.js';
 
 // The store is the only place that knows agents and their series. Contract:
@@ -32,6 +33,8 @@ export interface AgentRecord extends AgentHello {
   samplesReceived: number;
   series: number;
   lastError: string | undefined;
+  /** CPU, memory and disk use from the latest batch, for the API and console. */
+  summary: AgentSummary;
   /** `instance="id",k="v"` prefix of every line of this agent. */
   readonly labelPrefix: string;
   /** Label names samples may not use: reserved ones plus the static labels. */
@@ -135,6 +138,7 @@ export class AgentStore {
     agent.samplesReceived += offered;
     agent.lastSeen = this.now();
     agent.lastError = rejected[0]?.message;
+    agent.summary = summarize(families);
     return { samples, rejected };
   }
 
@@ -179,6 +183,7 @@ export class AgentStore {
     for (const name of agent.families.keys()) this.catalog.remove(agent.id, name);
     agent.families.clear();
     agent.series = 0;
+    agent.summary = EMPTY_SUMMARY;
     this.version++;
   }
 
@@ -204,6 +209,7 @@ function newRecord(hello: AgentHello, now: number, lease: number, previous: Agen
     samplesReceived: previous?.samplesReceived ?? 0,
     series: 0,
     lastError: undefined,
+    summary: previous?.summary ?? EMPTY_SUMMARY,
     labelPrefix: renderLabelPairs([['instance', hello.id], ...staticLabels]),
     forbiddenLabels: new Set(['instance', 'job', ...Object.keys(hello.labels)]),
     families: new Map(),
