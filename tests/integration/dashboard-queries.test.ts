@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { eventually } from '../helpers/http.js';
+import { freePort } from '../helpers/processes.js';
+import { findBinary, skipUnlessInstalled } from '../helpers/prometheus.js';
+import { DASHBOARD_DIR, dashboardQueries, substitute, variableValues } from './dashboard-queries.js';
+
+const DATASOURCES = new URL('../../grafana/provisioning/datasources/prometheus.yml', import.meta.url);
+
+describe('dashboard query extraction', () => {
+  it('substitutes every Grafana variable form', () => {
+    const values = variableValues({ instance: 'a|b', interval: '2m' });
+    assert.equal(
+      substitute('rate(x{instance=~"$instance"}[$__rate_interval]) + ${instance} + [[instance]] + ${instance:regex} + $__interval_ms + $__range_s', values),
+      'rate(x{instance=~"a|b"}[2m]) + a|b + a|b + a|b + 120000 + 120',
+    );
+  });
+
+  it('leaves regex back-references alone and refuses unknown variables', () => {
+    assert.equal(substitute('label_replace(up, "x", "$1", "instance", "(.*):.*")', {}), 'label_replace(up, "x", "$1", "instance", "(.*):.*")');
+    assert.throws(() => substitute('up{job="$job"}', variableValues({ instance: '.+' })), /no value for variable \$job/);
+  });
+
+  it('finds the provisioned dashboards and their queries', () => {
+    const queries = dashboardQueries({ instance: '.+' });
+    assert.ok(queries.some((q) => q.dashboard === 'Fleet overview'), 'Fleet overview is provisioned');
+    assert.ok(queries.length >= 20, `only ${queries.length} queries found`);
+    for (const q of queries) assert.doesNotMatch(q.expr, /\$(?!\d)/, `${q.file} ${q.panel}: unsubstituted variable`);
+  });
+
+  it('uses $__rate_interval in every rate() and irate(), and the provisioned datasource in every panel', () => {
+    const uid = /^\s*uid:\s*(\S+)/m.exec(readFileSync(DATASOURCES, 'utf8'))?.[1];
+    assert.ok(uid, 'datasource provisioning names a uid');
+    for (const file of readdirSync(DASHBOARD_DIR).filter((f) => f.endsWith('.json'))) {
+      const text = readFileSync(join(DASHBOARD_DIR, file), 'utf8');
+      for (const m of text.matchAll(/"uid": "([^"]+)"/g)) {
+        const [, found] = m;
+        if (found === '-- Grafana --' || !text.slice(Math.max(0, m.index - 60), m.index).includes('"prometheus"')) continue;
+        assert.equal(found, uid, `${file}: a Prometheus datasource other than the provisioned one`);
+      }
+    }
+    for (const q of dashboardQueries({ instance: '.+' })) {
+      for (const [, window] of q.raw.matchAll(/\b(?:rate|irate)\([^[]*\[([^\]]+)\]/g)) {
+        assert.equal(window, '$__rate_interval', `${q.file} ${q.panel} ${q.refId}: ${q.raw}`);
+      }
+    }
+  });
+});
+
+// A real Prometheus (Debian's package) with nothing to scrape: every query must parse and
+// evaluate; empty results are fine here. That the queries return data is the Compose tests' job.
+describe('dashboard queries in a real Prometheus', { skip: skipUnlessInstalled('prometheus') }, () => {
+  let prometheus: { url: string; stop(): Promise<void> } | undefined;
+  let startError: unknown;
+
+  before(async () => {
+    // Kept for the test to throw, so a missing binary in CI counts as a failed test rather
+    // than as a hook failure that node reports as "cancelled".
+    try {
+      prometheus = await startEmptyPrometheus();
+    } catch (err) {
+      startError = err;
+    }
+  });
+
+  after(async () => {
+    await prometheus?.stop();
+  });
+
+  it('parses and evaluates every panel query', async () => {
+    if (startError) throw startError;
+    const failures: string[] = [];
+    // A multi-value selection as Grafana writes it into the PromQL string: regex
+    // metacharacters of the values escaped, and the backslash doubled for the string literal.
+    for (const q of dashboardQueries({ instance: '(agent-a|agent\\\\.example)', interval: '1m' })) {
+      const res = await fetch(`${prometheus!.url}/api/v1/query?query=${encodeURIComponent(q.expr)}`);
+      const body = (await res.json()) as { status: string; errorType?: string; error?: string };
+      if (body.status !== 'success') failures.push(`${q.file} "${q.panel}" ${q.refId}: ${body.errorType}: ${body.error}\n  ${q.expr}`);
+    }
+    assert.deepEqual(failures, []);
+  });
+});
+
+/** Debian's prometheus on a free loopback port, scraping nothing, with its own temp storage. */
+async function startEmptyPrometheus(): Promise<{ url: string; stop(): Promise<void> }> {
+  const binary = findBinary('prometheus');
+  if (!binary) throw new Error('prometheus binary not found; install Debian\'s prometheus package (.ci/run does)');
+  const dir = mkdtempSync(join(tmpdir(), 'fleetpulse-dashboards-'));
+  writeFileSync(join(dir, 'prometheus.yml'), 'scrape_configs: []\n');
+  const port = await freePort();
+  const child: ChildProcess = spawn(binary, [
+    `--config.file=${join(dir, 'prometheus.yml')}`,
+    `--storage.tsdb.path=${join(dir, 'data')}`,
+    `--web.listen-address=127.0.0.1:${port}`,
+    '--log.level=warn',
+  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const force = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(force);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await eventually(async () => (await fetch(`${url}/-/ready`)).ok, 30_000, `prometheus ready (${stderr.slice(-500)})`);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { url, stop };
+}
