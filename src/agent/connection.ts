@@ -43,6 +43,8 @@ export class BridgeConnection {
   private handshakeTimer: NodeJS.Timeout | undefined;
   private pingId = 0;
   private lastFatal: string | undefined;
+  /** Batch-level rejections already logged at warn, so a steady problem is said once. */
+  private readonly reportedRejections = new Set<string>();
   private everConnected = false;
   /** Last welcome, for tests and status. */
   welcome: WelcomeMessage | undefined;
@@ -137,7 +139,9 @@ export class BridgeConnection {
           if (this.lastFatal !== message.code) log.error('bridge refused the connection', { code: message.code, error: message.message });
           this.lastFatal = message.code;
         } else {
-          log.warn('bridge rejected part of a batch', { code: message.code, error: message.message, seq: message.seq });
+          const first = !this.reportedRejections.has(message.code);
+          this.reportedRejections.add(message.code);
+          log[first ? 'warn' : 'debug']('bridge rejected part of a batch', { code: message.code, error: message.message, seq: message.seq });
         }
     }
   }
@@ -145,6 +149,9 @@ export class BridgeConnection {
   private onWelcome(welcome: WelcomeMessage): void {
     clearTimeout(this.handshakeTimer);
     const { log, host, port } = this.options;
+    if (welcome.protocol !== PROTOCOL_VERSION) {
+      log.error('bridge answered with another protocol version; upgrade the older side', { ours: PROTOCOL_VERSION, theirs: welcome.protocol });
+    }
     this.welcome = welcome;
     this.state = 'connected';
     log.info(this.everConnected ? 'reconnected to bridge' : 'connected to bridge', {

@@ -1,7 +1,7 @@
 // Parsers for setting values. Each throws a ConfigValueError whose message completes
 // `<SETTING>="<value>" ...`, e.g. `is not a duration; use e.g. 5s, 500ms`.
 
-import { LABEL_NAME_RE } from '../protocol/names.js';
+import { LABEL_NAME_RE, staticLabelsProblem } from '../protocol/names.js';
 
 export class ConfigValueError extends Error {}
 
@@ -87,6 +87,9 @@ export function parseLabels(raw: string): Record<string, string> {
     if (name in labels) throw new ConfigValueError(`sets label "${name}" twice`);
     labels[name] = pair.slice(eq + 1).trim();
   }
+  // The bridge applies the same rules; failing here beats being refused on every reconnect.
+  const problem = staticLabelsProblem(labels);
+  if (problem !== undefined) throw new ConfigValueError(`is not usable: ${problem}`);
   return labels;
 }
 

@@ -1,5 +1,6 @@
-// Every protocol error a peer can receive, with a stable code a user can search for.
-// docs/protocol.md lists the same table; keep them in step.
+// Every protocol error, with a stable code a user can search for. All are sent to the peer
+// except FP_SLOW_CONSUMER, which is only logged and counted: that peer is not reading.
+// docs/protocol.md lists the same table (a test keeps them in step).
 
 export interface ProtocolErrorSpec {
   /** Stable identifier sent on the wire. */
@@ -24,10 +25,10 @@ export const ProtocolErrors = {
   HELLO_TIMEOUT: spec('FP_HELLO_TIMEOUT', 'hello_timeout', true, 'send a hello message right after connecting'),
   AUTH_FAILED: spec('FP_AUTH_FAILED', 'auth_failed', true, 'set FLEETPULSE_TOKEN on the agent to the bridge token'),
   PROTOCOL_VERSION: spec('FP_PROTOCOL_VERSION', 'protocol_version', true, 'upgrade the agent or the bridge so they share a protocol version'),
-  BAD_AGENT_ID: spec('FP_BAD_AGENT_ID', 'bad_agent_id', true, 'use 1-128 characters of letters, digits, "." "_" "-" ":" for FLEETPULSE_AGENT_ID'),
+  BAD_AGENT_ID: spec('FP_BAD_AGENT_ID', 'bad_agent_id', true, 'use 1-128 letters, digits, ".", "_", "-" or ":", starting with a letter or digit, for FLEETPULSE_AGENT_ID'),
   BAD_LABELS: spec('FP_BAD_LABELS', 'bad_labels', true, 'static labels must be valid Prometheus label names, not reserved, with short values'),
   INVALID_METRIC_NAME: spec('FP_INVALID_METRIC_NAME', 'invalid_metric_name', false, 'metric names must match [a-zA-Z_:][a-zA-Z0-9_:]* and not use a reserved prefix'),
-  INVALID_LABEL: spec('FP_INVALID_LABEL', 'invalid_label', false, 'label names must match [a-zA-Z_][a-zA-Z0-9_]*, not start with __, and not repeat instance or static labels'),
+  INVALID_LABEL: spec('FP_INVALID_LABEL', 'invalid_label', false, 'label names must match [a-zA-Z_][a-zA-Z0-9_]*, not start with __, and not be instance, job or one of the agent\'s static labels'),
   INVALID_VALUE: spec('FP_INVALID_VALUE', 'invalid_value', false, 'values are JSON numbers or "NaN", "+Inf", "-Inf"'),
   DUPLICATE_SERIES: spec('FP_DUPLICATE_SERIES', 'duplicate_series', false, 'each label set may appear once per family'),
   TYPE_CONFLICT: spec('FP_TYPE_CONFLICT', 'type_conflict', false, 'a metric name keeps one type across all agents; rename the metric'),

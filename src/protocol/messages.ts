@@ -62,6 +62,7 @@ export interface MetricsMessage {
 export interface AckMessage {
   type: 'ack';
   seq: number;
+  /** Samples stored from this batch (families rejected from it are not counted). */
   samples: number;
 }
 
@@ -82,7 +83,7 @@ export interface PongMessage {
   t2: number;
 }
 
-/** Either direction (normally bridge -> agent). */
+/** bridge -> agent. */
 export interface ErrorMessage {
   type: 'error';
   code: string;

@@ -38,3 +38,12 @@ describe('value parsers', () => {
     assert.throws(() => parseLabels('a=1,a=2'), /sets label "a" twice/);
   });
 });
+
+describe('static labels on the agent', () => {
+  it('refuses what the bridge would refuse, at start-up instead of on every reconnect', () => {
+    for (const name of ['instance', 'job', 'version', 'address', 'protocol']) {
+      assert.throws(() => parseLabels(`${name}=x`), /is invalid or reserved/, name);
+    }
+    assert.throws(() => parseLabels(Array.from({ length: 33 }, (_, i) => `l${i}=v`).join(',')), /at most 32/);
+  });
+});

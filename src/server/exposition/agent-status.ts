@@ -1,9 +1,6 @@
 import type { AgentRecord } from '../store/agent-store.js';
 import { escapeLabelValue, familyHeader } from './text-format.js';
 
-/** Label names fleetpulse_agent_info sets itself, so static labels may not use them. */
-export const INFO_LABELS = ['version', 'address', 'protocol'] as const;
-
 /**
  * The bridge's view of each agent: up, last seen, info, series held. Rendered at every
  * scrape because last-seen moves with every heartbeat; it is a few lines per agent.

@@ -1,11 +1,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { protocolError } from '../../protocol/error-codes.js';
 import { SUPPORTED_PROTOCOL_VERSIONS, type HelloMessage } from '../../protocol/messages.js';
-import { AGENT_ID_RE, MAX_LABEL_VALUE_BYTES, RESERVED_LABELS, isValidLabelName } from '../../protocol/names.js';
-import { INFO_LABELS } from '../exposition/agent-status.js';
+import { AGENT_ID_RE, quoteForError, staticLabelsProblem } from '../../protocol/names.js';
 
-const MAX_STATIC_LABELS = 32;
 const DEFAULT_INTERVAL_MS = 5000;
+/** The agent's own FLEETPULSE_INTERVAL range; also keeps 3x it inside setTimeout's range. */
+const MIN_INTERVAL_MS = 100;
+const MAX_INTERVAL_MS = 3_600_000;
 
 /** Compares secrets in constant time; hashing first makes lengths equal without leaking them. */
 export function tokenMatches(expected: string, offered: string | undefined): boolean {
@@ -31,22 +32,14 @@ export function checkHello(hello: HelloMessage, token: string | undefined): Chec
     throw protocolError('AUTH_FAILED', hello.token === undefined ? 'this bridge requires a token and the hello carried none' : 'the token does not match the bridge\'s token');
   }
   if (!AGENT_ID_RE.test(hello.agent_id)) {
-    throw protocolError('BAD_AGENT_ID', `agent id ${JSON.stringify(hello.agent_id)} is not allowed`);
+    throw protocolError('BAD_AGENT_ID', `agent id ${quoteForError(hello.agent_id)} is not allowed`);
   }
   const labels = hello.labels ?? {};
-  const names = Object.keys(labels);
-  if (names.length > MAX_STATIC_LABELS) {
-    throw protocolError('BAD_LABELS', `${names.length} static labels; at most ${MAX_STATIC_LABELS} are allowed`);
+  const problem = staticLabelsProblem(labels);
+  if (problem !== undefined) throw protocolError('BAD_LABELS', problem);
+  const intervalMs = hello.interval_ms ?? DEFAULT_INTERVAL_MS;
+  if (intervalMs < MIN_INTERVAL_MS || intervalMs > MAX_INTERVAL_MS) {
+    throw protocolError('BAD_MESSAGE', `interval_ms ${intervalMs} is outside ${MIN_INTERVAL_MS}..${MAX_INTERVAL_MS}`);
   }
-  for (const name of names) {
-    const value = labels[name];
-    if (!isValidLabelName(name) || RESERVED_LABELS.has(name) || (INFO_LABELS as readonly string[]).includes(name)) {
-      throw protocolError('BAD_LABELS', `static label name ${JSON.stringify(name)} is invalid or reserved (${[...RESERVED_LABELS, ...INFO_LABELS].join(', ')} are reserved)`);
-    }
-    if (typeof value !== 'string' || value.length > MAX_LABEL_VALUE_BYTES) {
-      throw protocolError('BAD_LABELS', `static label "${name}" needs a string value of at most ${MAX_LABEL_VALUE_BYTES} characters`);
-    }
-  }
-  const intervalMs = hello.interval_ms !== undefined && hello.interval_ms >= 100 ? hello.interval_ms : DEFAULT_INTERVAL_MS;
   return { id: hello.agent_id, agentVersion: hello.agent_version.slice(0, 64), protocol: hello.protocol, labels, intervalMs };
 }

@@ -5,7 +5,9 @@ import {
   MAX_LABEL_VALUE_BYTES,
   METRIC_NAME_RE,
   RESERVED_METRIC_PREFIXES,
+  exceedsBytes,
   isValidLabelName,
+  quoteForError,
 } from '../../protocol/names.js';
 import { escapeLabelValue, formatValue } from '../exposition/text-format.js';
 
@@ -29,7 +31,7 @@ function checkLabelName(name: string, family: string, forbidden: ReadonlySet<str
   }
   if (knownLabelNames.has(name)) return;
   if (!isValidLabelName(name)) {
-    throw protocolError('INVALID_LABEL', `${family}: invalid label name ${JSON.stringify(name)}`);
+    throw protocolError('INVALID_LABEL', `${family}: invalid label name ${quoteForError(name)}`);
   }
   if (knownLabelNames.size < KNOWN_LABEL_NAMES_MAX) knownLabelNames.add(name);
 }
@@ -39,7 +41,7 @@ function parseValue(raw: unknown, family: string): number {
   if (raw === 'NaN') return NaN;
   if (raw === '+Inf') return Infinity;
   if (raw === '-Inf') return -Infinity;
-  throw protocolError('INVALID_VALUE', `${family}: value ${JSON.stringify(raw)} is not a number, "NaN", "+Inf" or "-Inf"`);
+  throw protocolError('INVALID_VALUE', `${family}: value ${quoteForError(raw)} is not a number, "NaN", "+Inf" or "-Inf"`);
 }
 
 /** `k="v",...` sorted by name, so the same label set always renders the same. */
@@ -58,9 +60,11 @@ function renderSampleLabels(raw: unknown, family: string, forbidden: ReadonlySet
     if (typeof value !== 'string') {
       throw protocolError('INVALID_LABEL', `${family}: label "${name}" must have a string value`);
     }
-    if (value.length > MAX_LABEL_VALUE_BYTES) {
-      throw protocolError('INVALID_LABEL', `${family}: label "${name}" value is longer than ${MAX_LABEL_VALUE_BYTES} characters`);
+    if (exceedsBytes(value, MAX_LABEL_VALUE_BYTES)) {
+      throw protocolError('INVALID_LABEL', `${family}: label "${name}" value is longer than ${MAX_LABEL_VALUE_BYTES} bytes`);
     }
+    // Prometheus treats an empty label value as no label: render it so, and duplicates show.
+    if (value === '') continue;
     out += (out === '' ? '' : ',') + name + '="' + escapeLabelValue(value) + '"';
   }
   return out;
@@ -72,17 +76,17 @@ function checkFamilyHead(raw: unknown): { name: string; type: MetricType; help: 
   }
   const f = raw as Record<string, unknown>;
   if (typeof f.name !== 'string' || !METRIC_NAME_RE.test(f.name)) {
-    throw protocolError('INVALID_METRIC_NAME', `invalid metric name ${JSON.stringify(f.name)}`);
+    throw protocolError('INVALID_METRIC_NAME', `invalid metric name ${quoteForError(f.name)}`);
   }
   const name = f.name;
   if (RESERVED_METRIC_PREFIXES.some((prefix) => name.startsWith(prefix))) {
     throw protocolError('INVALID_METRIC_NAME', `${name}: the prefixes ${RESERVED_METRIC_PREFIXES.join(', ')} are the bridge's own`);
   }
   if (typeof f.type !== 'string' || !(METRIC_TYPES as readonly string[]).includes(f.type)) {
-    throw protocolError('BAD_MESSAGE', `${name}: type ${JSON.stringify(f.type)} is not one of ${METRIC_TYPES.join(', ')}`);
+    throw protocolError('BAD_MESSAGE', `${name}: type ${quoteForError(f.type)} is not one of ${METRIC_TYPES.join(', ')}`);
   }
   const help = f.help === undefined ? '' : f.help;
-  if (typeof help !== 'string' || help.length > MAX_HELP_BYTES) {
+  if (typeof help !== 'string' || exceedsBytes(help, MAX_HELP_BYTES)) {
     throw protocolError('BAD_MESSAGE', `${name}: "help" must be a string of at most ${MAX_HELP_BYTES} characters`);
   }
   if (!Array.isArray(f.samples)) {
@@ -102,7 +106,7 @@ export function renderFamily(raw: unknown, agentLabels: string, forbiddenLabels:
   const seen = samples.length > 1 ? new Set<string>() : undefined;
   let text = '';
   for (const sample of samples) {
-    if (typeof sample !== 'object' || sample === null) {
+    if (typeof sample !== 'object' || sample === null || Array.isArray(sample)) {
       throw protocolError('BAD_MESSAGE', `${name}: each sample must be an object with "value"`);
     }
     const s = sample as Record<string, unknown>;

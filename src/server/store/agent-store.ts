@@ -3,6 +3,7 @@ import { renderLabelPairs } from '../exposition/text-format.js';
 import { renderFamily, type RenderedFamily } from '../ingest/render-family.js';
 import { EMPTY_SUMMARY, summarize, type AgentSummary } from './agent-summary.js';
 import { FamilyCatalog } from './family-catalog.js';
+import { setLongTimeout, type LongTimeout } from './long-timeout.js';
 
 // The store is the only place that knows agents and their series. Contract:
 // - connect() marks an agent up and returns a lease; only that lease's disconnect() counts,
@@ -41,11 +42,12 @@ export interface AgentRecord extends AgentHello {
   readonly forbiddenLabels: ReadonlySet<string>;
   readonly families: Map<string, RenderedFamily>;
   lease: number;
-  expiryTimer: NodeJS.Timeout | undefined;
-  forgetTimer: NodeJS.Timeout | undefined;
+  expiryTimer: LongTimeout | undefined;
+  forgetTimer: LongTimeout | undefined;
 }
 
 export interface IngestResult {
+  /** Samples stored from this batch (not counting rejected families kept from before). */
   samples: number;
   /** Families rejected from this batch; the rest was stored. */
   rejected: ProtocolError[];
@@ -80,7 +82,7 @@ export class AgentStore {
     if (previous) clearTimers(previous);
     const record: AgentRecord =
       previous && labelsUnchanged
-        ? Object.assign(previous, hello, { connected: true, disconnectedAt: undefined, lease, connectedSince: now, lastSeen: now })
+        ? Object.assign(previous, hello, { connected: true, disconnectedAt: undefined, lease, connectedSince: now, lastSeen: now, lastError: undefined })
         : newRecord(hello, now, lease, previous);
     this.agents.set(hello.id, record);
     this.version++;
@@ -93,8 +95,8 @@ export class AgentStore {
     agent.connected = false;
     agent.disconnectedAt = this.now();
     const graceMs = this.options.graceMs ?? 3 * agent.intervalMs;
-    agent.expiryTimer = setTimeout(() => this.dropSeries(agent), graceMs).unref();
-    agent.forgetTimer = setTimeout(() => this.forget(id, lease), Math.max(this.options.forgetMs, graceMs)).unref();
+    agent.expiryTimer = setLongTimeout(() => this.dropSeries(agent), graceMs);
+    agent.forgetTimer = setLongTimeout(() => this.forget(id, lease), Math.max(this.options.forgetMs, graceMs));
     this.version++;
   }
 
@@ -112,32 +114,42 @@ export class AgentStore {
       throw protocolError('SERIES_LIMIT', `batch has ${offered} series; the limit per agent is ${this.options.maxSeriesPerAgent}`);
     }
     const rejected: ProtocolError[] = [];
-    const next = new Map<string, RenderedFamily>();
+    const accepted = new Map<string, RenderedFamily>();
+    const rejectedNames: string[] = [];
     for (const raw of families) {
       try {
         const family = renderFamily(raw, agent.labelPrefix, agent.forbiddenLabels);
-        if (next.has(family.name)) throw protocolError('DUPLICATE_SERIES', `${family.name}: family appears twice in one batch`);
+        if (accepted.has(family.name)) throw protocolError('DUPLICATE_SERIES', `${family.name}: family appears twice in one batch`);
         const othersType = this.catalog.typeHeldByOthers(family.name, id);
         if (othersType !== undefined && othersType !== family.type) {
           throw protocolError('TYPE_CONFLICT', `${family.name}: sent as ${family.type} but other agents send it as ${othersType}`);
         }
-        next.set(family.name, family);
+        accepted.set(family.name, family);
       } catch (err) {
         if (!(err instanceof ProtocolError)) throw err;
         rejected.push(err);
         const name = familyName(raw);
-        const kept = name === undefined ? undefined : agent.families.get(name);
-        if (kept && !next.has(kept.name)) next.set(kept.name, kept);
+        if (name !== undefined) rejectedNames.push(name);
+      }
+    }
+    let samples = 0;
+    for (const family of accepted.values()) samples += family.series;
+    const next = new Map(accepted);
+    // A rejected family keeps its previous value, while the series limit allows it.
+    let held = samples;
+    for (const name of rejectedNames) {
+      const kept = agent.families.get(name);
+      if (kept && !next.has(name) && held + kept.series <= this.options.maxSeriesPerAgent) {
+        next.set(name, kept);
+        held += kept.series;
       }
     }
     this.replaceFamilies(agent, next);
-    let samples = 0;
-    for (const family of next.values()) samples += family.series;
-    agent.series = samples;
+    agent.series = held;
     agent.batches++;
     agent.samplesReceived += offered;
     agent.lastSeen = this.now();
-    agent.lastError = rejected[0]?.message;
+    agent.lastError = rejected[0] === undefined ? undefined : `${rejected[0].spec.code}: ${rejected[0].message}`;
     agent.summary = summarize(families);
     return { samples, rejected };
   }
@@ -220,8 +232,8 @@ function newRecord(hello: AgentHello, now: number, lease: number, previous: Agen
 }
 
 function clearTimers(agent: AgentRecord): void {
-  if (agent.expiryTimer) clearTimeout(agent.expiryTimer);
-  if (agent.forgetTimer) clearTimeout(agent.forgetTimer);
+  agent.expiryTimer?.cancel();
+  agent.forgetTimer?.cancel();
   agent.expiryTimer = undefined;
   agent.forgetTimer = undefined;
 }

@@ -133,3 +133,36 @@ describe('AgentStore', () => {
     s.close();
   });
 });
+
+describe('AgentStore limits', () => {
+  it('never holds more than the series limit, even when rejected families keep old values', () => {
+    const s = store({ maxSeriesPerAgent: 5 });
+    s.connect(hello('a'));
+    const many = (name: string, n: number, value: unknown = 1) => ({ name, type: 'gauge', help: '', samples: Array.from({ length: n }, (_, i) => ({ labels: { i: String(i) }, value })) });
+    s.ingest('a', [many('x', 4)]);
+    // x is now refused (bad value) and y takes 4: keeping the old x would make 8.
+    const r = s.ingest('a', [many('x', 1, 'bad'), many('y', 4)]);
+    assert.equal(r.samples, 4, 'samples counts only what this batch stored');
+    assert.equal(s.get('a')!.series, 4);
+    assert.doesNotMatch(renderFamilies(s.catalog), /^x\{/m);
+    s.close();
+  });
+
+  it('treats an empty label value as no label, so {k=""} and {} are duplicates', () => {
+    const s = store();
+    s.connect(hello('a'));
+    const r = s.ingest('a', [{ name: 'g', type: 'gauge', help: '', samples: [{ labels: { k: '' }, value: 1 }, { value: 2 }] }]);
+    assert.equal(r.rejected[0]?.spec.code, 'FP_DUPLICATE_SERIES');
+    s.close();
+  });
+
+  it('records the last error with its code and clears it on reconnect', () => {
+    const s = store();
+    s.connect(hello('a'));
+    s.ingest('a', [{ name: 'bad-name', type: 'gauge', help: '', samples: [] }]);
+    assert.match(s.get('a')!.lastError!, /^FP_INVALID_METRIC_NAME: /);
+    s.connect(hello('a'));
+    assert.equal(s.get('a')!.lastError, undefined);
+    s.close();
+  });
+});
