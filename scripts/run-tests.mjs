@@ -7,12 +7,14 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 const [root = 'tests', ...extra] = process.argv.slice(2);
+// The Compose integration suite needs Docker and minutes; it runs as `npm run test:integration`.
+const SEPARATE_SUITES = new Set([join(root, 'integration')]);
 
 function findTests(dir) {
   const found = [];
   for (const name of readdirSync(dir).sort()) {
     const path = join(dir, name);
-    if (name === 'fixtures' || name === 'node_modules') continue;
+    if (name === 'fixtures' || name === 'node_modules' || SEPARATE_SUITES.has(path)) continue;
     if (statSync(path).isDirectory()) found.push(...findTests(path));
     else if (name.endsWith('.test.ts')) found.push(path);
   }
