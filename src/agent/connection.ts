@@ -63,6 +63,7 @@ export class BridgeConnection {
   }
 
   async stop(): Promise<void> {
+    const wasConnected = this.state === 'connected';
     this.state = 'stopped';
     clearTimeout(this.retryTimer);
     clearTimeout(this.handshakeTimer);
@@ -71,6 +72,7 @@ export class BridgeConnection {
     if (!socket || socket.destroyed) return;
     await new Promise<void>((resolve) => {
       socket.once('close', () => resolve());
+      if (wasConnected) socket.write(encodeMessage({ type: 'goodbye', reason: 'agent stopping' }));
       socket.end();
       setTimeout(() => socket.destroy(), 1000).unref();
     });

@@ -94,6 +94,16 @@ export interface ErrorMessage {
   seq?: number;
 }
 
-export type AgentMessage = HelloMessage | MetricsMessage | PingMessage | PongMessage;
+/**
+ * agent -> bridge, just before a deliberate stop (SIGTERM, Ctrl-C). The bridge then forgets
+ * the agent once the grace period ends instead of keeping it listed as down, so replaced
+ * containers and retired hosts do not fire AgentDown.
+ */
+export interface GoodbyeMessage {
+  type: 'goodbye';
+  reason?: string;
+}
+
+export type AgentMessage = HelloMessage | MetricsMessage | PingMessage | PongMessage | GoodbyeMessage;
 export type ServerMessage = WelcomeMessage | AckMessage | PingMessage | PongMessage | ErrorMessage;
 export type Message = AgentMessage | ServerMessage;

@@ -3,6 +3,7 @@ import type {
   AckMessage,
   AgentMessage,
   ErrorMessage,
+  GoodbyeMessage,
   HelloMessage,
   MetricsMessage,
   PingMessage,
@@ -81,8 +82,11 @@ export function parseAgentMessage(line: string): AgentMessage {
     case 'metrics': return checkMetrics(m);
     case 'ping': return checkPing(m);
     case 'pong': return checkPong(m);
+    case 'goodbye':
+      optional(m, 'reason', 'string');
+      return m as unknown as GoodbyeMessage;
     default:
-      throw protocolError('BAD_MESSAGE', `unknown message type ${JSON.stringify(m.type)}; expected hello, metrics, ping or pong`);
+      throw protocolError('BAD_MESSAGE', `unknown message type ${JSON.stringify(m.type)}; expected hello, metrics, ping, pong or goodbye`);
   }
 }
 

@@ -131,9 +131,14 @@ describe('bridge with three agents (child processes)', () => {
     assert.match(unknown.stdout, /no agent status at .*never-ran/);
   });
 
-  it('SIGTERM stops an agent and the bridge cleanly with exit code 0', async () => {
+  it('SIGTERM stops an agent (which says goodbye) and the bridge cleanly with exit code 0', async () => {
     const agent = agents.get(AGENTS[0]!)!;
     assert.equal(await agent.kill('SIGTERM'), 0, agent.output());
+    // It said goodbye: after the grace period it is forgotten, not left listed as down.
+    await eventually(async () => {
+      const list = await getJson<{ data: { id: string }[] }>(`http://127.0.0.1:${httpPort}/api/agents`);
+      return !list.data.some((a) => a.id === AGENTS[0]);
+    }, GRACE_MS + 10_000, 'stopped agent forgotten');
     assert.equal(await bridge.kill('SIGTERM'), 0, bridge.output());
   });
 });

@@ -40,6 +40,8 @@ export class AgentSession {
   private readonly helloTimer: NodeJS.Timeout;
   private heartbeat: Heartbeat | undefined;
   private pingId = 0;
+  /** The agent announced a deliberate stop: forget it after the grace period. */
+  private departed = false;
   private log: Logger;
   readonly address: string;
 
@@ -118,6 +120,10 @@ export class AgentSession {
       case 'pong':
         this.deps.store.touch(this.agentId!);
         return;
+      case 'goodbye':
+        this.log.info('agent said goodbye', { reason: message.reason });
+        this.departed = true;
+        return;
     }
   }
 
@@ -194,7 +200,7 @@ export class AgentSession {
     clearTimeout(this.helloTimer);
     this.heartbeat?.stop();
     if (this.agentId !== undefined && this.lease !== 0) {
-      this.deps.store.disconnect(this.agentId, this.lease);
+      this.deps.store.disconnect(this.agentId, this.lease, this.departed);
       this.lease = 0;
     }
     this.deps.release(this);

@@ -14,7 +14,8 @@ import { setLongTimeout, type LongTimeout } from './long-timeout.js';
 //   are dropped, a rejected family keeps its previous value, and nothing of another agent
 //   is touched.
 // - The agent record itself (up=0, last seen) stays until forgetMs after the disconnect,
-//   so alerts on fleetpulse_agent_up == 0 keep firing instead of resolving by absence.
+//   so alerts on fleetpulse_agent_up == 0 keep firing instead of resolving by absence;
+//   an agent that said goodbye (a deliberate stop) is forgotten with its series.
 
 export interface AgentHello {
   id: string;
@@ -89,14 +90,15 @@ export class AgentStore {
     return lease;
   }
 
-  disconnect(id: string, lease: number): void {
+  /** @param departed the agent said goodbye: forget it after the grace period, not forgetMs. */
+  disconnect(id: string, lease: number, departed = false): void {
     const agent = this.agents.get(id);
     if (!agent || agent.lease !== lease || !agent.connected) return;
     agent.connected = false;
     agent.disconnectedAt = this.now();
     const graceMs = this.options.graceMs ?? 3 * agent.intervalMs;
     agent.expiryTimer = setLongTimeout(() => this.dropSeries(agent), graceMs);
-    agent.forgetTimer = setLongTimeout(() => this.forget(id, lease), Math.max(this.options.forgetMs, graceMs));
+    agent.forgetTimer = setLongTimeout(() => this.forget(id, lease), departed ? graceMs : Math.max(this.options.forgetMs, graceMs));
     this.version++;
   }
 

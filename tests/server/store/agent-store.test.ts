@@ -166,3 +166,15 @@ describe('AgentStore limits', () => {
     s.close();
   });
 });
+
+describe('AgentStore departures', () => {
+  it('forgets an agent that said goodbye after the grace period, not after forgetMs', async () => {
+    const s = store({ graceMs: 20, forgetMs: 60_000 });
+    const lease = s.connect(hello('leaving'));
+    s.disconnect('leaving', lease, true);
+    assert.equal(s.get('leaving')!.connected, false);
+    await sleep(100);
+    assert.equal(s.get('leaving'), undefined);
+    s.close();
+  });
+});
