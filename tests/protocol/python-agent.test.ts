@@ -3,10 +3,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { createLogger } from '../../src/log.js';
 import { ProtocolErrors } from '../../src/protocol/error-codes.js';
-import { Bridge } from '../../src/server/bridge.js';
-import type { BridgeOptions } from '../../src/server/options.js';
+import { startTestBridge, type TestBridge } from '../helpers/bridge.js';
 
 // docs/examples/python-agent.py is the example agent of docs/protocol.md. Run it against a
 // real bridge, so the example (and with it the spec's description of the handshake,
@@ -24,32 +22,6 @@ const pythonMissing: string | undefined = (() => {
 
 const TOKEN = 'python-test-secret';
 const DEADLINE_MS = 20_000;
-
-interface Running {
-  url: string;
-  ingestPort: number;
-  bridge: Bridge;
-}
-
-async function startBridge(overrides: Partial<BridgeOptions> = {}): Promise<Running> {
-  const bridge = new Bridge({
-    bindHost: '127.0.0.1',
-    ingestPort: 0,
-    httpPort: 0,
-    token: undefined,
-    maxLineBytes: 1024 * 1024,
-    maxConnections: 100,
-    maxSeriesPerAgent: 10_000,
-    helloTimeoutMs: 5000,
-    heartbeatMs: 5000,
-    graceMs: undefined,
-    forgetMs: 60_000,
-    log: createLogger('error'),
-    ...overrides,
-  });
-  const { ingestPort, httpPort } = await bridge.start();
-  return { bridge, ingestPort, url: `http://127.0.0.1:${httpPort}` };
-}
 
 interface PyAgent {
   child: ChildProcess;
@@ -137,18 +109,18 @@ async function agents(url: string): Promise<AgentView[]> {
 const LOAD_LINE = (name: string, id: string) => new RegExp(`^${name}\\{instance="${id}"\\} -?[0-9.e+-]+$`, 'm');
 
 describe('docs/examples/python-agent.py against a real bridge', () => {
-  let open: Running;
-  let secured: Running;
+  let open: TestBridge;
+  let secured: TestBridge;
 
   before(async () => {
     if (pythonMissing) return;
-    open = await startBridge({ heartbeatMs: 500 });
-    secured = await startBridge({ token: TOKEN });
+    open = await startTestBridge({ heartbeatMs: 500, helloTimeoutMs: 5000 });
+    secured = await startTestBridge({ token: TOKEN, helloTimeoutMs: 5000 });
   });
 
   after(async () => {
-    await open?.bridge.stop();
-    await secured?.bridge.stop();
+    await open?.stop();
+    await secured?.stop();
   });
 
   it('pushes its load averages, exposed with instance="<agent id>"', async (t) => {
