@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { measureBandwidth, type BandwidthResult } from '../../../src/agent/probes/bandwidth.js';
+import { ProbeResponder } from '../../../src/agent/probes/responder.js';
+import type { ProbeFailure } from '../../../src/agent/probes/result.js';
+import { signSinkHello } from '../../../src/agent/probes/sink-protocol.js';
+import { freePort } from '../../helpers/processes.js';
+
+const SECRET = 'bandwidth-test-secret-01';
+
+const reason = (result: BandwidthResult | ProbeFailure): string => (result.ok ? 'ok' : result.reason);
+
+describe('measureBandwidth on loopback', () => {
+  const responder = new ProbeResponder({ host: '127.0.0.1', port: 0, maxSinkDurationMs: 400, sinkMarginMs: 300 });
+  let port = 0;
+  before(async () => {
+    port = (await responder.start()).port;
+    responder.allow('bw-1', SECRET, 60_000);
+  });
+  after(() => responder.stop());
+
+  it('computes the rate from what the sink reports', async () => {
+    const before = responder.counters();
+    const result = await measureBandwidth({ host: '127.0.0.1', port, taskId: 'bw-1', secret: SECRET, durationMs: 300 });
+    assert.ok(result.ok, JSON.stringify(result));
+    assert.equal(result.source, 'receiver');
+    assert.equal(result.truncated, false);
+    assert.ok(result.bitsPerSecond > 1e6, `${result.bitsPerSecond} bit/s on loopback`);
+    assert.ok(result.durationSeconds > 0.1 && result.durationSeconds < 1.5, `${result.durationSeconds} s`);
+    assert.ok(result.bytes <= result.senderBytes);
+    const after = responder.counters();
+    assert.equal(after.tcpAccepted, before.tcpAccepted + 1);
+    assert.ok(after.tcpBytesReceived - before.tcpBytesReceived >= result.bytes);
+  });
+
+  it('lets the sink shorten a transfer longer than it grants', async () => {
+    const started = Date.now();
+    const result = await measureBandwidth({ host: '127.0.0.1', port, taskId: 'bw-1', secret: SECRET, durationMs: 5000 });
+    assert.ok(result.ok, JSON.stringify(result));
+    assert.ok(Date.now() - started < 2500, 'sender honoured the granted 400 ms');
+  });
+
+  it('stops reading at the granted duration plus margin even if the sender goes on', async () => {
+    const socket = connect({ port, host: '127.0.0.1' });
+    const hello = signSinkHello(Buffer.from(SECRET), { task: 'bw-1', session: '0000000000000c01', t0: Date.now(), duration_ms: 100, warmup_ms: 0 });
+    let text = '';
+    socket.on('data', (c: Buffer) => (text += c.toString()));
+    socket.on('error', () => {});
+    socket.write(JSON.stringify(hello) + '\n');
+    const started = Date.now();
+    const flood = setInterval(() => socket.writable && socket.write(Buffer.alloc(16 * 1024)), 5);
+    await new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    clearInterval(flood);
+    const elapsedMs = Date.now() - started;
+    const lines = text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.deepEqual(lines[0], { type: 'sink_ready', duration_ms: 100, warmup_ms: 0 });
+    assert.equal(lines[1]?.type, 'sink_result');
+    assert.equal(lines[1]?.truncated, true);
+    // 100 ms granted + 300 ms margin, + up to 1 s for us to read the report and close.
+    assert.ok(elapsedMs < 2000, `sink read for ${elapsedMs} ms`);
+    assert.ok((lines[1]?.duration_ms as number) <= 450, `sink counted ${String(lines[1]?.duration_ms)} ms`);
+  });
+
+  it('reports auth_failed for a wrong secret or an unknown task', async () => {
+    assert.equal(reason(await measureBandwidth({ host: '127.0.0.1', port, taskId: 'bw-1', secret: 'wrong-secret-but-long', durationMs: 200 })), 'auth_failed');
+    assert.equal(reason(await measureBandwidth({ host: '127.0.0.1', port, taskId: 'bw-unknown', secret: SECRET, durationMs: 200 })), 'auth_failed');
+  });
+
+  it('reports refused for a closed port and error for bad options', async () => {
+    assert.equal(reason(await measureBandwidth({ host: '127.0.0.1', port: await freePort(), taskId: 'bw-1', secret: SECRET })), 'refused');
+    assert.equal(reason(await measureBandwidth({ host: '127.0.0.1', port, taskId: 'bw-1', secret: SECRET, durationMs: 10 })), 'error');
+  });
+
+  it('fails with error, not a bogus rate, when the grant is revoked mid-transfer', async () => {
+    responder.allow('bw-2', SECRET, 60_000);
+    const pending = measureBandwidth({ host: '127.0.0.1', port, taskId: 'bw-2', secret: SECRET, durationMs: 400 });
+    await new Promise((r) => setTimeout(r, 150));
+    responder.revoke('bw-2');
+    const result = await pending;
+    assert.equal(reason(result), 'error', JSON.stringify(result));
+  });
+});
