@@ -21,6 +21,8 @@ export function bridgeOptions(v: SettingValues, log: Logger): BridgeOptions {
     heartbeatMs: v.heartbeat!,
     graceMs: v.gracePeriod,
     forgetMs: v.forgetAfter!,
+    prometheusUrl: v.prometheusUrl,
+    grafanaUrl: v.grafanaUrl,
     log,
   };
 }

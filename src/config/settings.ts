@@ -10,6 +10,7 @@ import {
   oneOf,
   parseHost,
   parseHostPort,
+  parseHttpUrl,
   parseLabels,
   parsePort,
   positiveInteger,
@@ -46,7 +47,7 @@ export const SETTINGS = {
 
   bind: setting({ env: 'FLEETPULSE_BIND', flag: 'bind', commands: BRIDGE, default: '0.0.0.0', description: 'Address the bridge listens on (both ports)', parse: parseHost }),
   ingestPort: setting({ env: 'FLEETPULSE_INGEST_PORT', flag: 'ingest-port', commands: BRIDGE, default: '9700', description: 'TCP port agents connect to', parse: parsePort }),
-  httpPort: setting({ env: 'FLEETPULSE_HTTP_PORT', flag: 'http-port', commands: BRIDGE, default: '9701', description: 'HTTP port for /metrics, /api/agents, /healthz, /readyz', parse: parsePort }),
+  httpPort: setting({ env: 'FLEETPULSE_HTTP_PORT', flag: 'http-port', commands: BRIDGE, default: '9701', description: 'HTTP port for the web console, /metrics, /api/*, /healthz, /readyz', parse: parsePort }),
   maxLineBytes: setting({ env: 'FLEETPULSE_MAX_LINE_BYTES', flag: 'max-line-bytes', commands: BRIDGE, default: '1MiB', description: 'Largest protocol line accepted from an agent', parse: byteSizeBetween(1024, 64 * 1024 ** 2) }),
   maxConnections: setting({ env: 'FLEETPULSE_MAX_CONNECTIONS', flag: 'max-connections', commands: BRIDGE, default: '10000', description: 'Agent connections accepted at once; more are refused with FP_TOO_MANY_CONNECTIONS', parse: positiveInteger(1_000_000) }),
   maxSeriesPerAgent: setting({ env: 'FLEETPULSE_MAX_SERIES_PER_AGENT', flag: 'max-series-per-agent', commands: BRIDGE, default: '10000', description: 'Series one agent may send; larger batches are refused with FP_SERIES_LIMIT', parse: positiveInteger(10_000_000) }),
@@ -54,6 +55,8 @@ export const SETTINGS = {
   heartbeat: setting({ env: 'FLEETPULSE_HEARTBEAT', flag: 'heartbeat', commands: BRIDGE, default: '5s', description: 'Ping period both ways; 3 silent periods close a connection', parse: durationBetween(100, 300_000, 'use 100ms to 5m') }),
   gracePeriod: setting({ env: 'FLEETPULSE_GRACE_PERIOD', flag: 'grace-period', commands: BRIDGE, default: undefined, description: 'How long a lost agent\'s series stay before removal (default: 3 of the agent\'s intervals)', parse: durationBetween(0, 86_400_000, 'use 0s to 24h') }),
   forgetAfter: setting({ env: 'FLEETPULSE_FORGET_AFTER', flag: 'forget-after', commands: BRIDGE, default: '24h', description: 'How long a lost agent stays listed with fleetpulse_agent_up 0', parse: durationBetween(0, 365 * 86_400_000, 'use 0s to 365d') }),
+  prometheusUrl: setting({ env: 'FLEETPULSE_PROMETHEUS_URL', flag: 'prometheus-url', commands: BRIDGE, default: undefined, description: 'Prometheus as the operator\'s browser reaches it; the web console links to it when set', parse: parseHttpUrl }),
+  grafanaUrl: setting({ env: 'FLEETPULSE_GRAFANA_URL', flag: 'grafana-url', commands: BRIDGE, default: undefined, description: 'Grafana as the operator\'s browser reaches it; the web console links to its fleetpulse dashboards when set', parse: parseHttpUrl }),
 
   server: setting({ env: 'FLEETPULSE_SERVER', flag: 'server', commands: ['agent'], default: 'localhost:9700', description: 'Bridge address host:port the agent connects to', parse: parseHostPort }),
   agentId: setting({ env: 'FLEETPULSE_AGENT_ID', flag: 'agent-id', commands: AGENT, default: () => hostname(), description: 'This agent\'s identity, exposed as instance="<id>" (default: the hostname)', parse: (raw: string) => parseAgentId(raw) }),

@@ -110,6 +110,18 @@ export function listOf<T extends string>(allowed: readonly T[]) {
   };
 }
 
+/** An absolute http(s) URL, returned without a trailing slash so paths can be appended. */
+export function parseHttpUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    throw new ConfigValueError('is not a URL; use e.g. http://prometheus.example.com:9090');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigValueError('is not an http(s) URL; use e.g. http://grafana.example.com:3000');
+  return url.href.replace(/\/+$/, '');
+}
+
 export function nonEmpty(raw: string): string {
   if (raw === '') throw new ConfigValueError('is empty');
   return raw;

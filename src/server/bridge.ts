@@ -1,9 +1,12 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MetricsBody } from './exposition/metrics-body.js';
-import { agentsRoute } from './http/agents-route.js';
+import { agentView, agentsRoute } from './http/agents-route.js';
+import { consoleConfigRoute } from './http/console-config-route.js';
+import { EventStream } from './http/events-route.js';
 import { createHttpServer } from './http/http-server.js';
 import { metricsRoute } from './http/metrics-route.js';
+import { staticRoute } from './http/static-route.js';
 import { TcpListener } from './ingest/tcp-listener.js';
 import type { BridgeOptions } from './options.js';
 import { SelfMetrics } from './self-metrics.js';
@@ -26,18 +29,24 @@ export class Bridge {
     this.store = new AgentStore({ graceMs: options.graceMs, forgetMs: options.forgetMs, maxSeriesPerAgent: options.maxSeriesPerAgent });
     this.listener = new TcpListener(this.store, this.metrics, options);
     const body = new MetricsBody(this.store, this.metrics);
+    // The web console: static files from console/, its links, and live snapshots over SSE.
+    const consoleFiles = staticRoute();
+    const events = new EventStream([{ name: 'agents', snapshot: () => this.store.list().map(agentView) }]);
     this.http = createHttpServer(
       {
         exact: {
           '/metrics': metricsRoute(body, this.metrics),
           '/api/agents': agentsRoute(this.store),
+          '/': consoleFiles,
+          '/api/events': events.route,
+          '/api/console-config': consoleConfigRoute({ prometheusUrl: options.prometheusUrl, grafanaUrl: options.grafanaUrl }),
           '/healthz': (_req, res) => void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n'),
           '/readyz': (_req, res) =>
             void (this.ready
               ? res.writeHead(200, { 'content-type': 'text/plain' }).end('ready\n')
               : res.writeHead(503, { 'content-type': 'text/plain' }).end('not ready\n')),
         },
-        withParam: { '/api/agents': agentsRoute(this.store) },
+        withParam: { '/api/agents': agentsRoute(this.store), '/console': consoleFiles },
       },
       options.log,
     );

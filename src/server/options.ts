@@ -16,5 +16,8 @@ export interface BridgeOptions {
   /** Fixed grace period before a lost agent's series go; undefined = 3 agent intervals. */
   graceMs: number | undefined;
   forgetMs: number;
+  /** Where the web console links Prometheus and Grafana (browser-reachable URLs); unset: no link. */
+  prometheusUrl?: string | undefined;
+  grafanaUrl?: string | undefined;
   log: Logger;
 }

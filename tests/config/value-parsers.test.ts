@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { byteSizeBetween, parseDuration, parseHostPort, parseLabels, parsePort } from '../../src/config/value-parsers.js';
+import { byteSizeBetween, parseDuration, parseHostPort, parseHttpUrl, parseLabels, parsePort } from '../../src/config/value-parsers.js';
 
 describe('value parsers', () => {
   it('parses Prometheus-style durations', () => {
@@ -16,6 +16,12 @@ describe('value parsers', () => {
     assert.deepEqual(parseHostPort('bridge:9700'), { host: 'bridge', port: 9700 });
     assert.deepEqual(parseHostPort('[::1]:9700'), { host: '::1', port: 9700 });
     for (const bad of ['bridge', 'bridge:', ':9700', 'bridge:99999', 'a b:1']) assert.throws(() => parseHostPort(bad), /is not host:port/, bad);
+  });
+
+  it('parses http(s) URLs for the console links, without a trailing slash', () => {
+    assert.equal(parseHttpUrl('http://grafana.example:3000/'), 'http://grafana.example:3000');
+    assert.equal(parseHttpUrl(' https://example.com/grafana/ '), 'https://example.com/grafana');
+    for (const bad of ['grafana:3000', 'ftp://x', 'javascript:alert(1)', '']) assert.throws(() => parseHttpUrl(bad), /is not (a|an http\(s\)) URL/, bad);
   });
 
   it('parses ports and sizes', () => {

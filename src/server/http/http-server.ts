@@ -24,7 +24,13 @@ export function createHttpServer(routes: RouteTable, log: Logger): Server {
       res.setHeader('allow', 'GET, HEAD');
       return sendError(res, 405, 'method_not_allowed', `${req.method} is not allowed on ${path}`);
     }
-    const param = parametrised ? decodeURIComponent(path.slice(slash + 1)) : undefined;
+    let param: string | undefined;
+    try {
+      param = parametrised ? decodeURIComponent(path.slice(slash + 1)) : undefined;
+    } catch {
+      // A malformed escape (e.g. %E0%A4%A) would otherwise throw out of the request handler.
+      return sendError(res, 400, 'bad_request', `malformed percent-encoding in ${path}`);
+    }
     Promise.resolve(route(req, res, param)).catch((err: Error) => {
       log.error('http handler failed', { path, error: err.message });
       if (!res.headersSent) sendError(res, 500, 'internal', err.message);

@@ -1,0 +1,87 @@
+import { FleetPage } from './fleet.js';
+import { TaskForm } from './task-form.js';
+import { TaskList } from './task-list.js';
+
+// The console's entry point: reads /api/console-config, opens the /api/events stream and
+// hands each snapshot to the page that shows it. Navigation is by #fleet / #tasks.
+
+let clockOffsetMs = 0;
+/** The bridge's clock, estimated from /api/console-config, in ms since the epoch. */
+const now = () => Date.now() + clockOffsetMs;
+
+const fleet = new FleetPage(document.getElementById('page-fleet'), now);
+const taskList = new TaskList(document.getElementById('task-list'), now, () => document.getElementById('token').value.trim(), () => void loadTasks());
+const taskForm = new TaskForm(document.getElementById('task-form'), () => void loadTasks());
+const status = document.getElementById('conn-status');
+let tasksFromStream = false;
+
+function showPage() {
+  const page = location.hash === '#tasks' ? 'tasks' : 'fleet';
+  for (const section of document.querySelectorAll('main > section')) section.hidden = section.id !== `page-${page}`;
+  for (const tab of document.querySelectorAll('nav a')) tab.setAttribute('aria-current', tab.getAttribute('href') === `#${page}` ? 'page' : 'false');
+  document.title = `${page === 'tasks' ? 'Tasks' : 'Fleet'} · fleetpulse`;
+}
+
+async function loadConfig() {
+  const sent = Date.now();
+  const res = await fetch('/api/console-config');
+  const { data } = await res.json();
+  const received = Date.now();
+  clockOffsetMs = Date.parse(data.server_time) - (sent + received) / 2;
+  document.getElementById('version').textContent = `bridge ${data.version}`;
+  const link = (id, url) => {
+    const a = document.getElementById(id);
+    a.hidden = !url;
+    if (url) a.href = url;
+  };
+  link('link-prometheus', data.prometheus_url);
+  link('link-grafana', data.grafana_url && `${data.grafana_url}/d/fleetpulse-overview`);
+  taskList.setGrafana(data.grafana_url);
+}
+
+async function loadTasks() {
+  try {
+    const res = await fetch('/api/tasks');
+    if (res.status === 404) return taskList.unavailable('This bridge has no tasks API.');
+    const answer = await res.json();
+    if (answer.status !== 'success') return taskList.unavailable(`Tasks could not be loaded: ${answer.error}`);
+    taskList.update(answer.data);
+  } catch (err) {
+    if (!tasksFromStream) taskList.unavailable(`Tasks could not be loaded: ${err.message}`);
+  }
+}
+
+function setStatus(state, text) {
+  status.className = `conn ${state}`;
+  status.textContent = text;
+}
+
+function connect() {
+  const events = new EventSource('/api/events');
+  events.addEventListener('open', () => setStatus('live', 'Live'));
+  events.addEventListener('error', () => setStatus('down', events.readyState === EventSource.CLOSED ? 'Disconnected' : 'Reconnecting…'));
+  events.addEventListener('agents', (e) => {
+    const agents = JSON.parse(e.data);
+    fleet.update(agents);
+    taskForm.updateAgents(agents);
+    document.getElementById('fleet-count').textContent = String(agents.filter((a) => a.connected).length);
+  });
+  events.addEventListener('tasks', (e) => {
+    tasksFromStream = true;
+    taskList.update(JSON.parse(e.data));
+  });
+}
+
+window.addEventListener('hashchange', showPage);
+showPage();
+setInterval(() => {
+  fleet.tick();
+  taskList.tick();
+}, 1000);
+try {
+  await loadConfig();
+} catch {
+  // The page still works without links; ages then use the browser's clock.
+}
+connect();
+void loadTasks();

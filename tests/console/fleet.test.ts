@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { eventually, getText } from '../helpers/http.js';
+import { freePort, killAll, runCli, type RunningProcess } from '../helpers/processes.js';
+import { launchBrowser, skipUnlessChromium, type TestBrowser } from './browser.js';
+
+// The fleet page in a real browser against a real bridge and three real agents, all child
+// processes from dist/, so the console is served the way an installed bridge serves it.
+
+const AGENTS = ['web-1', 'web-2', 'db-1'];
+
+describe('web console: fleet page', { skip: skipUnlessChromium() }, () => {
+  let httpPort: number;
+  let ingestPort: number;
+  let browser: TestBrowser | undefined;
+  const agents = new Map<string, RunningProcess>();
+  const url = () => `http://127.0.0.1:${httpPort}`;
+
+  before(async () => {
+    httpPort = await freePort();
+    ingestPort = await freePort();
+    runCli(['server'], {
+      FLEETPULSE_BIND: '127.0.0.1',
+      FLEETPULSE_HTTP_PORT: String(httpPort),
+      FLEETPULSE_INGEST_PORT: String(ingestPort),
+      FLEETPULSE_HEARTBEAT: '1s',
+      FLEETPULSE_PROMETHEUS_URL: 'http://prometheus.example:9090',
+      FLEETPULSE_GRAFANA_URL: 'http://grafana.example:3000/',
+    });
+    await eventually(async () => (await getText(`${url()}/readyz`)).status === 200, 15_000, 'bridge ready');
+    for (const [i, id] of AGENTS.entries()) {
+      agents.set(id, runCli(['agent'], {
+        FLEETPULSE_SERVER: `127.0.0.1:${ingestPort}`,
+        FLEETPULSE_AGENT_ID: id,
+        FLEETPULSE_INTERVAL: '500ms',
+        FLEETPULSE_LABELS: `role=${id.replace(/-\d$/, '')},rack=r${i + 1}`,
+      }));
+    }
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await killAll();
+  });
+
+  it('fills the table with the connected agents, their labels and CPU, memory and disk', async () => {
+    const { page } = browser!;
+    await page.goto(url());
+    await page.waitForFunction((n) => document.querySelectorAll('#fleet-table tbody tr:not([hidden])').length === n, AGENTS.length, { timeout: 20_000 });
+    // Figures arrive with the first batch; the first CPU % needs two.
+    await page.waitForFunction(() => [...document.querySelectorAll('#fleet-table tbody tr td.col-cpu .value')].every((td) => /%$/.test(td.textContent ?? '')), undefined, { timeout: 20_000 });
+    const rows = await page.$$eval('#fleet-table tbody tr', (trs) =>
+      trs.map((tr) => ({
+        id: tr.querySelector('.agent-id')?.textContent,
+        address: tr.querySelector('.col-address')?.textContent,
+        labels: [...tr.querySelectorAll('.chip')].map((c) => c.textContent),
+        cpu: tr.querySelector('.col-cpu .value')?.textContent,
+        memory: tr.querySelector('.col-memory .value')?.textContent,
+        disk: tr.querySelector('.col-disk .value')?.textContent,
+        lost: tr.classList.contains('lost'),
+      })),
+    );
+    assert.deepEqual(rows.map((r) => r.id), [...AGENTS].sort(), 'sorted by id');
+    for (const r of rows) {
+      assert.equal(r.address, '127.0.0.1');
+      assert.equal(r.lost, false);
+      assert.match(r.cpu!, /^\d+\.\d %$/);
+      assert.match(r.memory!, /^\d+\.\d %$/);
+      assert.match(r.disk!, /^\d+\.\d %$/);
+    }
+    assert.deepEqual(rows.find((r) => r.id === 'db-1')!.labels, ['rack=r3', 'role=db']);
+    assert.equal(await page.textContent('#sum-up'), '3');
+    assert.equal(await page.getAttribute('#link-prometheus', 'href'), 'http://prometheus.example:9090');
+    assert.equal(await page.getAttribute('#link-grafana', 'href'), 'http://grafana.example:3000/d/fleetpulse-overview');
+    assert.equal(await page.textContent('#conn-status'), 'Live');
+    await browser!.screenshot('fleet.png');
+  });
+
+  it('updates live without a reload: last seen, sparklines and render count move', async () => {
+    const { page } = browser!;
+    await page.evaluate(() => ((window as unknown as { marker: number }).marker = 42));
+    const before = await page.evaluate(() => ({
+      renders: Number(document.getElementById('fleet-table')!.dataset.renders),
+      points: document.querySelector('tr[data-agent="web-1"] .spark-cpu polyline')!.getAttribute('points')!.trim().split(' ').length,
+    }));
+    await page.waitForFunction(
+      (b) => Number(document.getElementById('fleet-table')!.dataset.renders) >= b.renders + 3 &&
+        document.querySelector('tr[data-agent="web-1"] .spark-cpu polyline')!.getAttribute('points')!.trim().split(' ').length > b.points,
+      before,
+      { timeout: 15_000 },
+    );
+    const after = await page.evaluate(() => ({
+      marker: (window as unknown as { marker?: number }).marker,
+      navigations: performance.getEntriesByType('navigation').length,
+      seen: document.querySelector('tr[data-agent="web-1"] .col-last_seen')!.textContent,
+    }));
+    assert.equal(after.marker, 42, 'the page was not reloaded');
+    assert.equal(after.navigations, 1);
+    assert.match(after.seen!, /^(just now|\d+ s ago)$/);
+  });
+
+  it('sorts by a column and filters by text', async () => {
+    const { page } = browser!;
+    await page.click('th.col-id button');
+    const desc = await page.$$eval('#fleet-table tbody tr', (trs) => trs.map((tr) => tr.dataset.agent));
+    assert.deepEqual(desc, [...AGENTS].sort().reverse());
+    assert.equal(await page.getAttribute('th.col-id', 'aria-sort'), 'descending');
+    await page.click('th.col-id button');
+    await page.fill('#fleet-filter', 'role=web');
+    await page.waitForFunction(() => document.querySelectorAll('#fleet-table tbody tr:not([hidden])').length === 2);
+    assert.equal(await page.textContent('#fleet-shown'), '2 of 3 agents');
+    await page.fill('#fleet-filter', '');
+    await page.waitForFunction(() => document.querySelectorAll('#fleet-table tbody tr:not([hidden])').length === 3);
+  });
+
+  it('shows a killed agent as disconnected, greyed, with how long ago it was lost', async () => {
+    const { page } = browser!;
+    await agents.get('db-1')!.kill('SIGKILL');
+    await page.waitForSelector('tr[data-agent="db-1"].lost', { timeout: 10_000 });
+    await page.waitForFunction(() => /^lost (just now|\d+ s ago)$/.test(document.querySelector('tr[data-agent="db-1"] .col-last_seen')!.textContent ?? ''), undefined, { timeout: 5000 });
+    assert.equal(await page.textContent('#sum-up'), '2');
+    assert.equal(await page.textContent('#sum-lost'), '1');
+    // The others keep updating.
+    assert.equal(await page.$$eval('#fleet-table tbody tr.lost', (trs) => trs.length), 1);
+    await page.waitForTimeout(2500);
+    await browser!.screenshot('fleet-agent-lost.png');
+    // Hiding disconnected agents leaves the two live ones.
+    await page.uncheck('#show-lost');
+    await page.waitForFunction(() => document.querySelectorAll('#fleet-table tbody tr:not([hidden])').length === 2);
+    await page.check('#show-lost');
+  });
+
+  it('runs under the strict Content-Security-Policy without errors', async () => {
+    assert.deepEqual(browser!.errors, []);
+  });
+});
