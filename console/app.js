@@ -74,9 +74,16 @@ function connect() {
 
 window.addEventListener('hashchange', showPage);
 showPage();
+let sinceTasksPollMs = 0;
 setInterval(() => {
   fleet.tick();
   taskList.tick();
+  // A bridge whose event stream has no tasks topic: poll while the tasks page is shown.
+  sinceTasksPollMs += 1000;
+  if (!tasksFromStream && !document.getElementById('page-tasks').hidden && sinceTasksPollMs >= 5000) {
+    sinceTasksPollMs = 0;
+    void loadTasks();
+  }
 }, 1000);
 try {
   await loadConfig();

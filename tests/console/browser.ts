@@ -56,6 +56,8 @@ export async function launchBrowser(viewport = { width: 1440, height: 900 }): Pr
     errors,
     async screenshot(name, fullPage = true) {
       const path = join(OUTPUT_DIR, name);
+      // From the top, so the sticky header sits where it belongs in a full-page capture.
+      await page.evaluate(() => window.scrollTo(0, 0));
       await page.screenshot({ path, fullPage });
       return path;
     },
