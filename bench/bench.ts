@@ -1,0 +1,94 @@
+// The whole benchmark: every target at every fleet size, then the agent footprint.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { changingShare } from './fleet/workload.js';
+import type { BenchOptions } from './options.js';
+import { measureAgentFootprint, type AgentFootprint } from './phases/agent-footprint.js';
+import { measureScale, type ScaleResult } from './phases/scale.js';
+import { renderChart } from './report/chart-svg.js';
+import { describeMachine, type Machine } from './report/machine.js';
+import { renderMarkdown } from './report/markdown.js';
+import { evaluateTargets, type TargetCheck } from './report/targets.js';
+import type { TargetName } from './systems/target.js';
+
+export interface BenchReport {
+  date: string;
+  mode: BenchOptions['mode'];
+  machine: Machine;
+  workload: { agents: number[]; series: number; periodMs: number; changingShare: number };
+  durationSeconds: number;
+  /** 1-minute load average when the run ended. */
+  loadAverageAtEnd: number;
+  results: ScaleResult[];
+  /** Target/size pairs not run, with the reason. */
+  skipped: { target: TargetName; agents: number; reason: string }[];
+  footprint?: AgentFootprint;
+  targets: TargetCheck[];
+}
+
+export async function runBench(options: BenchOptions, log: (line: string) => void = console.log): Promise<BenchReport> {
+  const started = Date.now();
+  const report: BenchReport = {
+    date: new Date().toISOString(),
+    mode: options.mode,
+    machine: describeMachine(),
+    workload: { agents: options.agents, series: options.series, periodMs: options.periodMs, changingShare: changingShare(options.series) },
+    durationSeconds: 0,
+    loadAverageAtEnd: 0,
+    results: [],
+    skipped: [],
+    targets: [],
+  };
+  log(`fleetpulse bench (${options.mode}): ${report.machine.cores} cores, ${report.machine.cpuModel}, Node ${report.machine.node}`);
+  for (const target of options.targets) {
+    let fellBehindAt: number | undefined;
+    for (const agents of options.agents) {
+      if (fellBehindAt !== undefined) {
+        report.skipped.push({ target, agents, reason: `could not keep up at ${fellBehindAt} agents already` });
+        continue;
+      }
+      log(`${target}: ${agents} agents x ${options.series} series every ${options.periodMs / 1000} s`);
+      const result = await measureScale(target, {
+        agents,
+        series: options.series,
+        periodMs: options.periodMs,
+        warmCycles: options.warmCycles,
+        measuredCycles: options.measuredCycles,
+        gzipScrapes: options.gzipScrapes,
+        plainScrapes: options.plainScrapes,
+        probes: options.probes,
+        maxCycleMs: options.maxCycleMs,
+        workers: agents >= 2000 ? 2 : 1,
+        pushConnections: 64,
+        // Pushgateway with its check on cannot keep up at this size: a real Prometheus there is moot.
+        prometheus: agents === options.prometheusAgents ? { intervalSeconds: options.prometheusIntervalSeconds, scrapes: options.prometheusScrapes } : undefined,
+        saturationStartMs: agents === options.saturationAgents ? Math.min(options.periodMs, options.saturationStartMs) : undefined,
+        promtool: agents * options.series <= options.promtoolMaxSeries,
+        log,
+      });
+      report.results.push(result);
+      if (result.couldNotKeepUp) fellBehindAt = agents;
+    }
+  }
+  if (options.footprintWindowMs !== undefined) {
+    log(`agent footprint: fleetpulse agent vs node_exporter, every ${options.footprintIntervalMs / 1000} s for ${options.footprintWindowMs / 1000} s`);
+    report.footprint = await measureAgentFootprint(options.footprintIntervalMs, options.footprintWindowMs, log);
+  }
+  report.targets = evaluateTargets(report);
+  report.durationSeconds = (Date.now() - started) / 1000;
+  report.loadAverageAtEnd = Math.round(loadavg()[0]! * 100) / 100;
+  return report;
+}
+
+/** Writes <name>.md, <name>.json and <name>.svg; returns the markdown. */
+export function writeReport(report: BenchReport, outDir: string, name: string): { markdown: string; files: string[] } {
+  mkdirSync(outDir, { recursive: true });
+  const svgName = `${name}.svg`;
+  const markdown = renderMarkdown(report, svgName);
+  const files = [join(outDir, `${name}.md`), join(outDir, `${name}.json`), join(outDir, svgName)];
+  writeFileSync(files[0]!, markdown);
+  writeFileSync(files[1]!, JSON.stringify(report, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2) + '\n');
+  writeFileSync(files[2]!, renderChart(report));
+  return { markdown, files };
+}

@@ -1,0 +1,95 @@
+import { connect, type Socket } from 'node:net';
+import { encodeMessage } from '../../src/protocol/encode.js';
+import { LineDecoder } from '../../src/protocol/line-decoder.js';
+import { PROTOCOL_VERSION, type MetricFamily } from '../../src/protocol/messages.js';
+import { parseServerMessage } from '../../src/protocol/parse.js';
+
+/**
+ * One simulated agent speaking the real protocol with the real encoder: hello, then one
+ * `metrics` batch per push, answered by an `ack`. Like the reference agent it pings the bridge
+ * every heartbeat_ms and answers the bridge's pings, so the bridge carries the same heartbeat load.
+ */
+export class ProtocolAgent {
+  private socket: Socket | undefined;
+  private readonly decoder = new LineDecoder(1024 * 1024);
+  private seq = 0;
+  private waiting: { seq: number; resolve: (samples: number) => void; reject: (err: Error) => void } | undefined;
+  private welcomed: { resolve: () => void; reject: (err: Error) => void } | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private pingId = 0;
+
+  constructor(
+    readonly id: string,
+    private readonly host: string,
+    private readonly port: number,
+  ) {}
+
+  /** Resolves once the bridge's welcome arrived. */
+  connect(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.welcomed = { resolve, reject };
+      const socket = connect({ host: this.host, port: this.port });
+      this.socket = socket;
+      socket.setNoDelay(true);
+      socket.on('connect', () => {
+        socket.write(encodeMessage({ type: 'hello', protocol: PROTOCOL_VERSION, agent_id: this.id, agent_version: 'bench', interval_ms: 5000 }));
+      });
+      socket.on('data', (chunk: Buffer) => this.onData(chunk));
+      socket.on('error', (err) => this.failAll(err));
+      socket.on('close', () => this.failAll(new Error(`${this.id}: connection closed`)));
+    });
+  }
+
+  /** Sends one snapshot; resolves with the samples the bridge acknowledged. */
+  push(families: MetricFamily[]): Promise<number> {
+    const socket = this.socket;
+    if (!socket || socket.destroyed) return Promise.reject(new Error(`${this.id}: not connected`));
+    const seq = ++this.seq;
+    return new Promise((resolve, reject) => {
+      this.waiting = { seq, resolve, reject };
+      socket.write(encodeMessage({ type: 'metrics', seq, timestamp_ms: Date.now(), families }));
+    });
+  }
+
+  close(): void {
+    clearInterval(this.heartbeat);
+    this.socket?.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    for (const frame of this.decoder.push(chunk)) {
+      if (frame.kind !== 'line') continue;
+      const message = parseServerMessage(frame.text);
+      switch (message.type) {
+        case 'welcome':
+          this.heartbeat = setInterval(() => this.socket?.write(encodeMessage({ type: 'ping', id: ++this.pingId, t0: Date.now() })), message.heartbeat_ms);
+          this.welcomed?.resolve();
+          this.welcomed = undefined;
+          break;
+        case 'ack':
+          if (this.waiting?.seq === message.seq) {
+            const { resolve } = this.waiting;
+            this.waiting = undefined;
+            resolve(message.samples);
+          }
+          break;
+        case 'ping':
+          this.socket?.write(encodeMessage({ type: 'pong', id: message.id, t0: message.t0, t1: Date.now(), t2: Date.now() }));
+          break;
+        case 'error':
+          if (message.fatal || message.seq === undefined) this.failAll(new Error(`${this.id}: ${message.code} ${message.message}`));
+          break;
+        case 'pong':
+          break;
+      }
+    }
+  }
+
+  private failAll(err: Error): void {
+    clearInterval(this.heartbeat);
+    this.welcomed?.reject(err);
+    this.welcomed = undefined;
+    this.waiting?.reject(err);
+    this.waiting = undefined;
+  }
+}

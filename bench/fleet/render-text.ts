@@ -1,0 +1,16 @@
+import type { MetricFamily } from '../../src/protocol/messages.js';
+import { escapeLabelValue, familyHeader, formatValue } from '../../src/server/exposition/text-format.js';
+
+/** Families as Prometheus text (what a Pushgateway client PUTs); labels sorted by name. */
+export function renderText(families: readonly MetricFamily[]): string {
+  let out = '';
+  for (const family of families) {
+    out += familyHeader(family.name, family.type, family.help);
+    for (const sample of family.samples) {
+      const labels = sample.labels ? Object.keys(sample.labels).sort().map((k) => `${k}="${escapeLabelValue(sample.labels![k]!)}"`).join(',') : '';
+      const value = typeof sample.value === 'number' ? formatValue(sample.value) : sample.value;
+      out += `${family.name}${labels === '' ? '' : `{${labels}}`} ${value}\n`;
+    }
+  }
+  return out;
+}

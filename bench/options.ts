@@ -1,0 +1,130 @@
+import type { TargetName } from './systems/target.js';
+
+export interface BenchOptions {
+  agents: number[];
+  series: number;
+  periodMs: number;
+  targets: TargetName[];
+  warmCycles: number;
+  measuredCycles: number;
+  gzipScrapes: number;
+  plainScrapes: number;
+  probes: number;
+  maxCycleMs: number;
+  /** Fleet size at which a real Prometheus scrapes each target; undefined = never. */
+  prometheusAgents: number | undefined;
+  prometheusIntervalSeconds: number;
+  prometheusScrapes: number;
+  saturationAgents: number | undefined;
+  /** First period of the saturation ramp, halved from there. */
+  saturationStartMs: number;
+  /** undefined = skip the agent footprint. */
+  footprintWindowMs: number | undefined;
+  footprintIntervalMs: number;
+  promtoolMaxSeries: number;
+  outDir: string;
+  /** Name of the result files (without extension). */
+  name: string;
+  mode: 'full' | 'quick' | 'smoke';
+}
+
+export const USAGE = `npm run bench -- [options]
+
+  --quick                fewer scrapes and cycles (about half the time of a full run)
+  --smoke                seconds: 20 agents x 50 series, 1 s period (what npm test runs)
+  --agents 100,1000      fleet sizes (default 100,1000,5000)
+  --series 200           series per agent
+  --period 5000          push period in ms
+  --targets fleetpulse,pushgateway-nocheck,pushgateway
+  --no-prometheus        skip the real-Prometheus comparison
+  --prometheus-agents N  fleet size for it (default 1000)
+  --no-saturation        skip the ingest saturation ramp
+  --saturation-agents N  fleet size for it (default 1000)
+  --no-footprint         skip agent vs node_exporter
+  --footprint-window 60  seconds
+  --max-cycle 60         seconds a cycle may take before the target "could not keep up"
+  --out bench/results    where <date>.md, <date>.json and <date>.svg go
+`;
+
+const TARGETS: TargetName[] = ['fleetpulse', 'pushgateway-nocheck', 'pushgateway'];
+
+export function parseOptions(argv: string[], today: string): BenchOptions {
+  const options: BenchOptions = {
+    agents: [100, 1000, 5000],
+    series: 200,
+    periodMs: 5000,
+    targets: TARGETS,
+    warmCycles: 2,
+    measuredCycles: 3,
+    gzipScrapes: 6,
+    plainScrapes: 3,
+    probes: 3,
+    maxCycleMs: 60_000,
+    prometheusAgents: 1000,
+    prometheusIntervalSeconds: 15,
+    prometheusScrapes: 4,
+    saturationAgents: 1000,
+    saturationStartMs: 2000,
+    footprintWindowMs: 60_000,
+    footprintIntervalMs: 5000,
+    promtoolMaxSeries: 250_000,
+    outDir: 'bench/results',
+    name: today,
+    mode: 'full',
+  };
+  const args = [...argv];
+  const value = (flag: string): string => {
+    const v = args.shift();
+    if (v === undefined) throw new Error(`${flag} needs a value`);
+    return v;
+  };
+  const int = (flag: string): number => {
+    const n = Number(value(flag));
+    if (!Number.isInteger(n) || n < 0) throw new Error(`${flag} needs a whole number`);
+    return n;
+  };
+  while (args.length > 0) {
+    const flag = args.shift()!;
+    switch (flag) {
+      case '--quick':
+        Object.assign(options, { mode: 'quick', measuredCycles: 2, gzipScrapes: 3, plainScrapes: 2, probes: 2, prometheusScrapes: 3 });
+        break;
+      case '--smoke':
+        Object.assign(options, {
+          mode: 'smoke', agents: [20], series: 50, periodMs: 500, warmCycles: 1, measuredCycles: 2, gzipScrapes: 2, plainScrapes: 1, probes: 1,
+          maxCycleMs: 20_000, prometheusAgents: 20, prometheusIntervalSeconds: 1, prometheusScrapes: 2, saturationAgents: 20, saturationStartMs: 200,
+          footprintWindowMs: 2000, footprintIntervalMs: 500, targets: ['fleetpulse', 'pushgateway-nocheck'],
+        });
+        break;
+      case '--agents':
+        options.agents = value(flag).split(',').map((s) => {
+          const n = Number(s);
+          if (!Number.isInteger(n) || n < 1) throw new Error(`--agents: ${s} is not a positive whole number`);
+          return n;
+        });
+        break;
+      case '--series': options.series = int(flag); break;
+      case '--period': options.periodMs = int(flag); break;
+      case '--targets':
+        options.targets = value(flag).split(',').map((t) => {
+          if (!(TARGETS as string[]).includes(t)) throw new Error(`--targets: ${t} is not one of ${TARGETS.join(', ')}`);
+          return t as TargetName;
+        });
+        break;
+      case '--no-prometheus': options.prometheusAgents = undefined; break;
+      case '--prometheus-agents': options.prometheusAgents = int(flag); break;
+      case '--no-saturation': options.saturationAgents = undefined; break;
+      case '--saturation-agents': options.saturationAgents = int(flag); break;
+      case '--no-footprint': options.footprintWindowMs = undefined; break;
+      case '--footprint-window': options.footprintWindowMs = int(flag) * 1000; break;
+      case '--max-cycle': options.maxCycleMs = int(flag) * 1000; break;
+      case '--out': options.outDir = value(flag); break;
+      case '--name': options.name = value(flag); break;
+      case '--help': case '-h': throw new HelpRequested();
+      default: throw new Error(`unknown option ${flag}\n\n${USAGE}`);
+    }
+  }
+  return options;
+}
+
+export class HelpRequested extends Error {}

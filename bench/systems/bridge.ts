@@ -1,0 +1,27 @@
+import { fileURLToPath } from 'node:url';
+import { freePort, startSystem, type System } from './child.js';
+
+const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+
+export interface RunningBridge extends System {
+  ingestPort: number;
+  metricsUrl: string;
+  apiUrl: string;
+}
+
+/** `fleetpulse server` from dist/, as a user runs it, on free loopback ports. */
+export async function startBridge(maxAgents: number): Promise<RunningBridge> {
+  const ingestPort = await freePort();
+  const httpPort = await freePort();
+  // BENCH_BRIDGE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the bridge under load.
+  const nodeArgs = (process.env.BENCH_BRIDGE_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  const system = await startSystem('fleetpulse', process.execPath, [...nodeArgs, CLI, 'server'], `http://127.0.0.1:${httpPort}/readyz`, {
+    PATH: process.env.PATH,
+    FLEETPULSE_BIND: '127.0.0.1',
+    FLEETPULSE_INGEST_PORT: String(ingestPort),
+    FLEETPULSE_HTTP_PORT: String(httpPort),
+    FLEETPULSE_MAX_CONNECTIONS: String(maxAgents + 100),
+    FLEETPULSE_LOG_LEVEL: 'warn',
+  });
+  return { ...system, ingestPort, metricsUrl: `http://127.0.0.1:${httpPort}/metrics`, apiUrl: `http://127.0.0.1:${httpPort}/api/agents` };
+}
