@@ -16,6 +16,7 @@ export function createSparkline(kind) {
 /** Draws `values` (newest last) right-aligned, so a young history grows from the right. */
 export function drawSparkline(spark, values) {
   if (values.length === 0) return;
+  if (values.length === 1) values = [values[0], values[0]]; // one point draws nothing: a short flat line
   const offset = SPARK_POINTS - values.length;
   let points = '';
   for (let i = 0; i < values.length; i++) points += `${offset + i},${(100 - values[i]).toFixed(1)} `;
