@@ -46,7 +46,7 @@ async function start(command: Command, argv: string[]): Promise<Stoppable[]> {
       agent.start();
       running.unshift(agent);
       const base = `http://localhost:${httpPort}`;
-      process.stdout.write(`fleetpulse demo is running:\n  metrics  ${base}/metrics\n  agents   ${base}/api/agents\n  agents connect to TCP port ${ingestPort}\nPress Ctrl-C to stop.\n`);
+      process.stdout.write(`fleetpulse demo is running:\n  console  ${base}/\n  metrics  ${base}/metrics\n  agents   ${base}/api/agents\n  agents connect to TCP port ${ingestPort}\nPress Ctrl-C to stop.\n`);
     }
   } else {
     const agent = new Agent(agentOptions(values, log));
