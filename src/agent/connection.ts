@@ -3,6 +3,7 @@ import { encodeMessage } from '../protocol/encode.js';
 import { ProtocolError } from '../protocol/error-codes.js';
 import { LineDecoder } from '../protocol/line-decoder.js';
 import { PROTOCOL_VERSION, type AgentMessage, type MetricFamily, type ServerMessage, type WelcomeMessage } from '../protocol/messages.js';
+import { epochMs } from '../net/epoch-clock.js';
 import { parseServerMessage } from '../protocol/parse.js';
 import { Heartbeat } from '../net/heartbeat.js';
 import type { Logger } from '../log.js';
@@ -129,8 +130,11 @@ export class BridgeConnection {
       case 'ack':
         this.acked = message.seq;
         return;
-      case 'ping':
-        return this.write({ type: 'pong', id: message.id, t0: message.t0, t1: Date.now(), t2: Date.now() });
+      case 'ping': {
+        // Sub-millisecond, for the bridge's clock-offset estimate (docs/protocol.md section 7).
+        const t1 = epochMs();
+        return this.write({ type: 'pong', id: message.id, t0: message.t0, t1, t2: epochMs() });
+      }
       case 'pong':
         return;
       case 'error':

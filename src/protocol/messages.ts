@@ -36,6 +36,15 @@ export interface HelloMessage {
   token?: string;
   /** Collection interval, so the bridge can size the grace period. */
   interval_ms?: number;
+  /** The agent runs a probe responder and takes part in measurement tasks (docs/tasks.md). */
+  probe?: ProbeEndpoint;
+}
+
+/** Where peers reach an agent's probe responder (UDP echo and TCP sink on one port). */
+export interface ProbeEndpoint {
+  /** Host or IP peers should use; absent: the address the bridge sees the agent connect from. */
+  address?: string;
+  port: number;
 }
 
 /** bridge -> agent, accepts the hello. */
@@ -104,6 +113,75 @@ export interface GoodbyeMessage {
   reason?: string;
 }
 
-export type AgentMessage = HelloMessage | MetricsMessage | PingMessage | PongMessage | GoodbyeMessage;
-export type ServerMessage = WelcomeMessage | AckMessage | PingMessage | PongMessage | ErrorMessage;
+export type TaskKind = 'latency' | 'bandwidth';
+export const TASK_KINDS: readonly TaskKind[] = ['latency', 'bandwidth'];
+
+/** One peer to probe in a run. Times are on the bridge's clock. */
+export interface TaskRunTarget {
+  agent_id: string;
+  address: string;
+  port: number;
+  /** The target's clock minus the bridge's, ms; absent while the bridge has no estimate. */
+  clock_offset_ms?: number;
+  /** When this pair starts; absent: the run's start_at_ms. Bandwidth pairs get successive slots. */
+  start_at_ms?: number;
+}
+
+/**
+ * bridge -> agent (only to agents whose hello had `probe`): grant the run's secret to the
+ * responder at once, probe each target from start_at_ms, report by deadline_ms.
+ */
+export interface TaskRunMessage {
+  type: 'task_run';
+  task_id: string;
+  run_id: string;
+  kind: TaskKind;
+  /** Fresh for every run; signs the run's probes (HMAC key, never sent in a probe). */
+  secret: string;
+  start_at_ms: number;
+  deadline_ms: number;
+  /** latency: count, interval_ms; bandwidth: duration_ms. */
+  options: Record<string, number>;
+  /** This agent's clock minus the bridge's, ms; absent while unknown. */
+  clock_offset_ms?: number;
+  targets: TaskRunTarget[];
+}
+
+/** bridge -> agent: the task was deleted; stop answering and sending its probes at once. */
+export interface TaskRevokeMessage {
+  type: 'task_revoke';
+  task_id: string;
+}
+
+/** Why a pair has no measurement. `offline` is only ever set by the bridge. */
+export type ProbeResultReason = 'offline' | 'timeout' | 'refused' | 'unreachable' | 'auth_failed' | 'error';
+export const PROBE_RESULT_REASONS: readonly ProbeResultReason[] = ['offline', 'timeout', 'refused', 'unreachable', 'auth_failed', 'error'];
+
+/** The figures of one pair's result, in base units; a figure that does not apply is left out. */
+export const PROBE_FIGURES = [
+  'rtt_min_seconds',
+  'rtt_avg_seconds',
+  'rtt_max_seconds',
+  'jitter_seconds',
+  'loss_ratio',
+  'one_way_delay_seconds',
+  'one_way_jitter_seconds',
+  'one_way_loss_ratio',
+  'bandwidth_bits_per_second',
+] as const;
+export type ProbeFigure = (typeof PROBE_FIGURES)[number];
+
+/** One ordered pair (the sending agent -> dst) of a run. */
+export type WireProbeResult = { dst: string; ok: boolean; reason?: ProbeResultReason; message?: string } & Partial<Record<ProbeFigure, number>>;
+
+/** agent -> bridge: results of a task_run; a run's results may come in several messages. */
+export interface TaskResultMessage {
+  type: 'task_result';
+  task_id: string;
+  run_id: string;
+  results: WireProbeResult[];
+}
+
+export type AgentMessage = HelloMessage | MetricsMessage | PingMessage | PongMessage | GoodbyeMessage | TaskResultMessage;
+export type ServerMessage = WelcomeMessage | AckMessage | PingMessage | PongMessage | ErrorMessage | TaskRunMessage | TaskRevokeMessage;
 export type Message = AgentMessage | ServerMessage;

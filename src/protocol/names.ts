@@ -16,8 +16,8 @@ export const RESERVED_LABELS: ReadonlySet<string> = new Set(['instance', 'job'])
 export const RESERVED_STATIC_LABELS: ReadonlySet<string> = new Set([...RESERVED_LABELS, 'version', 'address', 'protocol']);
 export const MAX_STATIC_LABELS = 32;
 
-/** Metric name prefixes owned by the bridge's own series. */
-export const RESERVED_METRIC_PREFIXES: readonly string[] = ['fleetpulse_agent_', 'fleetpulse_bridge_'];
+/** Metric name prefixes owned by the bridge's own series (agent status, itself, measurement tasks). */
+export const RESERVED_METRIC_PREFIXES: readonly string[] = ['fleetpulse_agent_', 'fleetpulse_bridge_', 'fleetpulse_probe_', 'fleetpulse_task_'];
 
 export function isValidLabelName(name: string): boolean {
   return LABEL_NAME_RE.test(name) && !name.startsWith('__');

@@ -9,6 +9,9 @@ import type {
   PingMessage,
   PongMessage,
   ServerMessage,
+  TaskResultMessage,
+  TaskRevokeMessage,
+  TaskRunMessage,
   WelcomeMessage,
 } from './messages.js';
 
@@ -53,6 +56,7 @@ function checkHello(m: Json): HelloMessage {
   optional(m, 'labels', 'object');
   optional(m, 'token', 'string');
   optional(m, 'interval_ms', 'number');
+  optional(m, 'probe', 'object');
   return m as unknown as HelloMessage;
 }
 
@@ -85,8 +89,13 @@ export function parseAgentMessage(line: string): AgentMessage {
     case 'goodbye':
       optional(m, 'reason', 'string');
       return m as unknown as GoodbyeMessage;
+    case 'task_result':
+      need(m, 'task_id', 'string');
+      need(m, 'run_id', 'string');
+      need(m, 'results', 'array');
+      return m as unknown as TaskResultMessage;
     default:
-      throw protocolError('BAD_MESSAGE', `unknown message type ${JSON.stringify(m.type)}; expected hello, metrics, ping, pong or goodbye`);
+      throw protocolError('BAD_MESSAGE', `unknown message type ${JSON.stringify(m.type)}; expected hello, metrics, ping, pong, goodbye or task_result`);
   }
 }
 
@@ -109,7 +118,17 @@ export function parseServerMessage(line: string): ServerMessage {
       return m as unknown as ErrorMessage;
     case 'ping': return checkPing(m);
     case 'pong': return checkPong(m);
+    case 'task_run':
+      for (const field of ['task_id', 'run_id', 'kind', 'secret']) need(m, field, 'string');
+      for (const field of ['start_at_ms', 'deadline_ms']) need(m, field, 'number');
+      optional(m, 'clock_offset_ms', 'number');
+      need(m, 'options', 'object');
+      need(m, 'targets', 'array');
+      return m as unknown as TaskRunMessage;
+    case 'task_revoke':
+      need(m, 'task_id', 'string');
+      return m as unknown as TaskRevokeMessage;
     default:
-      throw protocolError('BAD_MESSAGE', `unknown message type ${JSON.stringify(m.type)}; expected welcome, ack, error, ping or pong`);
+      throw protocolError('BAD_MESSAGE', `unknown message type ${JSON.stringify(m.type)}; expected welcome, ack, error, ping, pong, task_run or task_revoke`);
   }
 }

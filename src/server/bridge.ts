@@ -28,7 +28,7 @@ export class Bridge {
   constructor(private readonly options: BridgeOptions) {
     this.store = new AgentStore({ graceMs: options.graceMs, forgetMs: options.forgetMs, maxSeriesPerAgent: options.maxSeriesPerAgent });
     this.listener = new TcpListener(this.store, this.metrics, options);
-    const body = new MetricsBody(this.store, this.metrics);
+    const body = new MetricsBody(this.store, this.metrics, (agentId) => this.listener.session(agentId)?.clockOffsetMs);
     // The web console: static files from console/, its links, and live snapshots over SSE.
     const consoleFiles = staticRoute();
     const events = new EventStream([{ name: 'agents', snapshot: () => this.store.list().map(agentView) }]);

@@ -5,12 +5,13 @@ import { escapeLabelValue, familyHeader } from './text-format.js';
  * The bridge's view of each agent: up, last seen, info, series held. Rendered at every
  * scrape because last-seen moves with every heartbeat; it is a few lines per agent.
  */
-export function renderAgentStatus(agents: readonly AgentRecord[]): string {
+export function renderAgentStatus(agents: readonly AgentRecord[], clockOffsetMs: (agentId: string) => number | undefined = () => undefined): string {
   let up = familyHeader('fleetpulse_agent_up', 'gauge', '1 if the agent is connected to the bridge, 0 if its connection was lost.');
   let lastSeen = familyHeader('fleetpulse_agent_last_seen_timestamp_seconds', 'gauge', 'When the bridge last heard from the agent, in seconds since the epoch.');
   let info = familyHeader('fleetpulse_agent_info', 'gauge', 'Agent metadata; always 1.');
   let series = familyHeader('fleetpulse_agent_series', 'gauge', 'Series the bridge currently holds for the agent.');
   let since = familyHeader('fleetpulse_agent_connected_since_timestamp_seconds', 'gauge', 'When the agent\'s current (or last) connection started, in seconds since the epoch.');
+  let offset = familyHeader('fleetpulse_agent_clock_offset_seconds', 'gauge', 'The agent\'s clock minus the bridge\'s, from heartbeat timestamps (NTP clock filter); connected agents only.');
   for (const agent of agents) {
     const labels = agent.labelPrefix;
     up += `fleetpulse_agent_up{${labels}} ${agent.connected ? 1 : 0}\n`;
@@ -20,6 +21,8 @@ export function renderAgentStatus(agents: readonly AgentRecord[]): string {
       `address="${escapeLabelValue(agent.address)}",protocol="${agent.protocol}"} 1\n`;
     series += `fleetpulse_agent_series{${labels}} ${agent.series}\n`;
     since += `fleetpulse_agent_connected_since_timestamp_seconds{${labels}} ${agent.connectedSince / 1000}\n`;
+    const offsetMs = agent.connected ? clockOffsetMs(agent.id) : undefined;
+    if (offsetMs !== undefined) offset += `fleetpulse_agent_clock_offset_seconds{${labels}} ${offsetMs / 1000}\n`;
   }
-  return since + info + lastSeen + series + up;
+  return offset + since + info + lastSeen + series + up;
 }

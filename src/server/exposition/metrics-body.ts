@@ -14,6 +14,7 @@ export class MetricsBody {
   constructor(
     private readonly store: AgentStore,
     private readonly self: SelfMetrics,
+    private readonly clockOffsetMs: (agentId: string) => number | undefined = () => undefined,
   ) {}
 
   async render(): Promise<string> {
@@ -28,6 +29,6 @@ export class MetricsBody {
       this.cachedVersion = this.store.version;
     }
     const selfText = await this.self.registry.metrics();
-    return selfText + renderAgentStatus(agents) + this.cachedFamilies;
+    return selfText + renderAgentStatus(agents, this.clockOffsetMs) + this.cachedFamilies;
   }
 }

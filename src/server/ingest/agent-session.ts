@@ -2,8 +2,10 @@ import type { Socket } from 'node:net';
 import { ProtocolError, ProtocolErrors, protocolError, type ProtocolErrorSpec } from '../../protocol/error-codes.js';
 import { encodeMessage } from '../../protocol/encode.js';
 import { LineDecoder, type DecodedFrame } from '../../protocol/line-decoder.js';
-import { PROTOCOL_VERSION, type AgentMessage, type MetricsMessage, type ServerMessage } from '../../protocol/messages.js';
+import { PROTOCOL_VERSION, type AgentMessage, type MetricsMessage, type ProbeEndpoint, type ServerMessage, type TaskResultMessage, type TaskRevokeMessage, type TaskRunMessage } from '../../protocol/messages.js';
 import { parseAgentMessage } from '../../protocol/parse.js';
+import { ClockFilter } from '../../net/clock-filter.js';
+import { epochMs } from '../../net/epoch-clock.js';
 import { Heartbeat } from '../../net/heartbeat.js';
 import type { Logger } from '../../log.js';
 import type { BridgeOptions } from '../options.js';
@@ -26,7 +28,12 @@ export interface SessionDeps {
   claim(agentId: string, session: AgentSession): void;
   /** Called once when the session ends. */
   release(session: AgentSession): void;
+  /** A task_result from this (helloed) agent; the task scheduler checks it against its runs. */
+  onTaskResult?(agentId: string, message: TaskResultMessage): void;
 }
+
+/** Pings whose pong may still come back; older pongs are ignored for the clock estimate. */
+const PINGS_REMEMBERED = 8;
 
 /**
  * One agent connection: handshake first (nothing else is accepted before a valid hello),
@@ -40,6 +47,13 @@ export class AgentSession {
   private readonly helloTimer: NodeJS.Timeout;
   private heartbeat: Heartbeat | undefined;
   private pingId = 0;
+  /** Our send time (epoch ms, sub-ms) of recent pings by id: the pong's own t0 is not trusted. */
+  private readonly pingsSent = new Map<number, number>();
+  /** When the chunk being handled arrived: t3 of a pong in it. */
+  private receivedAtMs = 0;
+  private readonly clock = new ClockFilter();
+  /** Where peers reach this agent's probe responder; undefined: no tasks for this agent. */
+  probe: Required<ProbeEndpoint> | undefined;
   /** The agent announced a deliberate stop: forget it after the grace period. */
   private departed = false;
   private log: Logger;
@@ -77,7 +91,20 @@ export class AgentSession {
     this.cleanup();
   }
 
+  /** The agent's clock minus the bridge's, ms (NTP clock filter over heartbeats); undefined until a pong. */
+  get clockOffsetMs(): number | undefined {
+    return this.clock.best()?.offsetMs;
+  }
+
+  /** Hands a task message to the agent; false when the connection is gone or not helloed. */
+  sendTask(message: TaskRunMessage | TaskRevokeMessage): boolean {
+    if (this.closed || this.agentId === undefined) return false;
+    this.send(message);
+    return !this.closed;
+  }
+
   private onData(chunk: Buffer): void {
+    this.receivedAtMs = epochMs();
     this.deps.metrics.bytesReceived.inc(chunk.length);
     this.heartbeat?.received();
     for (const frame of this.decoder.push(chunk)) {
@@ -117,8 +144,15 @@ export class AgentSession {
         this.deps.store.touch(this.agentId!);
         return this.send({ type: 'pong', id: message.id, t0: message.t0, t1, t2: Date.now() });
       }
-      case 'pong':
+      case 'pong': {
         this.deps.store.touch(this.agentId!);
+        const t0 = this.pingsSent.get(message.id);
+        this.pingsSent.delete(message.id);
+        if (t0 !== undefined) this.clock.add(t0, message.t1, message.t2, this.receivedAtMs);
+        return;
+      }
+      case 'task_result':
+        this.deps.onTaskResult?.(this.agentId!, message);
         return;
       case 'goodbye':
         this.log.info('agent said goodbye', { reason: message.reason });
@@ -133,7 +167,10 @@ export class AgentSession {
     this.agentId = hello.id;
     this.log = this.log.child({ agent: hello.id });
     this.deps.claim(hello.id, this);
-    this.lease = store.connect({ ...hello, address: this.address });
+    const { probe, probeProblem, ...agent } = hello;
+    this.lease = store.connect({ ...agent, address: this.address });
+    // Peers dial the address the agent advertises, or else the one it reached us from.
+    this.probe = probe && { address: probe.address ?? this.address, port: probe.port };
     this.send({
       type: 'welcome',
       protocol: PROTOCOL_VERSION,
@@ -145,11 +182,22 @@ export class AgentSession {
     this.heartbeat = new Heartbeat({
       intervalMs: options.heartbeatMs,
       timeoutMs: 3 * options.heartbeatMs,
-      sendPing: () => this.send({ type: 'ping', id: ++this.pingId, t0: Date.now() }),
+      sendPing: () => this.ping(),
       onTimeout: (silentMs) => this.fail(protocolError('HEARTBEAT_TIMEOUT', `nothing received for ${silentMs} ms`)),
     });
     this.heartbeat.start();
+    // A first clock-offset sample now, rather than one heartbeat later.
+    this.ping();
+    if (probeProblem !== undefined) this.reject(protocolError('BAD_MESSAGE', probeProblem));
     this.log.info('agent connected', { version: hello.agentVersion, labels: JSON.stringify(hello.labels) });
+  }
+
+  private ping(): void {
+    const id = ++this.pingId;
+    const t0 = epochMs();
+    this.pingsSent.set(id, t0);
+    if (this.pingsSent.size > PINGS_REMEMBERED) this.pingsSent.delete(id - PINGS_REMEMBERED);
+    this.send({ type: 'ping', id, t0 });
   }
 
   private onMetrics(batch: MetricsMessage): void {

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { protocolError } from '../../protocol/error-codes.js';
-import { SUPPORTED_PROTOCOL_VERSIONS, type HelloMessage } from '../../protocol/messages.js';
+import { SUPPORTED_PROTOCOL_VERSIONS, type HelloMessage, type ProbeEndpoint } from '../../protocol/messages.js';
 import { AGENT_ID_RE, quoteForError, staticLabelsProblem } from '../../protocol/names.js';
 
 const DEFAULT_INTERVAL_MS = 5000;
@@ -21,6 +21,27 @@ export interface CheckedHello {
   protocol: number;
   labels: Record<string, string>;
   intervalMs: number;
+  /** The agent's probe responder; undefined when it has none (it then takes no part in tasks). */
+  probe: ProbeEndpoint | undefined;
+  /** Why a `probe` that was sent is ignored; reported to the agent as a non-fatal error. */
+  probeProblem: string | undefined;
+}
+
+/** A host name or IP literal peers can dial; nothing that could be a URL, path or option. */
+const PROBE_HOST_RE = /^[A-Za-z0-9.:_%-]{1,253}$/;
+
+/** Checks hello.probe; a bad one costs the agent its tasks, not its connection. */
+function checkProbe(probe: unknown): { probe: ProbeEndpoint | undefined; probeProblem: string | undefined } {
+  if (probe === undefined) return { probe: undefined, probeProblem: undefined };
+  const p = probe as Record<string, unknown>;
+  const { port, address } = p;
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
+    return { probe: undefined, probeProblem: `probe.port ${quoteForError(port)} is not a port number 1-65535; this agent takes no part in measurement tasks` };
+  }
+  if (address !== undefined && (typeof address !== 'string' || !PROBE_HOST_RE.test(address))) {
+    return { probe: undefined, probeProblem: `probe.address ${quoteForError(address)} is not a host name or IP address; this agent takes no part in measurement tasks` };
+  }
+  return { probe: address === undefined ? { port } : { address, port }, probeProblem: undefined };
 }
 
 /** Validates a hello against the bridge's rules. Throws a fatal ProtocolError. */
@@ -41,5 +62,5 @@ export function checkHello(hello: HelloMessage, token: string | undefined): Chec
   if (intervalMs < MIN_INTERVAL_MS || intervalMs > MAX_INTERVAL_MS) {
     throw protocolError('BAD_MESSAGE', `interval_ms ${intervalMs} is outside ${MIN_INTERVAL_MS}..${MAX_INTERVAL_MS}`);
   }
-  return { id: hello.agent_id, agentVersion: hello.agent_version.slice(0, 64), protocol: hello.protocol, labels, intervalMs };
+  return { id: hello.agent_id, agentVersion: hello.agent_version.slice(0, 64), protocol: hello.protocol, labels, intervalMs, ...checkProbe(hello.probe) };
 }

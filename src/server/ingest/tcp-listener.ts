@@ -4,6 +4,7 @@ import { ProtocolErrors, protocolError } from '../../protocol/error-codes.js';
 import type { BridgeOptions } from '../options.js';
 import type { SelfMetrics } from '../self-metrics.js';
 import type { AgentStore } from '../store/agent-store.js';
+import type { TaskResultMessage } from '../../protocol/messages.js';
 import { AgentSession } from './agent-session.js';
 
 /** Accepts agent connections, one AgentSession each; the newest session of an agent id wins. */
@@ -16,8 +17,14 @@ export class TcpListener {
     private readonly store: AgentStore,
     private readonly metrics: SelfMetrics,
     private readonly options: BridgeOptions,
+    private readonly onTaskResult?: (agentId: string, message: TaskResultMessage) => void,
   ) {
     this.server = createServer((socket) => this.accept(socket));
+  }
+
+  /** The live, helloed session of an agent, if it is connected. */
+  session(agentId: string): AgentSession | undefined {
+    return this.byAgent.get(agentId);
   }
 
   listen(): Promise<number> {
@@ -55,6 +62,7 @@ export class TcpListener {
       store: this.store,
       metrics: this.metrics,
       options: this.options,
+      ...(this.onTaskResult ? { onTaskResult: this.onTaskResult } : {}),
       claim: (agentId, claimant) => {
         const older = this.byAgent.get(agentId);
         this.byAgent.set(agentId, claimant);
