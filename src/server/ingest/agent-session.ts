@@ -12,6 +12,7 @@ import type { BridgeOptions } from '../options.js';
 import type { SelfMetrics } from '../self-metrics.js';
 import type { AgentStore } from '../store/agent-store.js';
 import { checkHello } from './check-hello.js';
+import { looksLikeMetrics } from './repeat-batch.js';
 import { VERSION } from '../../version.js';
 
 
@@ -125,6 +126,14 @@ export class AgentSession {
       throw protocolError('LINE_TOO_LONG', `a line of ${frame.bytes} bytes exceeds the limit of ${this.deps.options.maxLineBytes} bytes; it was discarded`);
     }
     if (frame.kind === 'invalid_utf8') throw protocolError('BAD_JSON', `a line of ${frame.bytes} bytes is not valid UTF-8`);
+    // Most batches repeat the agent's previous one with new values: store those without JSON.parse.
+    if (this.agentId !== undefined && looksLikeMetrics(frame.text)) {
+      const repeat = this.deps.store.ingestRepeat(this.agentId, frame.text);
+      if (repeat) {
+        this.deps.metrics.samplesIngested.inc(repeat.samples);
+        return this.send({ type: 'ack', seq: repeat.seq, samples: repeat.samples });
+      }
+    }
     const message = parseAgentMessage(frame.text);
     if (this.agentId === undefined && message.type !== 'hello') {
       throw protocolError('HELLO_REQUIRED', `got "${message.type}" before hello`);

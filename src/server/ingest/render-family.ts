@@ -92,7 +92,8 @@ function checkFamilyHead(raw: unknown): { name: string; type: MetricType; help: 
   if (!Array.isArray(f.samples)) {
     throw protocolError('BAD_MESSAGE', `${name}: "samples" must be an array`);
   }
-  return { name, type: f.type as MetricType, help, samples: f.samples };
+  // The constant, not the parsed copy: every agent's families then share one string.
+  return { name, type: METRIC_TYPES.find((t) => t === f.type)!, help, samples: f.samples };
 }
 
 /**
@@ -104,7 +105,7 @@ function checkFamilyHead(raw: unknown): { name: string; type: MetricType; help: 
 export function renderFamily(raw: unknown, agentLabels: string, forbiddenLabels: ReadonlySet<string>): RenderedFamily {
   const { name, type, help, samples } = checkFamilyHead(raw);
   const seen = samples.length > 1 ? new Set<string>() : undefined;
-  let text = '';
+  const lines: string[] = [];
   for (const sample of samples) {
     if (typeof sample !== 'object' || sample === null || Array.isArray(sample)) {
       throw protocolError('BAD_MESSAGE', `${name}: each sample must be an object with "value"`);
@@ -116,7 +117,8 @@ export function renderFamily(raw: unknown, agentLabels: string, forbiddenLabels:
       seen.add(labels);
     }
     const value = parseValue(s.value, name);
-    text += name + '{' + agentLabels + (labels === '' ? '' : ',' + labels) + '} ' + formatValue(value) + '\n';
+    lines.push(name + '{' + agentLabels + (labels === '' ? '' : ',' + labels) + '} ' + formatValue(value) + '\n');
   }
-  return { name, type, help, text, series: samples.length };
+  // One flat string: it lives as long as the values do, so no rope of per-line pieces.
+  return { name, type, help, text: lines.join(''), series: samples.length };
 }

@@ -1,8 +1,11 @@
 import { ProtocolError, protocolError } from '../../protocol/error-codes.js';
 import { renderLabelPairs } from '../exposition/text-format.js';
 import { renderFamily, type RenderedFamily } from '../ingest/render-family.js';
-import { EMPTY_SUMMARY, summarize, type AgentSummary } from './agent-summary.js';
+import { readRepeat } from '../ingest/repeat-batch.js';
+import { EMPTY_SUMMARY, SUMMARY_FAMILIES, summarize, type AgentSummary } from './agent-summary.js';
 import { FamilyCatalog } from './family-catalog.js';
+import { parseRenderedFamily } from './rendered-samples.js';
+import { ShardPlanner, type Shard } from './shard-planner.js';
 import { setLongTimeout, type LongTimeout } from './long-timeout.js';
 
 // The store is the only place that knows agents and their series. Contract:
@@ -12,7 +15,8 @@ import { setLongTimeout, type LongTimeout } from './long-timeout.js';
 //   then dropped (Prometheus marks them stale); a reconnect within it continues seamlessly.
 // - ingest() replaces the agent's snapshot family by family: families missing from the batch
 //   are dropped, a rejected family keeps its previous value, and nothing of another agent
-//   is touched.
+//   is touched. ingestRepeat() does the same for a batch that repeats the previous one with
+//   new values, read without JSON.parse; it declines anything else.
 // - The agent record itself (up=0, last seen) stays until forgetMs after the disconnect,
 //   so alerts on fleetpulse_agent_up == 0 keep firing instead of resolving by absence;
 //   an agent that said goodbye (a deliberate stop) is forgotten with its series.
@@ -37,14 +41,33 @@ export interface AgentRecord extends AgentHello {
   lastError: string | undefined;
   /** CPU, memory and disk use from the latest batch, for the API and console. */
   summary: AgentSummary;
+  /**
+   * Makes `summary` come from these families' text when next read: batches on the repeat
+   * path carry no parsed values, and most batches' summaries are never read.
+   */
+  summarizeLater(families: readonly RenderedFamily[]): void;
   /** `instance="id",k="v"` prefix of every line of this agent. */
   readonly labelPrefix: string;
   /** Label names samples may not use: reserved ones plus the static labels. */
   readonly forbiddenLabels: ReadonlySet<string>;
   readonly families: Map<string, RenderedFamily>;
+  /** Where the agent's lines sit in the catalog: with agents pushing in the same window. */
+  shard: Shard | undefined;
+  /** Batches in a row that arrived outside the shard's window. */
+  readonly shardMisses: { count: number };
+  /**
+   * The families of the last batch stored without rejections, in batch order: the layout a
+   * repeat (same series, new values) is read against. Undefined until then.
+   */
+  layout: RenderedFamily[] | undefined;
   lease: number;
   expiryTimer: LongTimeout | undefined;
   forgetTimer: LongTimeout | undefined;
+}
+
+export interface RepeatResult {
+  seq: number;
+  samples: number;
 }
 
 export interface IngestResult {
@@ -65,6 +88,7 @@ export interface AgentStoreOptions {
 export class AgentStore {
   private readonly agents = new Map<string, AgentRecord>();
   readonly catalog = new FamilyCatalog();
+  readonly shards = new ShardPlanner();
   private nextLease = 1;
   /** Bumped on every change of exposed series, so renderers can cache. */
   version = 0;
@@ -122,7 +146,7 @@ export class AgentStore {
       try {
         const family = renderFamily(raw, agent.labelPrefix, agent.forbiddenLabels);
         if (accepted.has(family.name)) throw protocolError('DUPLICATE_SERIES', `${family.name}: family appears twice in one batch`);
-        const othersType = this.catalog.typeHeldByOthers(family.name, id);
+        const othersType = this.catalog.typeHeldByOthers(family.name, id, agent.shard?.id);
         if (othersType !== undefined && othersType !== family.type) {
           throw protocolError('TYPE_CONFLICT', `${family.name}: sent as ${family.type} but other agents send it as ${othersType}`);
         }
@@ -146,14 +170,48 @@ export class AgentStore {
         held += kept.series;
       }
     }
+    const now = this.now();
+    if (next.size > 0) this.place(agent, now);
     this.replaceFamilies(agent, next);
+    agent.layout = rejected.length === 0 ? [...accepted.values()] : undefined;
     agent.series = held;
     agent.batches++;
     agent.samplesReceived += offered;
-    agent.lastSeen = this.now();
+    agent.lastSeen = now;
     agent.lastError = rejected[0] === undefined ? undefined : `${rejected[0].spec.code}: ${rejected[0].message}`;
     agent.summary = summarize(families);
     return { samples, rejected };
+  }
+
+  /**
+   * Stores a metrics line that repeats the agent's last batch with new values (see
+   * ingest/repeat-batch.ts), without parsing it as JSON. Returns undefined when the line is
+   * not such a repeat; the caller then parses it and calls ingest(). Same effect as ingest().
+   */
+  ingestRepeat(id: string, line: string): RepeatResult | undefined {
+    const agent = this.agents.get(id);
+    const layout = agent?.layout;
+    if (!agent || !layout) return undefined;
+    const repeat = readRepeat(line, layout, agent.labelPrefix);
+    if (!repeat) return undefined;
+    const now = this.now();
+    if (agent.shard) this.place(agent, now);
+    let summaryChanged = false;
+    for (let i = 0; i < layout.length; i++) {
+      const text = repeat.texts[i];
+      if (text === undefined) continue;
+      const family = layout[i]!;
+      family.text = text;
+      this.catalog.changed(agent.shard!.id, family.name);
+      if (SUMMARY_FAMILIES.has(family.name)) summaryChanged = true;
+    }
+    if (summaryChanged) agent.summarizeLater(layout);
+    this.version++;
+    agent.batches++;
+    agent.samplesReceived += repeat.samples;
+    agent.lastSeen = now;
+    agent.lastError = undefined;
+    return { seq: repeat.seq, samples: repeat.samples };
   }
 
   noteError(id: string, message: string): void {
@@ -181,20 +239,43 @@ export class AgentStore {
 
   private replaceFamilies(agent: AgentRecord, next: Map<string, RenderedFamily>): void {
     for (const name of agent.families.keys()) {
-      if (!next.has(name)) this.catalog.remove(agent.id, name);
+      if (!next.has(name)) this.catalog.remove(agent.id, agent.shard!.id, name);
     }
     agent.families.clear();
     for (const [name, family] of next) {
       agent.families.set(name, family);
-      this.catalog.set(agent.id, family);
+      this.catalog.set(agent.id, agent.shard!.id, family);
     }
     this.version++;
   }
 
+  /**
+   * Gives the agent a shard by the phase its batches arrive at, or moves it when they have
+   * kept arriving in another window (it restarted, or its clock moved).
+   */
+  private place(agent: AgentRecord, now: number): void {
+    const shard = agent.shard;
+    if (shard && !this.shards.misplaced(shard, now, agent.shardMisses)) return;
+    if (shard) {
+      for (const name of agent.families.keys()) this.catalog.remove(agent.id, shard.id, name);
+      this.shards.leave(shard);
+    }
+    const placed = this.shards.join(agent.intervalMs, now);
+    agent.shard = placed;
+    agent.shardMisses.count = 0;
+    for (const family of agent.families.values()) this.catalog.set(agent.id, placed.id, family);
+  }
+
   private dropSeries(agent: AgentRecord): void {
     agent.expiryTimer = undefined;
+    agent.layout = undefined;
+    const shard = agent.shard;
+    if (shard) {
+      for (const name of agent.families.keys()) this.catalog.remove(agent.id, shard.id, name);
+      this.shards.leave(shard);
+      agent.shard = undefined;
+    }
     if (agent.families.size === 0) return;
-    for (const name of agent.families.keys()) this.catalog.remove(agent.id, name);
     agent.families.clear();
     agent.series = 0;
     agent.summary = EMPTY_SUMMARY;
@@ -213,7 +294,9 @@ export class AgentStore {
 
 function newRecord(hello: AgentHello, now: number, lease: number, previous: AgentRecord | undefined): AgentRecord {
   const staticLabels = Object.entries(hello.labels).sort(([a], [b]) => (a < b ? -1 : 1));
-  return {
+  let summary = previous?.summary ?? EMPTY_SUMMARY;
+  let pending: readonly RenderedFamily[] | undefined;
+  const record: Omit<AgentRecord, 'summary'> = {
     ...hello,
     connected: true,
     connectedSince: now,
@@ -223,14 +306,29 @@ function newRecord(hello: AgentHello, now: number, lease: number, previous: Agen
     samplesReceived: previous?.samplesReceived ?? 0,
     series: 0,
     lastError: undefined,
-    summary: previous?.summary ?? EMPTY_SUMMARY,
+    summarizeLater: (families) => void (pending = families),
     labelPrefix: renderLabelPairs([['instance', hello.id], ...staticLabels]),
     forbiddenLabels: new Set(['instance', 'job', ...Object.keys(hello.labels)]),
     families: new Map(),
+    shard: undefined,
+    shardMisses: { count: 0 },
+    layout: undefined,
     lease,
     expiryTimer: undefined,
     forgetTimer: undefined,
   };
+  return Object.defineProperty(record, 'summary', {
+    enumerable: true,
+    get: (): AgentSummary => {
+      if (pending) summary = summarize(pending.filter((f) => SUMMARY_FAMILIES.has(f.name)).map(parseRenderedFamily));
+      pending = undefined;
+      return summary;
+    },
+    set: (value: AgentSummary) => {
+      summary = value;
+      pending = undefined;
+    },
+  }) as AgentRecord;
 }
 
 function clearTimers(agent: AgentRecord): void {

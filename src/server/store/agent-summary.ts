@@ -24,6 +24,14 @@ function firstValue(family: RawFamily, where?: (labels: Record<string, unknown>)
 
 const isRoot = (labels: Record<string, unknown>) => labels.mountpoint === '/';
 
+/** The families summarize() reads; a batch that changes none of them keeps its summary. */
+export const SUMMARY_FAMILIES: ReadonlySet<string> = new Set([
+  'fleetpulse_cpu_busy_average_percent',
+  'fleetpulse_memory_used_percent',
+  'node_filesystem_size_bytes',
+  'node_filesystem_avail_bytes',
+]);
+
 /** Scans a batch once; unknown or malformed families are simply not used. */
 export function summarize(families: readonly unknown[]): AgentSummary {
   let cpuPercent: number | null = null;

@@ -1,0 +1,112 @@
+import { promisify } from 'node:util';
+import { constants, crc32, deflateRaw as deflateRawCallback, deflateRawSync } from 'node:zlib';
+import type { CatalogEntry, FamilyCatalog, Piece } from '../store/family-catalog.js';
+import type { ShardPlanner } from '../store/shard-planner.js';
+import type { DeflatedPiece } from './gzip-member.js';
+import { forEachPiece } from './render-families.js';
+import { familyHeader } from './text-format.js';
+
+const deflateRaw = promisify(deflateRawCallback);
+
+/** Compressions in flight at once: enough for every core, without holding every piece's bytes at once. */
+const MAX_IN_FLIGHT = 4;
+
+/**
+ * Below this size a piece is compressed at once on the main thread: an async zlib call costs
+ * the event loop more (stream set-up and callbacks, ~0.15 ms here) than compressing 64 KiB.
+ */
+const SYNC_BELOW_BYTES = 64 * 1024;
+const OPTIONS = { level: constants.Z_BEST_SPEED, finishFlush: constants.Z_SYNC_FLUSH };
+
+/** Compresses one text into a piece that can be spliced (see gzip-member.ts); large ones on libuv's thread pool. */
+export async function deflateText(text: string): Promise<DeflatedPiece> {
+  const bytes = Buffer.from(text, 'utf8');
+  const output = bytes.length < SYNC_BELOW_BYTES ? deflateRawSync(bytes, OPTIONS) : await deflateRaw(bytes, OPTIONS);
+  // zlib's output can be a view of a larger chunk; a cached piece keeps only its own bytes.
+  const deflated = Buffer.allocUnsafeSlow(output.length);
+  output.copy(deflated);
+  return { deflated, crc: crc32(bytes), length: bytes.length };
+}
+
+interface Cached {
+  version: number;
+  headerVersion: number;
+  withHeader: boolean;
+  result: Promise<DeflatedPiece>;
+}
+
+/**
+ * The agent families as compressed pieces, cached per piece: a scrape compresses only the
+ * pieces whose lines changed since they were last compressed, and concurrent scrapes share
+ * the work. Between scrapes, precompress() compresses the pieces of shards whose push window
+ * has passed (see store/shard-planner.ts): their agents have all pushed this interval, so the
+ * piece stays valid until the window comes round again. A scrape then finds only the shards
+ * being pushed right now left to compress, whatever the fleet's size.
+ */
+export class DeflatedFamilies {
+  private readonly cache = new WeakMap<Piece, Cached>();
+  private inFlight = 0;
+  private readonly waiting: (() => void)[] = [];
+  /** Pieces compressed so far and pieces served from the cache, for tests and tuning. */
+  compressed = 0;
+  reused = 0;
+
+  constructor(
+    private readonly catalog: FamilyCatalog,
+    private readonly shards: ShardPlanner,
+  ) {}
+
+  /** Compresses changed pieces of shards outside their push window; returns how many it started. */
+  precompress(nowMs: number): number {
+    let started = 0;
+    forEachPiece(this.catalog, (entry, piece, withHeader) => {
+      if (this.isFresh(entry, piece, withHeader)) return;
+      const shard = this.shards.get(piece.shard);
+      if (shard && this.shards.isActive(shard, nowMs)) return;
+      void this.piece(entry, piece, withHeader).catch(() => undefined);
+      started++;
+    });
+    return started;
+  }
+
+  /** Every family's pieces in exposition order. */
+  pieces(): Promise<DeflatedPiece[]> {
+    const results: Promise<DeflatedPiece>[] = [];
+    forEachPiece(this.catalog, (entry, piece, withHeader) => results.push(this.piece(entry, piece, withHeader)));
+    return Promise.all(results);
+  }
+
+  private isFresh(entry: CatalogEntry, piece: Piece, withHeader: boolean): boolean {
+    const cached = this.cache.get(piece);
+    return cached !== undefined && cached.version === piece.version && cached.withHeader === withHeader && (!withHeader || cached.headerVersion === entry.headerVersion);
+  }
+
+  private piece(entry: CatalogEntry, piece: Piece, withHeader: boolean): Promise<DeflatedPiece> {
+    if (this.isFresh(entry, piece, withHeader)) {
+      this.reused++;
+      return this.cache.get(piece)!.result;
+    }
+    // Snapshot the texts now (references only); join and compress when a slot is free.
+    const texts: string[] = withHeader ? [familyHeader(entry.name, entry.type, entry.help)] : [];
+    for (const member of piece.members.values()) texts.push(member.text);
+    const result = this.limited(() => deflateText(texts.join('')));
+    const entryNow: Cached = { version: piece.version, headerVersion: entry.headerVersion, withHeader, result };
+    this.cache.set(piece, entryNow);
+    this.compressed++;
+    result.catch(() => {
+      if (this.cache.get(piece) === entryNow) this.cache.delete(piece);
+    });
+    return result;
+  }
+
+  private async limited<T>(job: () => Promise<T>): Promise<T> {
+    while (this.inFlight >= MAX_IN_FLIGHT) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.inFlight++;
+    try {
+      return await job();
+    } finally {
+      this.inFlight--;
+      this.waiting.shift()?.();
+    }
+  }
+}

@@ -1,0 +1,290 @@
+import { formatValue } from '../exposition/text-format.js';
+import type { RenderedFamily } from './render-family.js';
+
+// The fast path for the common batch: an agent's next snapshot has the same families, help
+// texts and label sets, in the same order, as its previous one, and only values moved. Such
+// a line is checked against the previous batch's rendered text, character by character and
+// without JSON.parse, and only the changed values are spliced in. Anything else — other
+// spacing or key order, escapes, a new or missing series, a malformed number — returns
+// undefined and the line takes the general path (JSON.parse, validation, rendering), which
+// also reports every error. So this path accepts only lines the general one would accept
+// and render to exactly the same text. The first batch of a connection always goes the
+// general way and sets the layout compared against here.
+
+export interface RepeatedBatch {
+  seq: number;
+  /** New text per family of the layout; undefined where its text is unchanged. */
+  texts: (string | undefined)[];
+  /** Samples in the batch (the same as in the layout). */
+  samples: number;
+}
+
+const HEAD = '{"type":"metrics","seq":';
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const NEEDS_JSON_ESCAPE = /["\\\u0000-\u001f]/;
+const DIGIT_0 = 0x30;
+const DIGIT_9 = 0x39;
+
+/** Cheap test a session can make before trying this path. */
+export function looksLikeMetrics(line: string): boolean {
+  return line.startsWith(HEAD);
+}
+
+class Mismatch extends Error {}
+const MISMATCH = new Mismatch();
+
+/**
+ * Reads `line` as a repeat of `layout` (the agent's previous batch, in order).
+ * @param agentLabels the `instance="id",...` prefix inside every line of the layout's text
+ * @returns the new texts, or undefined when the line is not such a repeat
+ */
+export function readRepeat(line: string, layout: readonly RenderedFamily[], agentLabels: string): RepeatedBatch | undefined {
+  try {
+    return new Reader(line, agentLabels).batch(layout);
+  } catch (err) {
+    if (err === MISMATCH) return undefined;
+    throw err;
+  }
+}
+
+class Reader {
+  private p = 0;
+
+  constructor(
+    private readonly line: string,
+    private readonly agentLabels: string,
+  ) {}
+
+  batch(layout: readonly RenderedFamily[]): RepeatedBatch {
+    this.expect(HEAD);
+    const seq = this.integer();
+    this.expect(',"timestamp_ms":');
+    this.integer();
+    this.expect(',"families":[');
+    const texts: (string | undefined)[] = new Array(layout.length);
+    let samples = 0;
+    for (let i = 0; i < layout.length; i++) {
+      if (i > 0) this.expectChar(0x2c); // ','
+      const family = layout[i]!;
+      texts[i] = this.family(family);
+      samples += family.series;
+    }
+    this.expect(']}');
+    if (this.p !== this.line.length) throw MISMATCH;
+    return { seq, texts, samples };
+  }
+
+  /** One family object; returns its new text, or undefined if no value changed. */
+  private family(family: RenderedFamily): string | undefined {
+    if (NEEDS_JSON_ESCAPE.test(family.help)) throw MISMATCH;
+    this.expect('{"name":"');
+    this.expect(family.name);
+    this.expect('","type":"');
+    this.expect(family.type);
+    this.expect('","help":"');
+    this.expect(family.help);
+    this.expectChar(QUOTE);
+    if (this.line.startsWith(',"unit":"', this.p)) {
+      this.p += 9;
+      this.skipString();
+    }
+    this.expect(',"samples":[');
+    const old = family.text;
+    const skip = family.name.length + 1 + this.agentLabels.length; // `name{instance="…"…`
+    let q = 0; // start of the current line in `old`
+    let copied = 0; // `old` is copied into the new text up to here
+    let parts: string[] | undefined;
+    for (let j = 0; j < family.series; j++) {
+      if (j > 0) this.expectChar(0x2c); // ','
+      this.expectChar(0x7b); // '{'
+      q = this.labels(old, q + skip);
+      // `old` is now at the '}' closing the labels, then ' ' and the value.
+      if (old.charCodeAt(q) !== 0x7d || old.charCodeAt(q + 1) !== 0x20) throw MISMATCH;
+      const valueAt = q + 2;
+      const valueEnd = old.indexOf('\n', valueAt);
+      if (valueEnd === -1) throw MISMATCH;
+      this.expect('"value":');
+      const changed = this.value(old, valueAt, valueEnd);
+      if (changed !== undefined) {
+        parts ??= [];
+        parts.push(old.slice(copied, valueAt), changed);
+        copied = valueEnd;
+      }
+      this.expectChar(0x7d); // '}'
+      q = valueEnd + 1;
+    }
+    if (q !== old.length) throw MISMATCH;
+    this.expect(']}');
+    if (parts === undefined) return undefined;
+    parts.push(old.slice(copied));
+    return parts.join('');
+  }
+
+  /**
+   * An optional `"labels":{...},` compared pair by pair with the rendered `,k="v"...` in
+   * `old` from position q; returns the position in `old` after the last pair.
+   */
+  private labels(old: string, q: number): number {
+    // `{"value"` or `{"labels"`: the second letter tells them apart.
+    if (this.line.charCodeAt(this.p + 1) !== 0x6c) return q; // 'l'
+    this.expect('"labels":{');
+    if (this.line.charCodeAt(this.p) === 0x7d) {
+      this.p++;
+      this.expectChar(0x2c);
+      return q;
+    }
+    for (;;) {
+      if (old.charCodeAt(q) !== 0x2c) throw MISMATCH; // ','
+      this.expectChar(QUOTE);
+      q = this.sameChars(old, q + 1);
+      this.expect('":"');
+      if (old.charCodeAt(q) !== 0x3d || old.charCodeAt(q + 1) !== QUOTE) throw MISMATCH; // '="'
+      q = this.sameChars(old, q + 2);
+      this.p++; // the closing quote, checked by sameChars
+      if (old.charCodeAt(q) !== QUOTE) throw MISMATCH;
+      q++;
+      const next = this.line.charCodeAt(this.p++);
+      if (next === 0x7d) break; // '}'
+      if (next !== 0x2c) throw MISMATCH;
+    }
+    this.expectChar(0x2c);
+    return q;
+  }
+
+  /**
+   * The JSON string content at p (up to its closing quote, which is left in place) must
+   * equal `old` from q: plain characters only, no escapes. Returns q after it.
+   */
+  private sameChars(old: string, q: number): number {
+    const line = this.line;
+    let p = this.p;
+    for (;;) {
+      const c = line.charCodeAt(p);
+      if (c === QUOTE) break;
+      if (c === BACKSLASH || c < 0x20 || c !== old.charCodeAt(q)) throw MISMATCH;
+      p++;
+      q++;
+    }
+    if (p === this.p) throw MISMATCH; // empty names and values render differently
+    this.p = p;
+    return q;
+  }
+
+  /** The sample value; returns its new rendering, or undefined if `old` already has it. */
+  private value(old: string, at: number, end: number): string | undefined {
+    const line = this.line;
+    if (line.charCodeAt(this.p) === QUOTE) {
+      const rendered = line.startsWith('"NaN"', this.p) ? 'NaN' : line.startsWith('"+Inf"', this.p) ? '+Inf' : line.startsWith('"-Inf"', this.p) ? '-Inf' : undefined;
+      if (rendered === undefined) throw MISMATCH;
+      this.p += rendered.length + 2;
+      return end - at === rendered.length && old.startsWith(rendered, at) ? undefined : rendered;
+    }
+    const start = this.p;
+    const canonical = this.number();
+    const length = this.p - start;
+    // `old` holds canonical renderings, so equal text means an equal value.
+    if (length === end - at) {
+      let same = true;
+      for (let k = 0; k < length; k++) {
+        if (line.charCodeAt(start + k) !== old.charCodeAt(at + k)) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return undefined;
+    }
+    const text = line.slice(start, this.p);
+    return canonical ? text : formatValue(Number(text));
+  }
+
+  /**
+   * A JSON number, by the grammar JSON.parse applies. Returns true when its text is exactly
+   * what formatValue(Number(text)) would print, so it can be used as it is: no exponent, at
+   * most 15 significant digits (so no shorter text reads as the same double), no trailing
+   * fraction zeros, at most 5 zeros after "0." (JavaScript prints 1e-7 in exponent form), not -0.
+   */
+  private number(): boolean {
+    const line = this.line;
+    const negative = line.charCodeAt(this.p) === 0x2d; // '-'
+    if (negative) this.p++;
+    const first = line.charCodeAt(this.p);
+    let intDigits = 1;
+    if (first === DIGIT_0) this.p++;
+    else if (first > DIGIT_0 && first <= DIGIT_9) intDigits = this.digits();
+    else throw MISMATCH;
+    const intIsZero = first === DIGIT_0;
+    let canonical = intDigits <= 15;
+    let significant = intIsZero ? 0 : intDigits;
+    if (line.charCodeAt(this.p) === 0x2e) { // '.'
+      this.p++;
+      const from = this.p;
+      const fraction = this.digits();
+      let leadingZeros = 0;
+      while (leadingZeros < fraction && line.charCodeAt(from + leadingZeros) === DIGIT_0) leadingZeros++;
+      significant += intIsZero ? fraction - leadingZeros : fraction;
+      if (line.charCodeAt(this.p - 1) === DIGIT_0 || (intIsZero && leadingZeros > 5)) canonical = false;
+    } else if (negative && intIsZero) {
+      canonical = false; // -0 prints as 0
+    }
+    const e = line.charCodeAt(this.p);
+    if (e === 0x65 || e === 0x45) { // 'e' 'E'
+      this.p++;
+      const sign = line.charCodeAt(this.p);
+      if (sign === 0x2b || sign === 0x2d) this.p++;
+      this.digits();
+      canonical = false;
+    }
+    return canonical && significant <= 15;
+  }
+
+  /** One or more digits; returns how many. */
+  private digits(): number {
+    const start = this.p;
+    for (;;) {
+      const c = this.line.charCodeAt(this.p);
+      if (c < DIGIT_0 || c > DIGIT_9) break;
+      this.p++;
+    }
+    if (this.p === start) throw MISMATCH;
+    return this.p - start;
+  }
+
+  /** A non-negative integer of at most 15 digits (exact in a double), as seq and timestamps are. */
+  private integer(): number {
+    const start = this.p;
+    if (this.line.charCodeAt(start) === DIGIT_0) {
+      this.p++;
+    } else {
+      this.digits();
+      if (this.p - start > 15) throw MISMATCH;
+    }
+    const next = this.line.charCodeAt(this.p);
+    if (next === 0x2e || next === 0x65 || next === 0x45) throw MISMATCH;
+    return Number(this.line.slice(start, this.p));
+  }
+
+  /** A JSON string without escapes (the opening quote already read), through its closing quote. */
+  private skipString(): void {
+    const line = this.line;
+    for (;;) {
+      const c = line.charCodeAt(this.p++);
+      if (c === QUOTE) return;
+      if (c === BACKSLASH || c < 0x20 || Number.isNaN(c)) throw MISMATCH;
+    }
+  }
+
+  private expectChar(code: number): void {
+    if (this.line.charCodeAt(this.p) !== code) throw MISMATCH;
+    this.p++;
+  }
+
+  /** The line continues with `literal`. (A loop: String.prototype.startsWith costs more for short literals.) */
+  private expect(literal: string): void {
+    const line = this.line;
+    const p = this.p;
+    const n = literal.length;
+    for (let k = 0; k < n; k++) if (line.charCodeAt(p + k) !== literal.charCodeAt(k)) throw MISMATCH;
+    this.p = p + n;
+  }
+}
