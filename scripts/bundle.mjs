@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+// Builds dist/fleetpulse.cjs: the whole CLI and its dependencies in one CommonJS file, for hosts
+// that run the agent without Docker or node_modules (`node fleetpulse.cjs agent`, Node.js >= 20).
+// Usage: node scripts/bundle.mjs [--outfile <path>]
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { build } from 'esbuild';
+
+const ROOT = new URL('../', import.meta.url);
+const { values } = parseArgs({ options: { outfile: { type: 'string', default: 'dist/fleetpulse.cjs' } } });
+const { version } = JSON.parse(readFileSync(new URL('package.json', ROOT), 'utf8'));
+
+// src/version.ts reads ../package.json beside the module, which a single file installed as
+// /opt/fleetpulse/fleetpulse.cjs does not have: the bundle gets the version as a constant instead.
+const versionConstant = {
+  name: 'fleetpulse-version',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]src[\\/]version\.ts$/ }, (args) => {
+      const exported = [...readFileSync(args.path, 'utf8').matchAll(/^export\s+(?:const|let|var|function|class)\s+(\w+)/gm)].map((m) => m[1]);
+      if (exported.join() !== 'VERSION') {
+        throw new Error(`src/version.ts exports ${exported.join(', ')}; scripts/bundle.mjs replaces that module with VERSION alone: teach it the rest`);
+      }
+      return { contents: `export const VERSION = ${JSON.stringify(version)};\n`, loader: 'ts' };
+    });
+  },
+};
+
+const result = await build({
+  absWorkingDir: new URL('.', ROOT).pathname,
+  entryPoints: ['src/cli.ts'],
+  outfile: values.outfile,
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  // Other modules that resolve files next to themselves keep working relative to the bundle
+  // (CommonJS has no import.meta).
+  banner: { js: 'const __fleetpulse_import_meta_url = require("node:url").pathToFileURL(__filename).href;' },
+  define: { 'import.meta.url': '__fleetpulse_import_meta_url' },
+  plugins: [versionConstant],
+  logLevel: 'warning',
+  metafile: true,
+});
+if (result.warnings.length > 0) {
+  console.error(`bundle: ${result.warnings.length} warning(s) above; refusing a bundle that may not run`);
+  process.exit(1);
+}
+const bytes = Object.values(result.metafile.outputs)[0].bytes;
+console.log(`${values.outfile}: fleetpulse ${version}, ${(bytes / 1024).toFixed(0)} KiB`);

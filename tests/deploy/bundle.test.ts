@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { startTestBridge, type TestBridge } from '../helpers/bridge.js';
+import { eventually, getText } from '../helpers/http.js';
+
+// The single-file build for hosts without Docker (scripts/bundle.mjs, deploy/systemd/), run
+// from a directory of its own so nothing can come from the repository's node_modules.
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+
+describe('dist/fleetpulse.cjs', { timeout: 60_000 }, () => {
+  let dir: string;
+  let bundle: string;
+  let bridge: TestBridge;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'fleetpulse-bundle-'));
+    bundle = join(dir, 'fleetpulse.cjs');
+    const built = spawnSync(process.execPath, [join(ROOT, 'scripts/bundle.mjs'), '--outfile', bundle], { encoding: 'utf8' });
+    assert.equal(built.status, 0, `bundle failed:\n${built.stdout}${built.stderr}`);
+    bridge = await startTestBridge();
+  });
+
+  after(async () => {
+    await bridge?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const run = (args: string[], env: Record<string, string> = {}) =>
+    spawnSync(process.execPath, [bundle, ...args], { cwd: dir, encoding: 'utf8', timeout: 10_000, env: { PATH: process.env.PATH ?? '', ...env } });
+
+  it('prints the package version, which it cannot read from a package.json beside it', () => {
+    const r = run(['--version']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.trim(), version);
+  });
+
+  it('runs an agent that reaches the bridge, passes --check and stops on SIGTERM', async () => {
+    const env = {
+      PATH: process.env.PATH ?? '',
+      FLEETPULSE_SERVER: `127.0.0.1:${bridge.ingestPort}`,
+      FLEETPULSE_AGENT_ID: 'bundled-agent',
+      FLEETPULSE_INTERVAL: '200ms',
+      FLEETPULSE_STATUS_FILE: join(dir, 'agent.status.json'),
+    };
+    const agent = spawn(process.execPath, [bundle, 'agent'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    agent.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    agent.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    const exited = new Promise<number | string>((resolve) => agent.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+    try {
+      const metrics = await eventually(async () => {
+        const { text } = await getText(`${bridge.url}/metrics`);
+        return /^fleetpulse_agent_up\{instance="bundled-agent"[^}]*\} 1$/m.test(text) && /^node_cpu_seconds_total\{[^}]*instance="bundled-agent"/m.test(text) ? text : undefined;
+      }, 15_000, `the bundled agent's series on the bridge (agent output: ${output})`);
+      assert.match(metrics, new RegExp(`^fleetpulse_agent_info\\{instance="bundled-agent",version="${version.replace(/\./g, '\\.')}"`, 'm'));
+
+      const check = run(['agent', '--check'], env);
+      assert.equal(check.status, 0, `agent --check: ${check.stdout}${check.stderr}`);
+    } finally {
+      agent.kill('SIGTERM');
+      const force = setTimeout(() => agent.kill('SIGKILL'), 5000);
+      assert.equal(await exited, 0, `exit after SIGTERM; output:\n${output}`);
+      clearTimeout(force);
+    }
+  });
+});
