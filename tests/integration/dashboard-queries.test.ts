@@ -25,6 +25,27 @@ describe('dashboard query extraction', () => {
     assert.throws(() => substitute('up{job="$job"}', variableValues({ instance: '.+' })), /no value for variable \$job/);
   });
 
+  it('sets a variable the dashboard declares with "All" to its All value unless given', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fleetpulse-dashboard-'));
+    try {
+      writeFileSync(join(dir, 'd.json'), JSON.stringify({
+        title: 'd',
+        templating: { list: [{ name: 'task', includeAll: true, allValue: '.*' }, { name: 'src', includeAll: true }, { name: 'pick', includeAll: false }] },
+        panels: [{ title: 'p', targets: [{ refId: 'A', expr: 'x{task=~"$task", src=~"$src", instance=~"$instance"}' }] }],
+      }));
+      assert.equal(dashboardQueries({ instance: 'a' }, dir)[0]!.expr, 'x{task=~".*", src=~".+", instance=~"a"}');
+      assert.equal(dashboardQueries({ instance: 'a', variables: { task: 't1' } }, dir)[0]!.expr, 'x{task=~"t1", src=~".+", instance=~"a"}');
+      writeFileSync(join(dir, 'd.json'), JSON.stringify({
+        title: 'd',
+        templating: { list: [{ name: 'pick', includeAll: false }] },
+        panels: [{ title: 'p', targets: [{ refId: 'A', expr: 'x{pick="$pick"}' }] }],
+      }));
+      assert.throws(() => dashboardQueries({ instance: 'a' }, dir), /no value for variable \$pick/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('finds the provisioned dashboards and their queries', () => {
     const queries = dashboardQueries({ instance: '.+' });
     assert.ok(queries.some((q) => q.dashboard === 'Fleet overview'), 'Fleet overview is provisioned');

@@ -30,7 +30,10 @@ export interface QueryOptions {
   instance: string;
   /** Value of $__rate_interval, $__interval and $__range; default "1m". */
   interval?: string;
-  /** Any further dashboard variables by name (e.g. node, job for "Node Exporter Full"). */
+  /**
+   * Any further dashboard variables by name (e.g. node, job for "Node Exporter Full"). A variable
+   * the dashboard declares with an "All" option and that is not given here is set to All.
+   */
   variables?: Record<string, string>;
 }
 
@@ -47,10 +50,17 @@ interface Panel {
   panels?: Panel[];
 }
 
+interface TemplateVariable {
+  name?: string;
+  includeAll?: boolean;
+  allValue?: string | null;
+}
+
 interface Dashboard {
   title?: string;
   panels?: Panel[];
   rows?: Panel[]; // dashboards older than schemaVersion 16
+  templating?: { list?: TemplateVariable[] };
 }
 
 /** Queries of every *.json dashboard under `dir` (recursively), in file then panel order. */
@@ -61,7 +71,7 @@ export function dashboardQueries(options: QueryOptions, dir = DASHBOARD_DIR): Pa
 /** Queries of one dashboard JSON file. */
 export function fileQueries(path: string, options: QueryOptions, file = path): PanelQuery[] {
   const dashboard = JSON.parse(readFileSync(path, 'utf8')) as Dashboard;
-  const values = variableValues(options);
+  const values = { ...allSelections(dashboard), ...variableValues(options) };
   const queries: PanelQuery[] = [];
   for (const panel of allPanels([...(dashboard.panels ?? []), ...(dashboard.rows ?? [])])) {
     for (const target of panel.targets ?? []) {
@@ -111,6 +121,16 @@ export function substitute(expr: string, values: Record<string, string>, where =
     if (value === undefined) throw new Error(`${where}: no value for variable $${name} in ${JSON.stringify(expr)}`);
     return value;
   });
+}
+
+/**
+ * What Grafana writes for each variable set to "All": its custom allValue, else a regex of all its
+ * values, for which `.+` stands in (it matches those and more, so it never hides data).
+ */
+function allSelections(dashboard: Dashboard): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const v of dashboard.templating?.list ?? []) if (v.name && v.includeAll) values[v.name] = v.allValue || '.+';
+  return values;
 }
 
 function allPanels(panels: Panel[]): Panel[] {
