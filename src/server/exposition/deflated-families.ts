@@ -10,6 +10,8 @@ const deflateRaw = promisify(deflateRawCallback);
 
 /** Compressions in flight at once: enough for every core, without holding every piece's bytes at once. */
 const MAX_IN_FLIGHT = 4;
+/** Of those, at most this many for compressing ahead, so a scrape's own pieces always find room. */
+const MAX_IN_FLIGHT_AHEAD = 2;
 
 /**
  * Below this size a piece is compressed at once on the main thread: an async zlib call costs
@@ -33,6 +35,14 @@ interface Cached {
   headerVersion: number;
   withHeader: boolean;
   result: Promise<DeflatedPiece>;
+  job: Job;
+}
+
+/** A compression waiting for a slot; a scrape that needs it moves it to the front. */
+interface Job {
+  run(): void;
+  started: boolean;
+  urgent: boolean;
 }
 
 /**
@@ -46,7 +56,9 @@ interface Cached {
 export class DeflatedFamilies {
   private readonly cache = new WeakMap<Piece, Cached>();
   private inFlight = 0;
-  private readonly waiting: (() => void)[] = [];
+  private readonly urgent: Job[] = [];
+  private readonly ahead: Job[] = [];
+  private pumpScheduled = false;
   /** Pieces compressed so far and pieces served from the cache, for tests and tuning. */
   compressed = 0;
   reused = 0;
@@ -63,7 +75,7 @@ export class DeflatedFamilies {
       if (this.isFresh(entry, piece, withHeader)) return;
       const shard = this.shards.get(piece.shard);
       if (shard && this.shards.isActive(shard, nowMs)) return;
-      void this.piece(entry, piece, withHeader).catch(() => undefined);
+      void this.piece(entry, piece, withHeader, false).catch(() => undefined);
       started++;
     });
     return started;
@@ -72,7 +84,7 @@ export class DeflatedFamilies {
   /** Every family's pieces in exposition order. */
   pieces(): Promise<DeflatedPiece[]> {
     const results: Promise<DeflatedPiece>[] = [];
-    forEachPiece(this.catalog, (entry, piece, withHeader) => results.push(this.piece(entry, piece, withHeader)));
+    forEachPiece(this.catalog, (entry, piece, withHeader) => results.push(this.piece(entry, piece, withHeader, true)));
     return Promise.all(results);
   }
 
@@ -81,16 +93,18 @@ export class DeflatedFamilies {
     return cached !== undefined && cached.version === piece.version && cached.withHeader === withHeader && (!withHeader || cached.headerVersion === entry.headerVersion);
   }
 
-  private piece(entry: CatalogEntry, piece: Piece, withHeader: boolean): Promise<DeflatedPiece> {
+  private piece(entry: CatalogEntry, piece: Piece, withHeader: boolean, urgent: boolean): Promise<DeflatedPiece> {
     if (this.isFresh(entry, piece, withHeader)) {
+      const cached = this.cache.get(piece)!;
+      if (urgent) this.promote(cached.job);
       this.reused++;
-      return this.cache.get(piece)!.result;
+      return cached.result;
     }
     // Snapshot the texts now (references only); join and compress when a slot is free.
     const texts: string[] = withHeader ? [familyHeader(entry.name, entry.type, entry.help)] : [];
     for (const member of piece.members.values()) texts.push(member.text);
-    const result = this.limited(() => deflateText(texts.join('')));
-    const entryNow: Cached = { version: piece.version, headerVersion: entry.headerVersion, withHeader, result };
+    const { result, job } = this.schedule(() => deflateText(texts.join('')), urgent);
+    const entryNow: Cached = { version: piece.version, headerVersion: entry.headerVersion, withHeader, result, job };
     this.cache.set(piece, entryNow);
     this.compressed++;
     result.catch(() => {
@@ -99,14 +113,49 @@ export class DeflatedFamilies {
     return result;
   }
 
-  private async limited<T>(job: () => Promise<T>): Promise<T> {
-    while (this.inFlight >= MAX_IN_FLIGHT) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    this.inFlight++;
-    try {
-      return await job();
-    } finally {
-      this.inFlight--;
-      this.waiting.shift()?.();
-    }
+  private schedule(work: () => Promise<DeflatedPiece>, urgent: boolean): { result: Promise<DeflatedPiece>; job: Job } {
+    let job!: Job;
+    const result = new Promise<DeflatedPiece>((resolve, reject) => {
+      job = {
+        started: false,
+        urgent,
+        run: () => {
+          job.started = true;
+          this.inFlight++;
+          work()
+            .then(resolve, reject)
+            .finally(() => {
+              this.inFlight--;
+              this.pump();
+            });
+        },
+      };
+    });
+    (urgent ? this.urgent : this.ahead).push(job);
+    this.pump();
+    return { result, job };
+  }
+
+  private promote(job: Job): void {
+    if (job.started || job.urgent) return;
+    job.urgent = true;
+    this.ahead.splice(this.ahead.indexOf(job), 1);
+    this.urgent.push(job);
+    this.pump();
+  }
+
+  /**
+   * Starts waiting jobs while slots are free. Work ahead starts from setImmediate, one job
+   * at a time, so sockets are served between compressions of a long backlog.
+   */
+  private pump(): void {
+    while (this.inFlight < MAX_IN_FLIGHT && this.urgent.length > 0) this.urgent.shift()!.run();
+    if (this.ahead.length === 0 || this.inFlight >= MAX_IN_FLIGHT_AHEAD || this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      if (this.inFlight < MAX_IN_FLIGHT_AHEAD && this.ahead.length > 0) this.ahead.shift()!.run();
+      this.pump();
+    });
   }
 }

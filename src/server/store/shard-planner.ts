@@ -81,7 +81,8 @@ export class ShardPlanner {
   /** True while the shard's agents are expected to push: its window plus a margin either side. */
   isActive(shard: Shard, nowMs: number): boolean {
     const windowMs = shard.intervalMs / WINDOWS_PER_INTERVAL;
-    const marginMs = Math.max(50, windowMs / 4);
+    // Batches arrive within milliseconds of their schedule; the margin covers network and timer jitter.
+    const marginMs = Math.max(50, windowMs / 8);
     const start = shard.window * windowMs;
     const phase = nowMs % shard.intervalMs;
     // Distance forward from the window's start, on the circle of the interval.
