@@ -10,6 +10,8 @@ import { renderChart } from './report/chart-svg.js';
 import { describeMachine, type Machine } from './report/machine.js';
 import { renderMarkdown } from './report/markdown.js';
 import { evaluateTargets, type TargetCheck } from './report/targets.js';
+import { which } from './systems/child.js';
+import { PUSHGATEWAY } from './systems/pushgateway.js';
 import type { TargetName } from './systems/target.js';
 
 export interface BenchReport {
@@ -23,6 +25,10 @@ export interface BenchReport {
   results: ScaleResult[];
   /** Target/size pairs not run, with the reason. */
   skipped: { target: TargetName; agents: number; reason: string }[];
+  /** Parts left out, e.g. for a program that is not installed. */
+  notes: string[];
+  /** The bridge with 1 series per agent: what connections, heartbeats and acks cost alone. */
+  floor?: ScaleResult;
   footprint?: AgentFootprint;
   targets: TargetCheck[];
 }
@@ -38,12 +44,20 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
     loadAverageAtEnd: 0,
     results: [],
     skipped: [],
+    notes: [],
     targets: [],
   };
   log(`fleetpulse bench (${options.mode}): ${report.machine.cores} cores, ${report.machine.cpuModel}, Node ${report.machine.node}`);
+  const prometheusInstalled = which('prometheus') !== undefined;
+  if (!prometheusInstalled && options.prometheusAgents !== undefined) report.notes.push('prometheus is not installed (apt-get install prometheus): no Prometheus-in-the-loop comparison');
   for (const target of options.targets) {
     let fellBehindAt: number | undefined;
+    const missing = target !== 'fleetpulse' && which(PUSHGATEWAY) === undefined;
     for (const agents of options.agents) {
+      if (missing) {
+        report.skipped.push({ target, agents, reason: `${PUSHGATEWAY} is not installed (apt-get install prometheus-pushgateway)` });
+        continue;
+      }
       if (fellBehindAt !== undefined) {
         report.skipped.push({ target, agents, reason: `could not keep up at ${fellBehindAt} agents already` });
         continue;
@@ -61,8 +75,7 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
         maxCycleMs: options.maxCycleMs,
         workers: agents >= 2000 ? 2 : 1,
         pushConnections: 64,
-        // Pushgateway with its check on cannot keep up at this size: a real Prometheus there is moot.
-        prometheus: agents === options.prometheusAgents ? { intervalSeconds: options.prometheusIntervalSeconds, scrapes: options.prometheusScrapes } : undefined,
+        prometheus: agents === options.prometheusAgents && prometheusInstalled ? { intervalSeconds: options.prometheusIntervalSeconds, scrapes: options.prometheusScrapes } : undefined,
         saturationStartMs: agents === options.saturationAgents ? Math.min(options.periodMs, options.saturationStartMs) : undefined,
         promtool: agents * options.series <= options.promtoolMaxSeries,
         log,
@@ -70,6 +83,14 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
       report.results.push(result);
       if (result.couldNotKeepUp) fellBehindAt = agents;
     }
+  }
+  if (options.floorAgents !== undefined) {
+    log(`floor: fleetpulse with ${options.floorAgents} agents x 1 series (connections, heartbeats and acks alone)`);
+    report.floor = await measureScale('fleetpulse', {
+      agents: options.floorAgents, series: 1, periodMs: options.periodMs, warmCycles: options.warmCycles, measuredCycles: options.measuredCycles,
+      gzipScrapes: 0, plainScrapes: 0, probes: 0, maxCycleMs: options.maxCycleMs, workers: 1, pushConnections: 1,
+      prometheus: undefined, saturationStartMs: undefined, promtool: false, cyclesOnly: true, log,
+    });
   }
   if (options.footprintWindowMs !== undefined) {
     log(`agent footprint: fleetpulse agent vs node_exporter, every ${options.footprintIntervalMs / 1000} s for ${options.footprintWindowMs / 1000} s`);

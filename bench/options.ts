@@ -18,6 +18,8 @@ export interface BenchOptions {
   saturationAgents: number | undefined;
   /** First period of the saturation ramp, halved from there. */
   saturationStartMs: number;
+  /** Fleet size of the 1-series floor run; undefined = skip it. */
+  floorAgents: number | undefined;
   /** undefined = skip the agent footprint. */
   footprintWindowMs: number | undefined;
   footprintIntervalMs: number;
@@ -41,6 +43,7 @@ export const USAGE = `npm run bench -- [options]
   --no-saturation        skip the ingest saturation ramp
   --saturation-agents N  fleet size for it (default 1000)
   --no-footprint         skip agent vs node_exporter
+  --no-floor             skip the 1000 agents x 1 series run (what the protocol alone costs)
   --footprint-window 60  seconds
   --max-cycle 60         seconds a cycle may take before the target "could not keep up"
   --out bench/results    where <date>.md, <date>.json and <date>.svg go
@@ -56,8 +59,8 @@ export function parseOptions(argv: string[], today: string): BenchOptions {
     targets: TARGETS,
     warmCycles: 2,
     measuredCycles: 3,
-    gzipScrapes: 6,
-    plainScrapes: 3,
+    gzipScrapes: 5,
+    plainScrapes: 2,
     probes: 3,
     maxCycleMs: 60_000,
     prometheusAgents: 1000,
@@ -65,6 +68,7 @@ export function parseOptions(argv: string[], today: string): BenchOptions {
     prometheusScrapes: 4,
     saturationAgents: 1000,
     saturationStartMs: 2000,
+    floorAgents: 1000,
     footprintWindowMs: 60_000,
     footprintIntervalMs: 5000,
     promtoolMaxSeries: 250_000,
@@ -87,13 +91,13 @@ export function parseOptions(argv: string[], today: string): BenchOptions {
     const flag = args.shift()!;
     switch (flag) {
       case '--quick':
-        Object.assign(options, { mode: 'quick', measuredCycles: 2, gzipScrapes: 3, plainScrapes: 2, probes: 2, prometheusScrapes: 3 });
+        Object.assign(options, { mode: 'quick', measuredCycles: 2, gzipScrapes: 3, plainScrapes: 1, probes: 2, prometheusScrapes: 3 });
         break;
       case '--smoke':
         Object.assign(options, {
           mode: 'smoke', agents: [20], series: 50, periodMs: 500, warmCycles: 1, measuredCycles: 2, gzipScrapes: 2, plainScrapes: 1, probes: 1,
           maxCycleMs: 20_000, prometheusAgents: 20, prometheusIntervalSeconds: 1, prometheusScrapes: 2, saturationAgents: 20, saturationStartMs: 200,
-          footprintWindowMs: 2000, footprintIntervalMs: 500, targets: ['fleetpulse', 'pushgateway-nocheck'],
+          footprintWindowMs: 2000, footprintIntervalMs: 500, targets: ['fleetpulse', 'pushgateway-nocheck'], floorAgents: undefined,
         });
         break;
       case '--agents':
@@ -116,6 +120,7 @@ export function parseOptions(argv: string[], today: string): BenchOptions {
       case '--no-saturation': options.saturationAgents = undefined; break;
       case '--saturation-agents': options.saturationAgents = int(flag); break;
       case '--no-footprint': options.footprintWindowMs = undefined; break;
+      case '--no-floor': options.floorAgents = undefined; break;
       case '--footprint-window': options.footprintWindowMs = int(flag) * 1000; break;
       case '--max-cycle': options.maxCycleMs = int(flag) * 1000; break;
       case '--out': options.outDir = value(flag); break;

@@ -29,16 +29,22 @@ export interface ScaleOptions {
   saturationStartMs: number | undefined;
   /** Run `promtool check metrics` on one body (only sensible for small ones). */
   promtool: boolean;
+  /** Cycles, CPU and memory only: no scrapes, probes, Prometheus or saturation. */
+  cyclesOnly?: boolean;
   log(line: string): void;
 }
 
 export interface ScrapeFigures {
   count: number;
+  /** The first scrape, before the measured ones (for fleetpulse: nothing compressed yet). */
+  firstSeconds: number;
   p50Seconds: number;
   p99Seconds: number;
   bytes: number;
   /** CPU of the target during a scrape, beyond its ingest rate. */
   cpuSecondsPerScrape: number;
+  /** CPU seconds per wall second over the scrapes and the waits between them (ingest included). */
+  coresWhileScraped: number;
 }
 
 export interface ScaleResult {
@@ -56,6 +62,8 @@ export interface ScaleResult {
   cpuSecondsPerCycle: number;
   /** CPU seconds per wall second during the measured cycles. */
   coresBusy: number;
+  /** CPU seconds per cycle while gzip-scraped once per period: ingest, scrapes and work between them. */
+  cpuSecondsPerCycleScraped?: number;
   rssBytes: number;
   peakRssBytes: number;
   seriesExposed?: number;
@@ -114,11 +122,13 @@ export async function measureScale(name: TargetName, options: ScaleOptions): Pro
     result.keptUp = measured.every((c) => c.durationMs <= periodMs * 1.05 && c.failed === 0);
     Object.assign(result, memory(target.system.pid));
     log(`  cycles ${result.cycleSeconds.map((s) => s.toFixed(2)).join(' ')} s; ${result.cpuSecondsPerCycle.toFixed(3)} CPU-s/cycle; RSS ${(result.rssBytes / 2 ** 20).toFixed(0)} MiB`);
+    if (options.cyclesOnly) return result;
 
     result.gzip = await scrapes(target, true, options.gzipScrapes, periodMs, result.coresBusy, (text) => {
       result.seriesExposed = countSeries(text);
       if (options.promtool) result.promtool = promtoolCheck(text);
     });
+    result.cpuSecondsPerCycleScraped = result.gzip.coresWhileScraped * (periodMs / 1000);
     result.plain = await scrapes(target, false, options.plainScrapes, periodMs, result.coresBusy);
     log(`  gzip scrape p50 ${result.gzip.p50Seconds.toFixed(3)} s (${(result.gzip.bytes / 2 ** 20).toFixed(1)} MiB), plain p50 ${result.plain.p50Seconds.toFixed(3)} s (${(result.plain.bytes / 2 ** 20).toFixed(1)} MiB); ${result.seriesExposed} series exposed`);
     result.visibility = await measureVisibility(target, options.probes, 30_000);
@@ -141,25 +151,39 @@ export async function measureScale(name: TargetName, options: ScaleOptions): Pro
   }
 }
 
-/** `count` scrapes, each at least spacingMs after the previous one started. */
+/**
+ * A first scrape (reported apart: it warms whatever a target caches, as the first of
+ * Prometheus' scrapes would), then `count` scrapes, each spacingMs after the previous one
+ * started, as a scraper with that interval would.
+ */
 async function scrapes(target: RunningTarget, gzip: boolean, count: number, spacingMs: number, ingestCores: number, inspect?: (text: string) => void): Promise<ScrapeFigures> {
+  const first = await scrape(target.metricsUrl, { gzip, keepText: inspect !== undefined, timeoutMs: 120_000 });
+  if (first.text !== undefined) inspect?.(first.text);
   const done: Scrape[] = [];
   let extraCpu = 0;
+  let previous = first.startedAt;
+  await sleep(previous + spacingMs - Date.now());
+  const cpuStart = cpuSeconds(target.system.pid);
+  const wallStart = Date.now();
   for (let i = 0; i < count; i++) {
-    if (i > 0) await sleep(done[i - 1]!.startedAt + spacingMs - Date.now());
+    await sleep(previous + spacingMs - Date.now());
     const cpuBefore = cpuSeconds(target.system.pid);
-    const s = await scrape(target.metricsUrl, { gzip, keepText: i === 0 && inspect !== undefined, timeoutMs: 120_000 });
+    const s = await scrape(target.metricsUrl, { gzip, timeoutMs: 120_000 });
     extraCpu += Math.max(0, cpuSeconds(target.system.pid) - cpuBefore - ingestCores * s.seconds);
-    if (i === 0 && s.text !== undefined) inspect?.(s.text);
     done.push(s);
+    previous = s.startedAt;
   }
+  await sleep(previous + spacingMs - Date.now());
+  const coresWhileScraped = (cpuSeconds(target.system.pid) - cpuStart) / ((Date.now() - wallStart) / 1000);
   const seconds = done.map((s) => s.seconds);
   return {
     count,
+    firstSeconds: first.seconds,
     p50Seconds: percentile(seconds, 50),
     p99Seconds: percentile(seconds, 99),
     bytes: median(done.map((s) => s.bytes)),
     cpuSecondsPerScrape: extraCpu / count,
+    coresWhileScraped,
   };
 }
 

@@ -17,8 +17,8 @@ function mainRow(r: ScaleResult): string {
   const visible = r.visibility ? `${ms(median(r.visibility.visibleMs))} (${ms(r.visibility.scrapeMs)})` : '–';
   return row([
     TARGET_TITLES[r.target], r.agents, r.seriesExposed ?? '–', kept, num(median(r.cycleSeconds), 2),
-    num(r.cpuSecondsPerCycle), num(r.coresBusy, 2), `${mib(r.rssBytes)} (${mib(r.peakRssBytes)})`,
-    `${num(r.gzip?.p50Seconds)} / ${num(r.gzip?.p99Seconds)}`, mib(r.gzip?.bytes), num(r.gzip?.cpuSecondsPerScrape),
+    num(r.cpuSecondsPerCycle), num(r.cpuSecondsPerCycleScraped), num(r.coresBusy, 2), `${mib(r.rssBytes)} (${mib(r.peakRssBytes)})`,
+    `${num(r.gzip?.firstSeconds)} / ${num(r.gzip?.p50Seconds)} / ${num(r.gzip?.p99Seconds)}`, mib(r.gzip?.bytes), num(r.gzip?.cpuSecondsPerScrape),
     `${num(r.plain?.p50Seconds)} / ${num(r.plain?.p99Seconds)}`, mib(r.plain?.bytes), visible,
   ]);
 }
@@ -55,12 +55,15 @@ export function renderMarkdown(report: BenchReport, chartFile: string): string {
   out.push('## Targets', '', row(['goal', 'measured', 'met']), row(['---', '---', '---']));
   for (const t of report.targets) out.push(row([t.goal, t.measured, t.met === undefined ? 'not measured' : t.met ? '**yes**' : '**no**']));
   out.push('', '## Ingest, memory and /metrics', '');
-  out.push(row(['system', 'agents', 'series exposed', `kept the ${w.periodMs / 1000} s period`, 'cycle s (median)', 'CPU-s per cycle', 'cores busy', 'RSS MiB (peak)',
-    'gzip scrape p50 / p99 s', 'gzip MiB', 'CPU-s per gzip scrape', 'plain scrape p50 / p99 s', 'plain MiB', 'visible after ms (scrape ms)']));
-  out.push(row(Array(14).fill('---')));
+  out.push(row(['system', 'agents', 'series exposed', `kept the ${w.periodMs / 1000} s period`, 'cycle s (median)', 'CPU-s per cycle, ingest only', 'CPU-s per cycle, gzip-scraped', 'cores busy (ingest)', 'RSS MiB (peak)',
+    'gzip scrape first / p50 / p99 s', 'gzip MiB', 'CPU-s per gzip scrape', 'plain scrape p50 / p99 s', 'plain MiB', 'visible after ms (scrape ms)']));
+  out.push(row(Array(15).fill('---')));
   for (const r of report.results) out.push(mainRow(r));
-  for (const s of report.skipped) out.push(row([TARGET_TITLES[s.target], s.agents, '–', `not run: ${s.reason}`, ...Array(10).fill('–')]));
-  out.push('', 'CPU-s per cycle: the target\'s CPU over the measured cycles (no scrapes running) divided by their number. CPU-s per gzip scrape: its CPU during a scrape beyond its ingest rate. ' +
+  for (const s of report.skipped) out.push(row([TARGET_TITLES[s.target], s.agents, '–', `not run: ${s.reason}`, ...Array(11).fill('–')]));
+  out.push('', 'CPU-s per cycle, ingest only: the target\'s CPU over the measured cycles, before any scrape, divided by their number. ' +
+    'CPU-s per cycle, gzip-scraped: the same while a gzip scrape comes every period (everything the target does then: ingest, scrapes, and for fleetpulse compressing pieces ahead). ' +
+    'Scrapes: one first scrape (reported first: it warms what a target caches), then scrapes one period apart, so every agent has pushed between two of them. ' +
+    'CPU-s per gzip scrape: the target\'s CPU during a scrape beyond its ingest rate. ' +
     'Visible after: from the probe\'s send to the start of the first scrape showing the value, with scrapes polled back to back; its resolution is one scrape (in brackets).', '');
   const rat = ratios(report);
   if (rat.length > 0) {
@@ -85,6 +88,12 @@ export function renderMarkdown(report: BenchReport, chartFile: string): string {
     }
     out.push('');
   }
+  if (report.floor) {
+    const f = report.floor;
+    out.push(`## The floor: ${f.agents} agents × ${f.series} series`, '',
+      `With one series per agent the bridge still holds ${f.agents} connections, reads a batch, writes an ack, sends a ping and answers the agent's ping per agent and period: ` +
+      `**${num(f.cpuSecondsPerCycle)} CPU-s per cycle** (${num(f.coresBusy, 2)} cores) and **${mib(f.rssBytes)} MiB RSS**. No exposition design goes below this; it is the protocol's and Node's share of the figures above.`, '');
+  }
   if (report.footprint) {
     const f = report.footprint;
     out.push(`## Agent footprint (every ${f.intervalMs / 1000} s over ${Math.round(f.windowSeconds)} s)`, '', row(['program', 'RSS MiB', 'peak RSS MiB', 'CPU ms per collection / scrape', 'collections / scrapes', 'CPU-s total', 'series']), row(Array(7).fill('---')));
@@ -93,6 +102,7 @@ export function renderMarkdown(report: BenchReport, chartFile: string): string {
     else out.push(footprintRow('node_exporter (default collectors, scraped with gzip)', f.nodeExporter));
     out.push('');
   }
+  if (report.notes.length > 0) out.push(`Left out: ${report.notes.join('; ')}.`, '');
   const promtool = report.results.filter((r) => r.promtool !== undefined).map((r) => `${TARGET_TITLES[r.target]} at ${r.agents}: ${r.promtool}`);
   if (promtool.length > 0) out.push(`promtool check metrics on one gzip scrape: ${promtool.join('; ')}.`, '');
   const failures = report.results.filter((r) => r.failedPushes > 0).map((r) => `${TARGET_TITLES[r.target]} at ${r.agents}: ${r.failedPushes} failed pushes (${r.firstError})`);

@@ -25,7 +25,8 @@ export function evaluateTargets(report: BenchReport): TargetCheck[] {
   const mib = (v: number): string => `${(v / 2 ** 20).toFixed(0)} MiB`;
   const fp1k = at('fleetpulse', 1000);
   const pg1k = at('pushgateway-nocheck', 1000);
-  ratio('1000 x 200: bridge CPU per cycle <= 1/10 of Pushgateway (check off)', fp1k?.cpuSecondsPerCycle, pg1k?.cpuSecondsPerCycle, 0.1, (v) => `${v.toFixed(3)} CPU-s`);
+  ratio('1000 x 200: bridge CPU per cycle <= 1/10 of Pushgateway (check off), ingest only', fp1k?.cpuSecondsPerCycle, pg1k?.cpuSecondsPerCycle, 0.1, (v) => `${v.toFixed(3)} CPU-s`);
+  ratio('1000 x 200: bridge CPU per cycle <= 1/10 of Pushgateway (check off), gzip-scraped every cycle', fp1k?.cpuSecondsPerCycleScraped, pg1k?.cpuSecondsPerCycleScraped, 0.1, (v) => `${v.toFixed(3)} CPU-s`);
   ratio('1000 x 200: gzip scrape p50 <= 1/10 of Pushgateway (check off)', fp1k?.gzip?.p50Seconds, pg1k?.gzip?.p50Seconds, 0.1, seconds);
   ratio('1000 x 200: RSS <= 1/3 of Pushgateway (check off)', fp1k?.rssBytes, pg1k?.rssBytes, 1 / 3, mib);
   const fp5k = at('fleetpulse', 5000);
@@ -33,8 +34,9 @@ export function evaluateTargets(report: BenchReport): TargetCheck[] {
     fp5k && Number.isFinite(fp5k.coresBusy)
       ? {
           goal: '5000 x 200: keeps the 5 s period using at most one core',
-          measured: `cycles ${fp5k.cycleSeconds.map((s) => s.toFixed(2)).join(', ')} s; ${fp5k.coresBusy.toFixed(3)} cores (${fp5k.cpuSecondsPerCycle.toFixed(3)} CPU-s per cycle)`,
-          met: fp5k.keptUp && fp5k.coresBusy <= 1,
+          measured: `cycles ${fp5k.cycleSeconds.map((s) => s.toFixed(2)).join(', ')} s; ${fp5k.coresBusy.toFixed(3)} cores ingesting, ` +
+            `${((fp5k.cpuSecondsPerCycleScraped ?? NaN) / (fp5k.periodMs / 1000)).toFixed(3)} cores while gzip-scraped every cycle`,
+          met: fp5k.keptUp && fp5k.coresBusy <= 1 && (fp5k.cpuSecondsPerCycleScraped ?? Infinity) / (fp5k.periodMs / 1000) <= 1,
         }
       : { goal: '5000 x 200: keeps the 5 s period using at most one core', measured: 'not measured in this run', met: undefined },
     fp5k?.gzip
