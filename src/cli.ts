@@ -2,6 +2,7 @@
 // Each statfs on a hung NFS mount holds a libuv thread until it returns; with the default 4,
 // a few stuck mounts would stall every file read of the agent. Set before any async fs work.
 process.env.UV_THREADPOOL_SIZE ??= '16';
+import { randomBytes } from 'node:crypto';
 import { Agent } from './agent/agent.js';
 import { checkStatus, statusFilePath } from './agent/status-file.js';
 import { agentOptions, bridgeOptions } from './config/build-options.js';
@@ -9,6 +10,7 @@ import { ConfigError, helpText, loadConfig, readDotEnv } from './config/load-con
 import type { Command } from './config/settings.js';
 import { createLogger } from './log.js';
 import { Bridge } from './server/bridge.js';
+import { TaskFileError } from './server/tasks/task-repository.js';
 import { VERSION } from './version.js';
 
 const USAGE = `fleetpulse ${VERSION} — push-based host monitoring for Prometheus
@@ -37,7 +39,9 @@ async function start(command: Command, argv: string[]): Promise<Stoppable[]> {
   const log = createLogger(values.logLevel!, { component: command === 'demo' ? 'demo' : command });
   const running: Stoppable[] = [];
   if (command === 'server' || command === 'demo') {
-    const bridge = new Bridge(bridgeOptions(values, log.child({ component: 'bridge' })));
+    // The demo should be usable at once, tasks included: make up an admin token and print it.
+    const generatedToken = command === 'demo' && values.adminToken === undefined ? randomBytes(18).toString('base64url') : undefined;
+    const bridge = new Bridge({ ...bridgeOptions(values, log.child({ component: 'bridge' })), ...(generatedToken ? { adminToken: generatedToken } : {}) });
     const { ingestPort, httpPort } = await bridge.start();
     running.push(bridge);
     log.info('bridge listening', { ingest: `${values.bind}:${ingestPort}`, http: `${values.bind}:${httpPort}` });
@@ -46,7 +50,8 @@ async function start(command: Command, argv: string[]): Promise<Stoppable[]> {
       agent.start();
       running.unshift(agent);
       const base = `http://localhost:${httpPort}`;
-      process.stdout.write(`fleetpulse demo is running:\n  console  ${base}/\n  metrics  ${base}/metrics\n  agents   ${base}/api/agents\n  agents connect to TCP port ${ingestPort}\nPress Ctrl-C to stop.\n`);
+      const token = generatedToken ? `${generatedToken} (generated; set FLEETPULSE_ADMIN_TOKEN to choose one)` : '(FLEETPULSE_ADMIN_TOKEN)';
+      process.stdout.write(`fleetpulse demo is running:\n  console  ${base}/\n  metrics  ${base}/metrics\n  agents   ${base}/api/agents\n  tasks    ${base}/api/tasks\n  admin token for task changes: ${token}\n  agents connect to TCP port ${ingestPort}\nPress Ctrl-C to stop.\n`);
     }
   } else {
     const agent = new Agent(agentOptions(values, log));
@@ -68,7 +73,7 @@ async function main(): Promise<void> {
     running = await start(command, argv);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    if (err instanceof ConfigError) process.stderr.write(`fleetpulse: ${e.message}\n`);
+    if (err instanceof ConfigError || err instanceof TaskFileError) process.stderr.write(`fleetpulse: ${e.message}\n`);
     else if (e.code === 'EADDRINUSE') process.stderr.write(`fleetpulse: cannot listen: ${e.message}; is another bridge running? choose other ports with FLEETPULSE_INGEST_PORT / FLEETPULSE_HTTP_PORT\n`);
     else process.stderr.write(`fleetpulse: ${e.stack ?? e.message}\n`);
     process.exit(2);

@@ -23,6 +23,8 @@ export function bridgeOptions(v: SettingValues, log: Logger): BridgeOptions {
     forgetMs: v.forgetAfter!,
     prometheusUrl: v.prometheusUrl,
     grafanaUrl: v.grafanaUrl,
+    dataDir: v.dataDir,
+    adminToken: v.adminToken,
     log,
   };
 }

@@ -122,6 +122,12 @@ export function parseHttpUrl(raw: string): string {
   return url.href.replace(/\/+$/, '');
 }
 
+/** A secret sent as an HTTP bearer token: visible ASCII, no spaces. */
+export function parseBearerToken(raw: string): string {
+  if (!/^[\x21-\x7e]+$/.test(raw)) throw new ConfigValueError('is not usable as a bearer token; use visible ASCII characters without spaces');
+  return raw;
+}
+
 export function nonEmpty(raw: string): string {
   if (raw === '') throw new ConfigValueError('is empty');
   return raw;

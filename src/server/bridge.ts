@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { MetricsBody } from './exposition/metrics-body.js';
 import { agentView, agentsRoute } from './http/agents-route.js';
 import { consoleConfigRoute } from './http/console-config-route.js';
@@ -7,10 +8,14 @@ import { EventStream } from './http/events-route.js';
 import { createHttpServer } from './http/http-server.js';
 import { metricsRoute } from './http/metrics-route.js';
 import { staticRoute } from './http/static-route.js';
+import { tasksRoutes } from './http/tasks-route.js';
 import { TcpListener } from './ingest/tcp-listener.js';
 import type { BridgeOptions } from './options.js';
 import { SelfMetrics } from './self-metrics.js';
 import { AgentStore } from './store/agent-store.js';
+import { TaskMetrics } from './tasks/task-metrics.js';
+import { TaskRepository } from './tasks/task-repository.js';
+import { TaskScheduler } from './tasks/task-scheduler.js';
 
 export interface BridgeAddresses {
   ingestPort: number;
@@ -21,17 +26,32 @@ export interface BridgeAddresses {
 export class Bridge {
   readonly store: AgentStore;
   readonly metrics = new SelfMetrics();
+  readonly tasks: TaskScheduler;
   private readonly listener: TcpListener;
   private readonly http: Server;
   private ready = false;
 
   constructor(private readonly options: BridgeOptions) {
     this.store = new AgentStore({ graceMs: options.graceMs, forgetMs: options.forgetMs, maxSeriesPerAgent: options.maxSeriesPerAgent });
-    this.listener = new TcpListener(this.store, this.metrics, options);
-    const body = new MetricsBody(this.store, this.metrics, (agentId) => this.listener.session(agentId)?.clockOffsetMs);
     // The web console: static files from console/, its links, and live snapshots over SSE.
     const consoleFiles = staticRoute();
     const events = new EventStream([{ name: 'agents', snapshot: () => this.store.list().map(agentView) }]);
+    this.listener = new TcpListener(this.store, this.metrics, options, (agentId, message) => this.tasks.onTaskResult(agentId, message));
+    const body = new MetricsBody(this.store, this.metrics, (agentId) => this.listener.session(agentId)?.clockOffsetMs);
+    // Measurement tasks (docs/tasks.md): files under <data dir>/tasks, runs over the agents' connections.
+    this.tasks = new TaskScheduler(
+      new TaskRepository(options.dataDir === undefined ? undefined : join(options.dataDir, 'tasks')),
+      new TaskMetrics(this.metrics.registry),
+      {
+        member: (id) => {
+          const session = this.listener.session(id);
+          return { id, known: this.store.get(id) !== undefined, connected: session !== undefined, probe: session?.probe, clockOffsetMs: session?.clockOffsetMs };
+        },
+        send: (agentId, message) => this.listener.session(agentId)?.sendTask(message) ?? false,
+      },
+      options.log,
+    );
+    const tasks = tasksRoutes(this.tasks, options.adminToken);
     this.http = createHttpServer(
       {
         exact: {
@@ -40,19 +60,23 @@ export class Bridge {
           '/': consoleFiles,
           '/api/events': events.route,
           '/api/console-config': consoleConfigRoute({ prometheusUrl: options.prometheusUrl, grafanaUrl: options.grafanaUrl }),
+          '/api/tasks': tasks.read,
           '/healthz': (_req, res) => void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n'),
           '/readyz': (_req, res) =>
             void (this.ready
               ? res.writeHead(200, { 'content-type': 'text/plain' }).end('ready\n')
               : res.writeHead(503, { 'content-type': 'text/plain' }).end('not ready\n')),
         },
-        withParam: { '/api/agents': agentsRoute(this.store), '/console': consoleFiles },
+        withParam: { '/api/agents': agentsRoute(this.store), '/console': consoleFiles, '/api/tasks': tasks.read },
+        write: { POST: { exact: { '/api/tasks': tasks.create } }, DELETE: { withParam: { '/api/tasks': tasks.remove } } },
       },
       options.log,
     );
   }
 
   async start(): Promise<BridgeAddresses> {
+    // A bad task file stops start-up before any port is taken.
+    await this.tasks.start();
     const ingestPort = await this.listener.listen();
     const httpPort = await new Promise<number>((resolve, reject) => {
       this.http.once('error', reject);
@@ -67,6 +91,7 @@ export class Bridge {
 
   async stop(): Promise<void> {
     this.ready = false;
+    await this.tasks.stop();
     await this.listener.close();
     await new Promise<void>((resolve) => {
       this.http.close(() => resolve());

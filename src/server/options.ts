@@ -19,5 +19,9 @@ export interface BridgeOptions {
   /** Where the web console links Prometheus and Grafana (browser-reachable URLs); unset: no link. */
   prometheusUrl?: string | undefined;
   grafanaUrl?: string | undefined;
+  /** Tasks are kept in <dataDir>/tasks; undefined keeps them in memory only (tests). */
+  dataDir?: string | undefined;
+  /** Bearer token for changes through /api/tasks; undefined disables them (403). */
+  adminToken?: string | undefined;
   log: Logger;
 }
