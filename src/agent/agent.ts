@@ -3,7 +3,18 @@ import { collectAll } from './collect-all.js';
 import { createCollectors } from './collectors/index.js';
 import type { Collector, HostPaths } from './collectors/types.js';
 import { BridgeConnection, type ConnectionOptions } from './connection.js';
+import { ProbeResponder } from './probes/index.js';
 import { writeStatus } from './status-file.js';
+import { TaskRunner } from './task-runner.js';
+
+/** The probe responder and what the agent advertises to peers (docs/tasks.md). */
+export interface ProbeSettings {
+  /** IP to bind; `::` falls back to 0.0.0.0 where IPv6 is unavailable. */
+  bind: string;
+  port: number;
+  /** Host (and port) peers dial; undefined host: the local address of the bridge connection. */
+  advertise: { host: string; port: number | undefined } | undefined;
+}
 
 export interface AgentOptions {
   connection: ConnectionOptions;
@@ -13,8 +24,13 @@ export interface AgentOptions {
   collectors: string[];
   /** Where to write the status `fleetpulse agent --check` reads; undefined = none. */
   statusFile: string | undefined;
+  /** undefined: no responder, no part in measurement tasks (FLEETPULSE_PROBES=off). */
+  probes: ProbeSettings | undefined;
   log: Logger;
 }
+
+/** Bind errors that mean "no IPv6 here", after which `::` is retried as 0.0.0.0. */
+const NO_IPV6 = new Set(['EAFNOSUPPORT', 'EADDRNOTAVAIL', 'EPROTONOSUPPORT']);
 
 /**
  * Collects every interval, whether or not the bridge is reachable, and hands each
@@ -23,6 +39,8 @@ export interface AgentOptions {
 export class Agent {
   readonly connection: BridgeConnection;
   private readonly collectors: Collector[];
+  private responder: ProbeResponder | undefined;
+  private readonly tasks: TaskRunner | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private failing = new Set<string>();
@@ -33,7 +51,21 @@ export class Agent {
 
   constructor(private readonly options: AgentOptions) {
     this.statusFile = options.statusFile;
-    this.connection = new BridgeConnection(options.connection);
+    const probes = options.probes;
+    const runner = probes && new TaskRunner({ responder: { allow: (...a) => this.responder?.allow(...a), revoke: (id) => this.responder?.revoke(id) }, send: (m) => this.connection.sendTaskResult(m), log: options.log });
+    this.tasks = runner;
+    this.connection = new BridgeConnection({
+      ...options.connection,
+      ...(probes && runner
+        ? {
+            probe: () => {
+              const bound = this.responder?.address();
+              return bound && { ...(probes.advertise ? { address: probes.advertise.host } : {}), port: probes.advertise?.port ?? bound.port };
+            },
+            onTask: (message) => runner.handle(message),
+          }
+        : {}),
+    });
     this.collectors = createCollectors(options.paths, options.collectors);
   }
 
@@ -44,14 +76,43 @@ export class Agent {
       interval_ms: this.options.intervalMs,
       collectors: this.collectors.map((c) => c.name).join(','),
     });
-    this.connection.start();
     void this.tick(Date.now());
+    // The responder first, so the first hello can announce it; metrics are collected meanwhile.
+    void this.startResponder().finally(() => {
+      if (!this.stopped) this.connection.start();
+    });
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
-    await this.connection.stop();
+    this.tasks?.stop();
+    await Promise.all([this.connection.stop(), this.responder?.stop()]);
+  }
+
+  /** Binds the probe responder; a failure is logged and the agent carries on without tasks. */
+  private async startResponder(): Promise<void> {
+    const probes = this.options.probes;
+    if (!probes) return;
+    const { log } = this.options;
+    for (const host of probes.bind === '::' ? ['::', '0.0.0.0'] : [probes.bind]) {
+      const responder = new ProbeResponder({ host, port: probes.port });
+      try {
+        const bound = await responder.start();
+        this.responder = responder;
+        log.info('probe responder listening', { udp_tcp: `${host.includes(':') ? `[${host}]` : host}:${bound.port}` });
+        return;
+      } catch (err) {
+        const e = err as NodeJS.ErrnoException;
+        if (host === '::' && NO_IPV6.has(e.code ?? '')) continue;
+        log.error('probe responder cannot listen; this agent keeps collecting metrics but takes no part in measurement tasks', {
+          address: `${host}:${probes.port}`,
+          error: e.message,
+          hint: e.code === 'EADDRINUSE' ? 'another process holds the port; set FLEETPULSE_PROBE_PORT' : 'check FLEETPULSE_PROBE_BIND and FLEETPULSE_PROBE_PORT, or set FLEETPULSE_PROBES=off',
+        });
+        return;
+      }
+    }
   }
 
   private async tick(scheduledAt: number): Promise<void> {

@@ -2,7 +2,7 @@ import { connect, type Socket } from 'node:net';
 import { encodeMessage } from '../protocol/encode.js';
 import { ProtocolError } from '../protocol/error-codes.js';
 import { LineDecoder } from '../protocol/line-decoder.js';
-import { PROTOCOL_VERSION, type AgentMessage, type MetricFamily, type ServerMessage, type WelcomeMessage } from '../protocol/messages.js';
+import { PROTOCOL_VERSION, type AgentMessage, type MetricFamily, type ProbeEndpoint, type ServerMessage, type TaskResultMessage, type TaskRevokeMessage, type TaskRunMessage, type WelcomeMessage } from '../protocol/messages.js';
 import { epochMs } from '../net/epoch-clock.js';
 import { parseServerMessage } from '../protocol/parse.js';
 import { Heartbeat } from '../net/heartbeat.js';
@@ -21,6 +21,10 @@ export interface ConnectionOptions {
   /** How long to wait for the TCP connect plus the welcome. */
   handshakeTimeoutMs: number;
   log: Logger;
+  /** The probe responder to announce in each hello; undefined: none (no tasks for this agent). */
+  probe?: () => ProbeEndpoint | undefined;
+  /** task_run and task_revoke from the bridge. */
+  onTask?: (message: TaskRunMessage | TaskRevokeMessage) => void;
 }
 
 export type ConnectionState = 'connecting' | 'connected' | 'waiting' | 'stopped';
@@ -55,6 +59,11 @@ export class BridgeConnection {
 
   start(): void {
     this.open();
+  }
+
+  /** Sends a task's results now if connected; they are not kept (the run's deadline passes anyway). */
+  sendTaskResult(message: TaskResultMessage): void {
+    if (this.state === 'connected') this.write(message);
   }
 
   /** Queues the newest snapshot and sends it as soon as the link allows. */
@@ -92,6 +101,9 @@ export class BridgeConnection {
       socket.destroy();
     }, this.options.handshakeTimeoutMs);
     socket.on('connect', () => {
+      const probe = this.options.probe?.();
+      // Peers reach our responder, by default, at the address we reach the bridge from.
+      const probeAddress = probe && (probe.address ?? socket.localAddress?.replace(/^::ffff:/, ''));
       this.write({
         type: 'hello',
         protocol: PROTOCOL_VERSION,
@@ -100,6 +112,7 @@ export class BridgeConnection {
         labels: this.options.labels,
         interval_ms: this.options.intervalMs,
         ...(this.options.token === undefined ? {} : { token: this.options.token }),
+        ...(probe === undefined ? {} : { probe: probeAddress === undefined ? { port: probe.port } : { address: probeAddress, port: probe.port } }),
       });
     });
     socket.on('data', (chunk: Buffer) => {
@@ -135,6 +148,9 @@ export class BridgeConnection {
         const t1 = epochMs();
         return this.write({ type: 'pong', id: message.id, t0: message.t0, t1, t2: epochMs() });
       }
+      case 'task_run':
+      case 'task_revoke':
+        return this.options.onTask?.(message);
       case 'pong':
         return;
       case 'error':

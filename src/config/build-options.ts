@@ -42,6 +42,7 @@ export function agentOptions(v: SettingValues, log: Logger, server = v.server!):
     paths: { proc: v.hostProc!, sys: v.hostSys!, root: v.hostRoot! },
     collectors: v.collectors!,
     statusFile: v.statusFile ?? statusFilePath(v.agentId!),
+    probes: v.probes ? { bind: v.probeBind!, port: v.probePort!, advertise: v.probeAddress } : undefined,
     log,
     connection: {
       host: server.host,

@@ -1,6 +1,7 @@
 // Parsers for setting values. Each throws a ConfigValueError whose message completes
 // `<SETTING>="<value>" ...`, e.g. `is not a duration; use e.g. 5s, 500ms`.
 
+import { isIP } from 'node:net';
 import { LABEL_NAME_RE, staticLabelsProblem } from '../protocol/names.js';
 
 export class ConfigValueError extends Error {}
@@ -120,6 +121,33 @@ export function parseHttpUrl(raw: string): string {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigValueError('is not an http(s) URL; use e.g. http://grafana.example.com:3000');
   return url.href.replace(/\/+$/, '');
+}
+
+/** on/off (also true/false, yes/no, 1/0). */
+export function parseOnOff(raw: string): boolean {
+  const value = raw.trim().toLowerCase();
+  if (['on', 'true', 'yes', '1'].includes(value)) return true;
+  if (['off', 'false', 'no', '0'].includes(value)) return false;
+  throw new ConfigValueError('is not on or off');
+}
+
+/** An IP address literal to bind, v4 or v6. */
+export function parseIpAddress(raw: string): string {
+  const ip = raw.trim();
+  if (isIP(ip) === 0) throw new ConfigValueError('is not an IP address; use e.g. ::, 0.0.0.0 or 10.0.0.5');
+  return ip;
+}
+
+/** host, host:port or [v6]:port; the port may be left out. */
+export function parseHostOptionalPort(raw: string): { host: string; port: number | undefined } {
+  const text = raw.trim();
+  if (isIP(text) === 6) return { host: text, port: undefined };
+  const m = /^(?:\[([^\]]+)\]|([A-Za-z0-9._-]+))(?::(\d+))?$/.exec(text);
+  const port = m?.[3] === undefined ? undefined : Number(m[3]);
+  if (!m || (port !== undefined && (port < 1 || port > 65535)) || (m[1] !== undefined && isIP(m[1]) !== 6)) {
+    throw new ConfigValueError('is not a host or host:port; use e.g. 10.0.0.5, probe.example.com:9702 or [2001:db8::5]:9702');
+  }
+  return { host: (m[1] ?? m[2])!, port };
 }
 
 /** A secret sent as an HTTP bearer token: visible ASCII, no spaces. */
