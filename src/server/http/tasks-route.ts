@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tokenMatches } from '../ingest/check-hello.js';
 import { TASK_ID_RE } from '../tasks/task.js';
 import { taskView } from '../tasks/task-json.js';
-import { TaskLimitError, type TaskScheduler } from '../tasks/task-scheduler.js';
+import { TaskLimitError, TaskStorageError, type TaskScheduler } from '../tasks/task-scheduler.js';
 import { TaskInputError, parseTaskInput } from '../tasks/validate-task.js';
 import { HttpError } from './json-body.js';
 import { sendData, sendError } from './json-envelope.js';
@@ -44,6 +44,7 @@ export function tasksRoutes(scheduler: TaskScheduler, adminToken: string | undef
       } catch (err) {
         if (err instanceof TaskInputError) throw new HttpError(400, 'bad_request', err.message);
         if (err instanceof TaskLimitError) throw new HttpError(409, 'conflict', err.message);
+        if (err instanceof TaskStorageError) throw new HttpError(500, 'internal', err.message);
         throw err;
       }
       res.setHeader('location', `/api/tasks/${task.id}`);

@@ -18,6 +18,9 @@ export interface AgentLink {
 /** Thrown by create() when the bridge already holds MAX_TASKS tasks (a 409). */
 export class TaskLimitError extends Error {}
 
+/** Thrown by create() when the task file cannot be written; nothing was created. */
+export class TaskStorageError extends Error {}
+
 /** Results may still be on their way when the deadline passes. */
 const COLLECT_GRACE_MS = 500;
 
@@ -95,7 +98,12 @@ export class TaskScheduler {
       lastRunAtMs: null,
       results: new Map(),
     };
-    await this.repository.save(task);
+    try {
+      await this.repository.save(task);
+    } catch (err) {
+      this.log.error('cannot save a new task; it was not created', { dir: this.repository.dir, error: (err as Error).message });
+      throw new TaskStorageError(`cannot save the task in ${this.repository.dir}: ${(err as Error).message} (check FLEETPULSE_DATA_DIR and its permissions)`);
+    }
     this.tasks.set(task.id, task);
     this.metrics.setInfo(task);
     this.log.info('task created', { task: task.id, name: task.name, type: task.type, members: task.members.join(',') });

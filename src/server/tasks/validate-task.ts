@@ -30,8 +30,8 @@ const OPTION_RULES: Record<TaskKind, Record<string, { min: number; max: number; 
   latency: { count: { min: 1, max: 100, default: 10 }, interval_ms: { min: 1, max: 1000, default: 10 } },
   bandwidth: { duration_ms: { min: 500, max: 10_000, default: 2000 } },
 };
-/** Letters, digits, space, dot, underscore, hyphen; no space at either end. */
-const NAME_RE = /^[A-Za-z0-9._-](?:[A-Za-z0-9 ._-]*[A-Za-z0-9._-])?$/;
+/** Letters, digits, space, dot, underscore, hyphen: safe in a label, a log line and HTML. */
+const NAME_RE = /^[A-Za-z0-9 ._-]+$/;
 /** Control characters other than tab and newline have no business in a description. */
 const CONTROL_RE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 const ISO_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
@@ -66,7 +66,7 @@ function integerIn(field: string, value: unknown, min: number, max: number): num
 function parseName(value: unknown): string {
   if (typeof value !== 'string' || value.length === 0) return fail('name: is required: 1 to 64 characters of letters, digits, space, ".", "_" or "-"');
   if (value.length > MAX_NAME_CHARS) fail(`name: is ${value.length} characters long; at most ${MAX_NAME_CHARS} are allowed`);
-  if (!NAME_RE.test(value)) fail(`name: ${quoteForError(value)} may only use letters, digits, space, ".", "_" and "-", and not start or end with a space`);
+  if (!NAME_RE.test(value)) fail(`name: ${quoteForError(value)} may only use letters, digits, space, ".", "_" and "-"`);
   return value;
 }
 

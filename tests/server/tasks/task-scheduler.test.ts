@@ -9,7 +9,7 @@ import type { TaskRevokeMessage, TaskRunMessage } from '../../../src/protocol/me
 import type { MemberState } from '../../../src/server/tasks/run-plan.js';
 import { TaskMetrics } from '../../../src/server/tasks/task-metrics.js';
 import { TaskRepository } from '../../../src/server/tasks/task-repository.js';
-import { TaskScheduler, type AgentLink } from '../../../src/server/tasks/task-scheduler.js';
+import { TaskScheduler, TaskStorageError, type AgentLink } from '../../../src/server/tasks/task-scheduler.js';
 import type { TaskSpec } from '../../../src/server/tasks/task.js';
 import { eventually } from '../../helpers/http.js';
 
@@ -39,7 +39,7 @@ async function setup(connected: string[], dir?: string) {
   const link = new FakeLink(new Set(connected));
   const dataDir = dir ?? join(await mkdtemp(join(tmpdir(), 'fp-sched-')), 'tasks');
   dirs.push(dataDir);
-  const scheduler = new TaskScheduler(new TaskRepository(dataDir), new TaskMetrics(registry), link, createLogger('error'));
+  const scheduler = new TaskScheduler(new TaskRepository(dataDir), new TaskMetrics(registry), link, createLogger('error', {}, () => {}));
   await scheduler.start();
   return { scheduler, link, registry, dataDir };
 }
@@ -107,6 +107,17 @@ describe('TaskScheduler', () => {
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(second.link.runs().length, 0, 'no catch-up run');
     await second.scheduler.stop();
+  });
+
+  it('creates nothing when the task file cannot be written, and says where', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'fp-sched-'));
+    dirs.push(root);
+    const { scheduler } = await setup(['a', 'b'], join(root, 'tasks'));
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(join(root, 'tasks'), 'a file where the task directory should be');
+    await assert.rejects(scheduler.create(spec(['a', 'b'])), (err: Error) => err instanceof TaskStorageError && /^cannot save the task in .*\/tasks: .*EEXIST.*FLEETPULSE_DATA_DIR/.test(err.message));
+    assert.deepEqual(scheduler.list(), []);
+    await scheduler.stop();
   });
 
   it('a task created before its start waits for it', async () => {
