@@ -5,6 +5,7 @@ import { MetricsBody } from './exposition/metrics-body.js';
 import { agentView, agentsRoute } from './http/agents-route.js';
 import { consoleConfigRoute } from './http/console-config-route.js';
 import { EventStream } from './http/events-route.js';
+import { taskView } from './tasks/task-json.js';
 import { createHttpServer } from './http/http-server.js';
 import { metricsRoute } from './http/metrics-route.js';
 import { staticRoute } from './http/static-route.js';
@@ -35,7 +36,10 @@ export class Bridge {
     this.store = new AgentStore({ graceMs: options.graceMs, forgetMs: options.forgetMs, maxSeriesPerAgent: options.maxSeriesPerAgent });
     // The web console: static files from console/, its links, and live snapshots over SSE.
     const consoleFiles = staticRoute();
-    const events = new EventStream([{ name: 'agents', snapshot: () => this.store.list().map(agentView) }]);
+    const events = new EventStream([
+      { name: 'agents', snapshot: () => this.store.list().map(agentView) },
+      { name: 'tasks', snapshot: () => this.tasks.list().map(({ task, nextRunAtMs }) => taskView(task, nextRunAtMs)) },
+    ]);
     this.listener = new TcpListener(this.store, this.metrics, options, (agentId, message) => this.tasks.onTaskResult(agentId, message));
     const body = new MetricsBody(this.store, this.metrics, (agentId) => this.listener.session(agentId)?.clockOffsetMs);
     // Measurement tasks (docs/tasks.md): files under <data dir>/tasks, runs over the agents' connections.

@@ -26,7 +26,7 @@ function localInput(date: Date): string {
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
 }
 
-describe('web console: tasks page', { skip: skipUnlessChromium() ?? 'tasks API not landed yet' }, () => {
+describe('web console: tasks page', { skip: skipUnlessChromium() }, () => {
   let httpPort: number;
   let dataDir: string;
   let browser: TestBrowser | undefined;

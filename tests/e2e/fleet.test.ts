@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { eventually, getJson, getText } from '../helpers/http.js';
 import { CLI, freePort, killAll, runCli, type RunningProcess } from '../helpers/processes.js';
@@ -8,6 +11,9 @@ import { CLI, freePort, killAll, runCli, type RunningProcess } from '../helpers/
 // and the documented settings only.
 
 const TOKEN = 'e2e-secret';
+// Status files of this run's agents, apart from any other run's on the same machine.
+const STATUS_DIR = mkdtempSync(join(tmpdir(), 'fleetpulse-e2e-'));
+const statusFile = (id: string) => join(STATUS_DIR, `${id}.status.json`);
 const AGENTS = ['e2e-a', 'e2e-b', 'e2e-c'];
 const RECONNECT_MAX_MS = 2000;
 const GRACE_MS = 3000;
@@ -36,6 +42,7 @@ function startAgent(id: string, token = TOKEN): RunningProcess {
     FLEETPULSE_INTERVAL: '500ms',
     FLEETPULSE_LABELS: 'role=e2e',
     FLEETPULSE_RECONNECT_MAX: `${RECONNECT_MAX_MS}ms`,
+    FLEETPULSE_STATUS_FILE: statusFile(id),
   });
 }
 
@@ -65,6 +72,7 @@ before(async () => {
 
 after(async () => {
   await killAll();
+  rmSync(STATUS_DIR, { recursive: true, force: true });
 });
 
 describe('bridge with three agents (child processes)', () => {
@@ -119,7 +127,8 @@ describe('bridge with three agents (child processes)', () => {
   });
 
   it('`fleetpulse agent --check` says healthy for a running agent and unhealthy for a dead one', () => {
-    const check = (id: string) => spawnSync(process.execPath, [CLI, 'agent', '--check'], { env: { PATH: process.env.PATH, FLEETPULSE_AGENT_ID: id }, encoding: 'utf8' });
+    const check = (id: string) =>
+      spawnSync(process.execPath, [CLI, 'agent', '--check'], { env: { PATH: process.env.PATH, FLEETPULSE_AGENT_ID: id, FLEETPULSE_STATUS_FILE: statusFile(id) }, encoding: 'utf8' });
     const alive = check(AGENTS[0]!);
     assert.equal(alive.status, 0, alive.stdout + alive.stderr);
     assert.match(alive.stdout, /^ok: \d+ collections/);
