@@ -9,7 +9,6 @@ import { agentOptions, bridgeOptions } from './config/build-options.js';
 import { ConfigError, helpText, loadConfig, readDotEnv } from './config/load-config.js';
 import type { Command } from './config/settings.js';
 import { createLogger } from './log.js';
-import { Bridge } from './server/bridge.js';
 import { TaskFileError } from './server/tasks/task-repository.js';
 import { VERSION } from './version.js';
 
@@ -41,6 +40,8 @@ async function start(command: Command, argv: string[]): Promise<Stoppable[]> {
   if (command === 'server' || command === 'demo') {
     // The demo should be usable at once, tasks included: make up an admin token and print it.
     const generatedToken = command === 'demo' && values.adminToken === undefined ? randomBytes(18).toString('base64url') : undefined;
+    // Loaded only here: an agent never pays for the bridge's modules (prom-client among them).
+    const { Bridge } = await import('./server/bridge.js');
     const bridge = new Bridge({ ...bridgeOptions(values, log.child({ component: 'bridge' })), ...(generatedToken ? { adminToken: generatedToken } : {}) });
     const { ingestPort, httpPort } = await bridge.start();
     running.push(bridge);
