@@ -8,8 +8,8 @@ import type { RenderedFamily } from './render-family.js';
 // spacing or key order, escapes, a new or missing series, a malformed number — returns
 // undefined and the line takes the general path (JSON.parse, validation, rendering), which
 // also reports every error. So this path accepts only lines the general one would accept
-// and render to exactly the same text. The first batch of a connection always goes the
-// general way and sets the layout compared against here.
+// and render to exactly the same text. An agent's first batch always goes the general way
+// and sets the layout compared against here (so does any batch after one that was not clean).
 
 export interface RepeatedBatch {
   seq: number;
@@ -30,6 +30,9 @@ const DIGIT_9 = 0x39;
 export function looksLikeMetrics(line: string): boolean {
   return line.startsWith(HEAD);
 }
+
+/** Families whose help text needs no JSON escape (checked once per family object). */
+const plainHelp = new WeakSet<RenderedFamily>();
 
 class Mismatch extends Error {}
 const MISMATCH = new Mismatch();
@@ -77,7 +80,12 @@ class Reader {
 
   /** One family object; returns its new text, or undefined if no value changed. */
   private family(family: RenderedFamily): string | undefined {
-    if (NEEDS_JSON_ESCAPE.test(family.help)) throw MISMATCH;
+    // A help text with a quote, backslash or control character is escaped in JSON, so its
+    // characters could match an escape sequence that decodes to something else.
+    if (!plainHelp.has(family)) {
+      if (NEEDS_JSON_ESCAPE.test(family.help)) throw MISMATCH;
+      plainHelp.add(family);
+    }
     this.expect('{"name":"');
     this.expect(family.name);
     this.expect('","type":"');
@@ -279,12 +287,19 @@ class Reader {
     this.p++;
   }
 
-  /** The line continues with `literal`. (A loop: String.prototype.startsWith costs more for short literals.) */
+  /**
+   * The line continues with `literal`. Short literals by a loop, long ones (names, help
+   * texts) by String.prototype.startsWith, whose fixed cost only pays off past ~16 characters.
+   */
   private expect(literal: string): void {
     const line = this.line;
     const p = this.p;
     const n = literal.length;
-    for (let k = 0; k < n; k++) if (line.charCodeAt(p + k) !== literal.charCodeAt(k)) throw MISMATCH;
+    if (n > 16) {
+      if (!line.startsWith(literal, p)) throw MISMATCH;
+    } else {
+      for (let k = 0; k < n; k++) if (line.charCodeAt(p + k) !== literal.charCodeAt(k)) throw MISMATCH;
+    }
     this.p = p + n;
   }
 }
