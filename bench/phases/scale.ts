@@ -131,7 +131,7 @@ export async function measureScale(name: TargetName, options: ScaleOptions): Pro
     result.cpuSecondsPerCycleScraped = result.gzip.coresWhileScraped * (periodMs / 1000);
     result.plain = await scrapes(target, false, options.plainScrapes, periodMs, result.coresBusy);
     log(`  gzip scrape p50 ${result.gzip.p50Seconds.toFixed(3)} s (${(result.gzip.bytes / 2 ** 20).toFixed(1)} MiB), plain p50 ${result.plain.p50Seconds.toFixed(3)} s (${(result.plain.bytes / 2 ** 20).toFixed(1)} MiB); ${result.seriesExposed} series exposed`);
-    result.visibility = await measureVisibility(target, options.probes, 30_000);
+    result.visibility = await measureVisibility(target, options.probes, 30_000, 60_000);
     log(`  visible after ${result.visibility.visibleMs.map((v) => v.toFixed(0)).join(', ')} ms`);
     if (options.prometheus) {
       result.prometheus = await prometheusLoop(target, options.prometheus.intervalSeconds, options.prometheus.scrapes);
@@ -151,10 +151,13 @@ export async function measureScale(name: TargetName, options: ScaleOptions): Pro
   }
 }
 
+/** A slow target gets fewer scrapes: after this long, a scrape phase stops at 2 measured ones. */
+const SCRAPE_PHASE_BOUND_MS = 60_000;
+
 /**
  * A first scrape (reported apart: it warms whatever a target caches, as the first of
  * Prometheus' scrapes would), then `count` scrapes, each spacingMs after the previous one
- * started, as a scraper with that interval would.
+ * started, as a scraper with that interval would; fewer when they are slow (see the bound).
  */
 async function scrapes(target: RunningTarget, gzip: boolean, count: number, spacingMs: number, ingestCores: number, inspect?: (text: string) => void): Promise<ScrapeFigures> {
   const first = await scrape(target.metricsUrl, { gzip, keepText: inspect !== undefined, timeoutMs: 120_000 });
@@ -166,6 +169,7 @@ async function scrapes(target: RunningTarget, gzip: boolean, count: number, spac
   const cpuStart = cpuSeconds(target.system.pid);
   const wallStart = Date.now();
   for (let i = 0; i < count; i++) {
+    if (i >= 2 && Date.now() - first.startedAt > SCRAPE_PHASE_BOUND_MS) break;
     await sleep(previous + spacingMs - Date.now());
     const cpuBefore = cpuSeconds(target.system.pid);
     const s = await scrape(target.metricsUrl, { gzip, timeoutMs: 120_000 });
@@ -177,12 +181,12 @@ async function scrapes(target: RunningTarget, gzip: boolean, count: number, spac
   const coresWhileScraped = (cpuSeconds(target.system.pid) - cpuStart) / ((Date.now() - wallStart) / 1000);
   const seconds = done.map((s) => s.seconds);
   return {
-    count,
+    count: done.length,
     firstSeconds: first.seconds,
     p50Seconds: percentile(seconds, 50),
     p99Seconds: percentile(seconds, 99),
     bytes: median(done.map((s) => s.bytes)),
-    cpuSecondsPerScrape: extraCpu / count,
+    cpuSecondsPerScrape: extraCpu / done.length,
     coresWhileScraped,
   };
 }

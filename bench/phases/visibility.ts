@@ -17,13 +17,14 @@ export interface Visibility {
  * back (gzip, as Prometheus asks) until a scrape shows it. A scrape that started after the send
  * and shows the value bounds the delay from above; one that missed it bounds it from below.
  */
-export async function measureVisibility(target: RunningTarget, probes: number, boundMs: number): Promise<Visibility> {
+export async function measureVisibility(target: RunningTarget, probes: number, boundMs: number, totalBoundMs: number): Promise<Visibility> {
+  const started = Date.now();
   const visibleMs: number[] = [];
   const answeredMs: number[] = [];
   const scrapeMs: number[] = [];
   const probe = await target.probe();
   try {
-    for (let i = 0; i < probes; i++) {
+    for (let i = 0; i < probes && (i === 0 || Date.now() - started < totalBoundMs); i++) {
       // Small integers: Go prints floats of 1e21 and more, and Pushgateway of 1e6 and more, in exponent form.
       const value = 1 + ((Date.now() + i) % 900_000);
       const sentAt = Date.now();

@@ -1,7 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { freePort, startSystem, type System } from './child.js';
 
-const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+// BENCH_BRIDGE_CLI=<other checkout>/dist/cli.js measures another build (e.g. before a change).
+const CLI = process.env.BENCH_BRIDGE_CLI ?? fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 
 export interface RunningBridge extends System {
   ingestPort: number;
