@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { ContainerInspectInfo } from 'dockerode';
 import {
   DockerComposeEnvironment,
   getContainerRuntimeClient,
@@ -83,6 +84,8 @@ export interface Stack {
   one(service: string): StartedTestContainer;
   /** SIGKILL, as a crash or power loss would: no goodbye reaches the bridge. */
   kill(container: StartedTestContainer): Promise<void>;
+  /** `docker inspect`, e.g. for a container's mounts. */
+  inspect(container: StartedTestContainer): Promise<ContainerInspectInfo>;
   down(): Promise<void>;
 }
 
@@ -117,6 +120,10 @@ export async function startStack({ services, agents, variables }: StackOptions):
     async kill(container) {
       const client = await getContainerRuntimeClient();
       await client.container.getById(container.getId()).kill({ signal: 'SIGKILL' });
+    },
+    async inspect(container) {
+      const client = await getContainerRuntimeClient();
+      return client.container.getById(container.getId()).inspect();
     },
     async down() {
       await started.down({ timeout: 0, removeVolumes: true });
