@@ -47,6 +47,7 @@ export const USAGE = `npm run bench -- [options]
   --footprint-window 60  seconds
   --max-cycle 60         seconds a cycle may take before the target "could not keep up"
   --out bench/results    where <date>.md, <date>.json and <date>.svg go
+  --from-json FILE       write the markdown and chart again from a run's JSON (use with --out, --name)
 `;
 
 const TARGETS: TargetName[] = ['fleetpulse', 'pushgateway-nocheck', 'pushgateway'];
@@ -125,6 +126,7 @@ export function parseOptions(argv: string[], today: string): BenchOptions {
       case '--max-cycle': options.maxCycleMs = int(flag) * 1000; break;
       case '--out': options.outDir = value(flag); break;
       case '--name': options.name = value(flag); break;
+      case '--from-json': value(flag); break; // handled by run.ts
       case '--help': case '-h': throw new HelpRequested();
       default: throw new Error(`unknown option ${flag}\n\n${USAGE}`);
     }

@@ -1,6 +1,8 @@
 // `npm run bench`: fleetpulse against Prometheus Pushgateway and node_exporter, side by side
 // on this machine, in one run, on the same data. Writes <out>/<date>.{md,json,svg}.
-import { runBench, writeReport } from './bench.js';
+import { readFileSync } from 'node:fs';
+import { runBench, writeReport, type BenchReport } from './bench.js';
+import { evaluateTargets } from './report/targets.js';
 import { HelpRequested, USAGE, parseOptions, type BenchOptions } from './options.js';
 
 async function main(): Promise<void> {
@@ -12,10 +14,18 @@ async function main(): Promise<void> {
     process.stderr.write(`bench: ${(err as Error).message}\n`);
     process.exit(2);
   }
-  const report = await runBench(options);
+  // --from-json <file>: render the markdown and chart again from a run's JSON, without running.
+  const fromJson = process.argv.indexOf('--from-json');
+  const report = fromJson !== -1 ? readReport(process.argv[fromJson + 1]!) : await runBench(options);
   const { markdown, files } = writeReport(report, options.outDir, options.name);
   process.stdout.write(`\n${markdown}\nwritten: ${files.join(', ')}\n`);
   process.exit(0);
+}
+
+function readReport(path: string): BenchReport {
+  const report = JSON.parse(readFileSync(path, 'utf8'), (_k, v: unknown) => (v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : v === 'NaN' ? NaN : v)) as BenchReport;
+  report.targets = evaluateTargets(report);
+  return report;
 }
 
 main().catch((err: Error) => {

@@ -18,7 +18,7 @@ interface Panel {
 
 const PANELS: Panel[] = [
   { title: '/metrics with gzip: p50 latency', unit: 'seconds', value: (r) => r.gzip?.p50Seconds },
-  { title: 'CPU per 5 s push cycle', unit: 'CPU-seconds', value: (r) => r.cpuSecondsPerCycle },
+  { title: 'Ingest CPU per push cycle', unit: 'CPU-seconds', value: (r) => r.cpuSecondsPerCycle },
 ];
 
 const escape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -77,15 +77,22 @@ function panel(report: BenchReport, spec: Panel, left: number): string {
 
 export function renderChart(report: BenchReport): string {
   const targets = [...new Set(report.results.map((r) => r.target))];
+  let x = 60;
   const legend = targets
-    .map((t, i) => `<g transform="translate(${90 + i * 280} ${HEIGHT - 22})"><line x1="0" x2="24" y1="-4" y2="-4" stroke="${COLORS[t]}" stroke-width="2"/><text x="30" y="0">${escape(TARGET_TITLES[t])}</text></g>`)
+    .map((t) => {
+      const item = `<g transform="translate(${x} ${HEIGHT - 22})"><line x1="0" x2="24" y1="-4" y2="-4" stroke="${COLORS[t]}" stroke-width="2"/><text x="30" y="0">${escape(TARGET_TITLES[t])}</text></g>`;
+      x += 60 + TARGET_TITLES[t].length * 6.5; // about 6.5 px per character at 12 px sans-serif
+      return item;
+    })
     .join('\n');
+  const behind = report.results.filter((r) => r.couldNotKeepUp).map((r) => `${TARGET_TITLES[r.target]} could not keep up at ${r.agents} agents`);
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="sans-serif" font-size="12">`,
     '<rect width="100%" height="100%" fill="white"/>',
     `<text x="${WIDTH / 2}" y="18" text-anchor="middle" font-size="14">fleetpulse vs Pushgateway, ${escape(report.date.slice(0, 10))}, ${report.machine.cores} cores (${escape(report.machine.cpuModel)}); hollow = did not keep the period</text>`,
     ...PANELS.map((spec, i) => panel(report, spec, 80 + i * 450)),
     legend,
+    behind.length > 0 ? `<text x="${WIDTH / 2}" y="${HEIGHT - 4}" text-anchor="middle" font-size="11">${escape(behind.join('; '))}</text>` : '',
     '</svg>',
     '',
   ].join('\n');

@@ -14,7 +14,10 @@ function row(cells: (string | number)[]): string {
 
 function mainRow(r: ScaleResult): string {
   const kept = r.couldNotKeepUp ? `**could not keep up**: ${r.couldNotKeepUp}` : r.keptUp ? 'yes' : `no (cycles ${r.cycleSeconds.map((s) => s.toFixed(1)).join(', ')} s)`;
-  const visible = r.visibility ? `${ms(median(r.visibility.visibleMs))} (${ms(r.visibility.scrapeMs)})` : '–';
+  const never = r.visibility?.visibleMs.filter((v) => !Number.isFinite(v)).length ?? 0;
+  const visible = r.visibility
+    ? `${ms(median(r.visibility.visibleMs))} (${ms(r.visibility.scrapeMs)})${never > 0 ? `; ${never} of ${r.visibility.visibleMs.length} not within 30 s` : ''}`
+    : '–';
   return row([
     TARGET_TITLES[r.target], r.agents, r.seriesExposed ?? '–', kept, num(median(r.cycleSeconds), 2),
     num(r.cpuSecondsPerCycle), num(r.cpuSecondsPerCycleScraped), num(r.coresBusy, 2), `${mib(r.rssBytes)} (${mib(r.peakRssBytes)})`,
