@@ -33,7 +33,7 @@ export interface BenchOptions {
 export const USAGE = `npm run bench -- [options]
 
   --quick                fewer scrapes and cycles (about half the time of a full run)
-  --smoke                seconds: 20 agents x 50 series, 1 s period (what npm test runs)
+  --smoke                about 30 s: 20 agents x 50 series, 0.5 s period (what npm test runs)
   --agents 100,1000      fleet sizes (default 100,1000,5000)
   --series 200           series per agent
   --period 5000          push period in ms
