@@ -26,15 +26,20 @@ export interface TestPrometheus {
   stop(): Promise<void>;
 }
 
-/** A real Prometheus on a free loopback port scraping `target` every second with honor_labels. */
-export async function startPrometheus(target: string, extraConfig = ''): Promise<TestPrometheus> {
+/**
+ * A real Prometheus on a free loopback port, scraping `target` every second with honor_labels,
+ * or nothing at all when `target` is undefined (to check that queries parse).
+ */
+export async function startPrometheus(target: string | undefined, extraConfig = ''): Promise<TestPrometheus> {
   const binary = findBinary('prometheus');
   if (!binary) throw new Error('prometheus binary not found; install Debian\'s prometheus package (.ci/run does)');
   const dir = mkdtempSync(join(tmpdir(), 'fleetpulse-prom-'));
   const port = await freePort();
   writeFileSync(
     join(dir, 'prometheus.yml'),
-    `global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: fleetpulse\n    honor_labels: true\n    static_configs:\n      - targets: ['${target}']\n${extraConfig}`,
+    target === undefined
+      ? 'scrape_configs: []\n'
+      : `global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: fleetpulse\n    honor_labels: true\n    static_configs:\n      - targets: ['${target}']\n${extraConfig}`,
   );
   const child: ChildProcess = spawn(binary, [
     `--config.file=${join(dir, 'prometheus.yml')}`,
@@ -44,8 +49,23 @@ export async function startPrometheus(target: string, extraConfig = ''): Promise
   ], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const force = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(force);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
   const url = `http://127.0.0.1:${port}`;
-  await eventually(async () => (await fetch(`${url}/-/ready`)).ok, 30_000, `prometheus ready (${stderr.slice(-500)})`);
+  try {
+    await eventually(async () => (await fetch(`${url}/-/ready`)).ok, 30_000, `prometheus ready (${stderr.slice(-500)})`);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
   return {
     url,
     async query(expr) {
@@ -54,14 +74,7 @@ export async function startPrometheus(target: string, extraConfig = ''): Promise
       if (body.status !== 'success') throw new Error(`query ${expr} failed: ${body.error}`);
       return body.data.result;
     },
-    async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        await exited;
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
+    stop,
   };
 }
 

@@ -1,12 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { eventually } from '../helpers/http.js';
-import { freePort } from '../helpers/processes.js';
-import { findBinary, skipUnlessInstalled } from '../helpers/prometheus.js';
+import { skipUnlessInstalled, startPrometheus } from '../helpers/prometheus.js';
 import { DASHBOARD_DIR, dashboardQueries, substitute, variableValues } from './dashboard-queries.js';
 
 const DATASOURCES = new URL('../../grafana/provisioning/datasources/prometheus.yml', import.meta.url);
@@ -82,7 +79,7 @@ describe('dashboard queries in a real Prometheus', { skip: skipUnlessInstalled('
     // Kept for the test to throw, so a missing binary in CI counts as a failed test rather
     // than as a hook failure that node reports as "cancelled".
     try {
-      prometheus = await startEmptyPrometheus();
+      prometheus = await startPrometheus(undefined);
     } catch (err) {
       startError = err;
     }
@@ -105,38 +102,3 @@ describe('dashboard queries in a real Prometheus', { skip: skipUnlessInstalled('
     assert.deepEqual(failures, []);
   });
 });
-
-/** Debian's prometheus on a free loopback port, scraping nothing, with its own temp storage. */
-async function startEmptyPrometheus(): Promise<{ url: string; stop(): Promise<void> }> {
-  const binary = findBinary('prometheus');
-  if (!binary) throw new Error('prometheus binary not found; install Debian\'s prometheus package (.ci/run does)');
-  const dir = mkdtempSync(join(tmpdir(), 'fleetpulse-dashboards-'));
-  writeFileSync(join(dir, 'prometheus.yml'), 'scrape_configs: []\n');
-  const port = await freePort();
-  const child: ChildProcess = spawn(binary, [
-    `--config.file=${join(dir, 'prometheus.yml')}`,
-    `--storage.tsdb.path=${join(dir, 'data')}`,
-    `--web.listen-address=127.0.0.1:${port}`,
-    '--log.level=warn',
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const force = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(force);
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
-  const url = `http://127.0.0.1:${port}`;
-  try {
-    await eventually(async () => (await fetch(`${url}/-/ready`)).ok, 30_000, `prometheus ready (${stderr.slice(-500)})`);
-  } catch (err) {
-    await stop();
-    throw err;
-  }
-  return { url, stop };
-}
