@@ -27,9 +27,13 @@ export interface RunningProcess {
 
 const running = new Set<RunningProcess>();
 
-/** Runs `fleetpulse <args>` from dist/ as a real child process. */
-export function runCli(args: string[], env: Record<string, string>): RunningProcess {
-  const child = spawn(process.execPath, [CLI, ...args], {
+/**
+ * Runs `fleetpulse <args>` from dist/ as a real child process; `prefix` wraps the command
+ * (e.g. `ip netns exec <ns>`, which execs, so signals still reach fleetpulse itself).
+ */
+export function runCli(args: string[], env: Record<string, string>, prefix: string[] = []): RunningProcess {
+  const [command, ...commandArgs] = [...prefix, process.execPath, CLI, ...args];
+  const child = spawn(command!, commandArgs, {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,55 +1,19 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { createStarNetwork, netnsExec, type NetnsHost, type StarNetwork } from '../../helpers/netns.js';
 
-// Two network namespaces joined by a veth pair, with a tbf rate limit on the sender's side
-// (this kernel has tbf but not netem). Only the namespaces and addresses created here are used.
+// Two hosts in network namespaces of their own, the sender's link limited by tbf (this kernel
+// has tbf but not netem). Only the namespaces and addresses created by the helper are used.
 
 const RATE_MBIT = 20;
-// tbf meters whole Ethernet frames, so TCP payload gets about 1448/1514 of the rate (~19.1 Mbit/s).
 const TOLERANCE = 0.15;
 const SECRET = 'netns-bandwidth-secret-1';
 const TASK = 'netns-task';
-const tag = `${process.pid % 100_000}`;
-const NS_SENDER = `fpprobe-s-${tag}`;
-const NS_SINK = `fpprobe-r-${tag}`;
-const VETH_SENDER = `fps${tag}`;
-const VETH_SINK = `fpr${tag}`;
-const SENDER_IP = '10.213.77.1';
-const SINK_IP = '10.213.77.2';
 const PORT = 9702;
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const FIXTURES = fileURLToPath(new URL('../../fixtures/probes/', import.meta.url));
-
-function run(args: string[]): { ok: boolean; output: string } {
-  const result = spawnSync(args[0]!, args.slice(1), { encoding: 'utf8', timeout: 10_000 });
-  return { ok: result.status === 0, output: `${result.error?.message ?? ''}${result.stdout ?? ''}${result.stderr ?? ''}`.trim() };
-}
-
-function must(args: string[]): void {
-  const result = run(args);
-  if (!result.ok) throw new Error(`${args.join(' ')} failed: ${result.output}`);
-}
-
-/** Creates the namespaces; returns why it could not (not root, no ip, no netns support). */
-function setUpNetwork(): string | undefined {
-  if (process.getuid?.() !== 0) return 'needs root to create network namespaces';
-  const first = run(['ip', 'netns', 'add', NS_SENDER]);
-  if (!first.ok) return `cannot create a network namespace: ${first.output}`;
-  must(['ip', 'netns', 'add', NS_SINK]);
-  must(['ip', '-n', NS_SENDER, 'link', 'add', VETH_SENDER, 'type', 'veth', 'peer', 'name', VETH_SINK, 'netns', NS_SINK]);
-  must(['ip', '-n', NS_SENDER, 'addr', 'add', `${SENDER_IP}/24`, 'dev', VETH_SENDER]);
-  must(['ip', '-n', NS_SINK, 'addr', 'add', `${SINK_IP}/24`, 'dev', VETH_SINK]);
-  for (const [ns, dev] of [[NS_SENDER, VETH_SENDER], [NS_SINK, VETH_SINK], [NS_SENDER, 'lo'], [NS_SINK, 'lo']] as const) must(['ip', '-n', ns, 'link', 'set', dev, 'up']);
-  const tbf = run(['ip', 'netns', 'exec', NS_SENDER, 'tc', 'qdisc', 'add', 'dev', VETH_SENDER, 'root', 'tbf', 'rate', `${RATE_MBIT}mbit`, 'burst', '32kbit', 'latency', '50ms']);
-  return tbf.ok ? undefined : `cannot add a tbf qdisc: ${tbf.output}`;
-}
-
-function tearDownNetwork(): void {
-  // Deleting a namespace deletes the veth end inside it, and with it the peer.
-  for (const ns of [NS_SENDER, NS_SINK]) run(['ip', 'netns', 'del', ns]);
-}
 
 const children = new Set<ChildProcess>();
 
@@ -94,8 +58,9 @@ class JsonLines {
   }
 }
 
-function inNamespace(ns: string, script: string, env: Record<string, string>): { child: ChildProcess; output: JsonLines } {
-  const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '--import', 'tsx', FIXTURES + script], {
+function inNamespace(host: NetnsHost, script: string, env: Record<string, string>): { child: ChildProcess; output: JsonLines } {
+  const [command, ...prefix] = netnsExec(host);
+  const child = spawn(command!, [...prefix, process.execPath, '--import', 'tsx', FIXTURES + script], {
     cwd: REPO,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', PROBE_TASK: TASK, PROBE_SECRET: SECRET, ...env },
     stdio: ['pipe', 'pipe', 'inherit'],
@@ -105,8 +70,11 @@ function inNamespace(ns: string, script: string, env: Record<string, string>): {
   return { child, output: new JsonLines(child) };
 }
 
-const runProbe = async (kind: string, host: string): Promise<Record<string, unknown>> =>
-  inNamespace(NS_SENDER, 'probe-main.ts', { PROBE_KIND: kind, PROBE_HOST: host, PROBE_PORT: String(PORT) }).output.next(30_000);
+let network: StarNetwork | undefined;
+const host = (name: 'sender' | 'sink'): NetnsHost => network!.hosts[name]!;
+
+const runProbe = async (kind: string, target: string): Promise<Record<string, unknown>> =>
+  inNamespace(host('sender'), 'probe-main.ts', { PROBE_KIND: kind, PROBE_HOST: target, PROBE_PORT: String(PORT) }).output.next(30_000);
 
 describe('bandwidth across a tbf-limited veth link between two namespaces', () => {
   let skipReason: string | undefined;
@@ -114,33 +82,28 @@ describe('bandwidth across a tbf-limited veth link between two namespaces', () =
   let responder: ChildProcess | undefined;
 
   before(async () => {
-    try {
-      skipReason = setUpNetwork();
-    } catch (err) {
-      tearDownNetwork();
-      throw err;
-    }
-    if (skipReason) {
-      tearDownNetwork();
-      if (process.env.CI === 'true') throw new Error(`CI=true but ${skipReason}`);
+    const created = createStarNetwork('probe', [{ name: 'sender', egressMbit: RATE_MBIT }, { name: 'sink' }]);
+    if ('skip' in created) {
+      skipReason = created.skip;
       return;
     }
-    const started = inNamespace(NS_SINK, 'responder-main.ts', { PROBE_HOST: SINK_IP, PROBE_PORT: String(PORT) });
+    network = created;
+    const started = inNamespace(host('sink'), 'responder-main.ts', { PROBE_HOST: host('sink').ip, PROBE_PORT: String(PORT) });
     responder = started.child;
     responderOutput = started.output;
     const ready = await responderOutput.next(30_000);
-    assert.deepEqual(ready.listening, { host: SINK_IP, port: PORT });
+    assert.deepEqual(ready.listening, { host: host('sink').ip, port: PORT });
   });
 
   after(async () => {
     for (const child of children) child.kill('SIGKILL');
     await new Promise((r) => setTimeout(r, 100));
-    tearDownNetwork();
+    network?.destroy();
   });
 
   it(`measures ${RATE_MBIT} Mbit/s within ±${TOLERANCE * 100}%`, async (t) => {
     if (skipReason) return t.skip(skipReason);
-    const result = await runProbe('bandwidth', SINK_IP);
+    const result = await runProbe('bandwidth', host('sink').ip);
     console.log(`tbf ${RATE_MBIT} Mbit/s, measured:`, JSON.stringify(result));
     assert.equal(result.ok, true, JSON.stringify(result));
     assert.equal(result.source, 'receiver');
@@ -150,7 +113,7 @@ describe('bandwidth across a tbf-limited veth link between two namespaces', () =
 
   it('measures latency across the link and reports an unroutable peer as unreachable', async (t) => {
     if (skipReason) return t.skip(skipReason);
-    const result = await runProbe('latency', SINK_IP);
+    const result = await runProbe('latency', host('sink').ip);
     assert.equal(result.ok, true, JSON.stringify(result));
     assert.equal(result.lossRatio, 0);
     const unroutable = await runProbe('latency', '10.213.78.1');
