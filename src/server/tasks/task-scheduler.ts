@@ -24,6 +24,14 @@ export class TaskStorageError extends Error {}
 /** Results may still be on their way when the deadline passes. */
 const COLLECT_GRACE_MS = 500;
 
+/**
+ * A latency run waits up to this long for a just-connected member's first clock sample (the
+ * bridge pings right after the welcome, so it is normally there within one round trip):
+ * without it the run would lose that member's one-way figures.
+ */
+export const CLOCK_WAIT_MS = 2000;
+const CLOCK_RETRY_MS = 100;
+
 interface ActiveRun {
   plan: RunPlan;
   timer: NodeJS.Timeout;
@@ -166,6 +174,11 @@ export class TaskScheduler {
     if (this.active.has(task.id)) this.finish(task); // cannot happen when the period fits the run; be safe
     const now = this.now();
     const members = task.members.map((id) => this.link.member(id));
+    const clockPending = members.some((m) => m.probe !== undefined && m.clockOffsetMs === undefined);
+    if (task.type === 'latency' && clockPending && now - slotMs < CLOCK_WAIT_MS) {
+      this.timers.set(task.id, setLongTimeout(() => this.run(task, slotMs), CLOCK_RETRY_MS));
+      return;
+    }
     const plan = planRun(task, members, now, randomBytes(8).toString('hex'), randomBytes(32).toString('base64url'));
     task.lastRunAtMs = now;
     for (const result of plan.decided) this.store(task, result);

@@ -9,7 +9,7 @@ import type { TaskRevokeMessage, TaskRunMessage } from '../../../src/protocol/me
 import type { MemberState } from '../../../src/server/tasks/run-plan.js';
 import { TaskMetrics } from '../../../src/server/tasks/task-metrics.js';
 import { TaskRepository } from '../../../src/server/tasks/task-repository.js';
-import { TaskScheduler, TaskStorageError, type AgentLink } from '../../../src/server/tasks/task-scheduler.js';
+import { CLOCK_WAIT_MS, TaskScheduler, TaskStorageError, type AgentLink } from '../../../src/server/tasks/task-scheduler.js';
 import type { TaskSpec } from '../../../src/server/tasks/task.js';
 import { eventually } from '../../helpers/http.js';
 
@@ -19,10 +19,13 @@ after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))
 /** Agents as the scheduler sees them: connected or not, and every message sent to each. */
 class FakeLink implements AgentLink {
   readonly sent: { to: string; message: TaskRunMessage | TaskRevokeMessage }[] = [];
+  /** Members whose first clock sample has not arrived yet. */
+  readonly clockUnknown = new Set<string>();
   constructor(public connected: Set<string>) {}
   member(id: string): MemberState {
     const on = this.connected.has(id);
-    return { id, known: true, connected: on, ...(on ? { probe: { address: '127.0.0.1', port: 9702 }, clockOffsetMs: 0 } : {}) };
+    const clock = this.clockUnknown.has(id) ? {} : { clockOffsetMs: 0 };
+    return { id, known: true, connected: on, ...(on ? { probe: { address: '127.0.0.1', port: 9702 }, ...clock } : {}) };
   }
   send(agentId: string, message: TaskRunMessage | TaskRevokeMessage): boolean {
     if (!this.connected.has(agentId)) return false;
@@ -126,6 +129,35 @@ describe('TaskScheduler', () => {
     assert.equal(task.status, 'scheduled');
     await new Promise((r) => setTimeout(r, 100));
     assert.equal(link.runs().length, 0);
+    await scheduler.stop();
+  });
+
+  it('a latency run waits for a just-connected member\'s first clock sample, so one-way figures are not lost', async () => {
+    const { scheduler, link } = await setup(['a', 'b']);
+    link.clockUnknown.add('b');
+    await scheduler.create(spec(['a', 'b']));
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(link.runs().length, 0, 'no run while b\'s offset is unknown');
+    link.clockUnknown.delete('b');
+    await eventually(() => link.runs().length === 2, 1000, 'the run once the offset is known');
+    for (const { message } of link.runs()) {
+      assert.equal(message.clock_offset_ms, 0);
+      assert.ok(message.targets.every((t) => t.clock_offset_ms === 0), JSON.stringify(message.targets));
+    }
+    await scheduler.stop();
+  });
+
+  it('a latency run goes ahead without an offset that never comes, and a bandwidth run never waits for one', async () => {
+    const { scheduler, link } = await setup(['a', 'b']);
+    link.clockUnknown.add('b');
+    const createdAt = Date.now();
+    await scheduler.create({ ...spec(['a', 'b']), type: 'bandwidth', options: { duration_ms: 1000 } });
+    await eventually(() => link.runs().length === 2, 500, 'the bandwidth run at once');
+    const latency = await scheduler.create(spec(['a', 'b']));
+    await eventually(() => link.runs().filter((r) => r.message.task_id === latency.id).length === 2, CLOCK_WAIT_MS + 1000, 'the latency run after the wait');
+    assert.ok(Date.now() - createdAt >= CLOCK_WAIT_MS - 50, 'it waited');
+    const toA = link.runs().find((r) => r.message.task_id === latency.id && r.to === 'a')!.message;
+    assert.equal(toA.targets[0]!.clock_offset_ms, undefined, 'sent without b\'s offset');
     await scheduler.stop();
   });
 });
