@@ -1,6 +1,7 @@
 import type { Logger } from '../log.js';
 import { collectAll } from './collect-all.js';
 import { createCollectors } from './collectors/index.js';
+import { createResponderCollector } from './collectors/responder.js';
 import type { Collector, HostPaths } from './collectors/types.js';
 import { BridgeConnection, type ConnectionOptions } from './connection.js';
 import { ProbeResponder } from './probes/index.js';
@@ -67,6 +68,8 @@ export class Agent {
         : {}),
     });
     this.collectors = createCollectors(options.paths, options.collectors);
+    // Its counters from the responder once bound; until then (or if it cannot bind) no families.
+    if (probes) this.collectors.push(createResponderCollector(() => this.responder?.counters()));
   }
 
   start(): void {

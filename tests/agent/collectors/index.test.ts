@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { collectorFactories, createCollectors } from '../../../src/agent/collectors/index.js';
+import { COLLECTOR_NAMES } from '../../../src/config/settings.js';
 import { fixturePaths } from './golden.js';
 
 test('every factory builds a collector named after its registry key', () => {
@@ -12,4 +13,9 @@ test('createCollectors builds all by default, the named ones otherwise, and refu
   assert.deepEqual(createCollectors(fixturePaths, ['meminfo', 'cpu']).map((c) => c.name), ['meminfo', 'cpu']);
   assert.throws(() => createCollectors(fixturePaths, ['cpu', 'gpu']), /unknown collector "gpu"; known: cpu, /);
   assert.throws(() => createCollectors(fixturePaths, ['toString']), /unknown collector "toString"/);
+});
+
+test('FLEETPULSE_COLLECTORS accepts exactly the host collectors; responder follows FLEETPULSE_PROBES instead', () => {
+  assert.deepEqual([...COLLECTOR_NAMES].sort(), Object.keys(collectorFactories).sort());
+  assert.ok(!(COLLECTOR_NAMES as readonly string[]).includes('responder'));
 });
