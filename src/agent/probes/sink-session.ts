@@ -78,7 +78,14 @@ export class SinkSession {
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => this.finish(false));
-    socket.on('error', () => socket.destroy());
+    socket.on('error', () => {
+      // A reset before a complete first line is not a probe either: counted like a clean close.
+      if (this.state === 'hello') {
+        this.state = 'done';
+        events.onReject('malformed');
+      }
+      socket.destroy();
+    });
     socket.on('close', () => {
       clearTimeout(this.timer);
       this.state = 'done';

@@ -3,6 +3,7 @@ import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { ProbeResponder } from '../../../src/agent/probes/responder.js';
+import { eventually } from '../../helpers/http.js';
 import { signSinkHello } from '../../../src/agent/probes/sink-protocol.js';
 import { PacketKind, decodePacket, encodePacket, verifyPacket, type ProbePacket } from '../../../src/agent/probes/udp-packet.js';
 
@@ -137,6 +138,16 @@ describe('ProbeResponder', () => {
     assert.ok(garbage.closed && oversized.closed && silent.closed);
     const rejected = responder.counters().tcpRejected;
     assert.ok(rejected.malformed >= 1 && rejected.oversized >= 1 && rejected.hello_timeout >= 1);
+  });
+
+  it('counts a TCP peer that resets before its first line as malformed, like one that closes', async () => {
+    const before = responder.counters().tcpRejected.malformed;
+    const socket = connect(port, '127.0.0.1');
+    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    socket.write('{"type":"sink_he');
+    await new Promise((r) => setTimeout(r, 50));
+    socket.resetAndDestroy();
+    await eventually(() => responder.counters().tcpRejected.malformed === before + 1, 2000, 'the reset counted');
   });
 
   it('refuses a replayed sink hello', async () => {
