@@ -36,8 +36,10 @@ export class Bridge {
     this.store = new AgentStore({ graceMs: options.graceMs, forgetMs: options.forgetMs, maxSeriesPerAgent: options.maxSeriesPerAgent });
     // The web console: static files from console/, its links, and live snapshots over SSE.
     const consoleFiles = staticRoute();
+    // Read when asked, so views built before the listener exists still see it.
+    const probeOf = (agentId: string) => this.listener.session(agentId)?.probe;
     const events = new EventStream([
-      { name: 'agents', snapshot: () => this.store.list().map(agentView) },
+      { name: 'agents', snapshot: () => this.store.list().map((agent) => agentView(agent, probeOf)) },
       { name: 'tasks', snapshot: () => this.tasks.list().map(({ task, nextRunAtMs }) => taskView(task, nextRunAtMs)) },
     ]);
     this.listener = new TcpListener(this.store, this.metrics, options, (agentId, message) => this.tasks.onTaskResult(agentId, message));
@@ -60,7 +62,7 @@ export class Bridge {
       {
         exact: {
           '/metrics': metricsRoute(body, this.metrics),
-          '/api/agents': agentsRoute(this.store),
+          '/api/agents': agentsRoute(this.store, probeOf),
           '/': consoleFiles,
           '/api/events': events.route,
           '/api/console-config': consoleConfigRoute({ prometheusUrl: options.prometheusUrl, grafanaUrl: options.grafanaUrl }),
@@ -71,7 +73,7 @@ export class Bridge {
               ? res.writeHead(200, { 'content-type': 'text/plain' }).end('ready\n')
               : res.writeHead(503, { 'content-type': 'text/plain' }).end('not ready\n')),
         },
-        withParam: { '/api/agents': agentsRoute(this.store), '/console': consoleFiles, '/api/tasks': tasks.read },
+        withParam: { '/api/agents': agentsRoute(this.store, probeOf), '/console': consoleFiles, '/api/tasks': tasks.read },
         write: { POST: { exact: { '/api/tasks': tasks.create } }, DELETE: { withParam: { '/api/tasks': tasks.remove } } },
       },
       options.log,

@@ -74,6 +74,7 @@ interface AgentView {
   id: string;
   connected: boolean;
   address: string;
+  probe: { address: string; port: number } | null;
 }
 interface Result {
   src: string;
@@ -150,7 +151,9 @@ describe('a bandwidth task between agents in network namespaces, scheduled by th
       `agents connected (${AGENTS.map((id) => agents.get(id)!.output()).join('\n')})`,
     );
     for (const id of AGENTS) {
-      assert.equal(listed.find((a) => a.id === id)!.address, network!.hosts[id]!.ip);
+      const view = listed.find((a) => a.id === id)!;
+      assert.equal(view.address, network!.hosts[id]!.ip);
+      assert.deepEqual(view.probe, { address: network!.hosts[id]!.ip, port: 9702 }, 'peers dial the default: the namespace address, port 9702');
     }
   });
 

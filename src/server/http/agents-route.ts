@@ -22,9 +22,15 @@ export interface AgentView {
   cpu_percent: number | null;
   memory_percent: number | null;
   disk_percent: number | null;
+  /** Where peers reach the agent's probe responder for measurement tasks; null when not connected or without one. */
+  probe: { address: string; port: number } | null;
 }
 
-export function agentView(agent: AgentRecord): AgentView {
+/** The probe endpoint of a connected agent, if it announced one. */
+export type ProbeLookup = (agentId: string) => { address: string; port: number } | undefined;
+
+export function agentView(agent: AgentRecord, probeOf: ProbeLookup = () => undefined): AgentView {
+  const probe = agent.connected ? probeOf(agent.id) : undefined;
   return {
     id: agent.id,
     connected: agent.connected,
@@ -43,6 +49,7 @@ export function agentView(agent: AgentRecord): AgentView {
     cpu_percent: round(agent.summary.cpuPercent),
     memory_percent: round(agent.summary.memoryPercent),
     disk_percent: round(agent.summary.diskPercent),
+    probe: probe ? { address: probe.address, port: probe.port } : null,
   };
 }
 
@@ -51,11 +58,11 @@ function round(value: number | null): number | null {
 }
 
 /** GET /api/agents and GET /api/agents/<id>. */
-export function agentsRoute(store: AgentStore) {
+export function agentsRoute(store: AgentStore, probeOf: ProbeLookup = () => undefined) {
   return (_req: IncomingMessage, res: ServerResponse, id: string | undefined): void => {
-    if (id === undefined) return sendData(res, store.list().map(agentView));
+    if (id === undefined) return sendData(res, store.list().map((agent) => agentView(agent, probeOf)));
     const agent = store.get(id);
     if (!agent) return sendError(res, 404, 'not_found', `no agent with id ${JSON.stringify(id)}`);
-    sendData(res, agentView(agent));
+    sendData(res, agentView(agent, probeOf));
   };
 }
