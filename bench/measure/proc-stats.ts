@@ -25,12 +25,14 @@ export interface Memory {
   rssBytes: number;
   /** Peak resident set size (VmHWM). */
   peakRssBytes: number;
+  /** The process's own part of RSS (RssAnon): RSS less pages of files such as the node binary, shared by every process that maps them. */
+  anonBytes: number;
 }
 
 export function memory(pid: number): Memory {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kib = (field: string): number => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
-  return { rssBytes: kib('VmRSS'), peakRssBytes: kib('VmHWM') };
+  return { rssBytes: kib('VmRSS'), peakRssBytes: kib('VmHWM'), anonBytes: kib('RssAnon') };
 }
 
 /** CPU seconds used between two calls, for one process. */

@@ -2,19 +2,21 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { AGENT_NODE_FLAGS } from '../../src/agent/node-flags.js';
 import { sleep } from '../fleet/cycle-driver.js';
 import { cpuSeconds, memory } from '../measure/proc-stats.js';
 import { countSeries, scrape } from '../measure/scrape.js';
 import { startBridge } from '../systems/bridge.js';
-import { startSystem, type System } from '../systems/child.js';
+import { freePort, startSystem, type System } from '../systems/child.js';
 import { startNodeExporter } from '../systems/node-exporter.js';
 
 const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
-const AGENT_ID = 'bench-footprint';
 
 export interface Footprint {
   rssBytes: number;
   peakRssBytes: number;
+  /** Absent in results recorded before it was measured. */
+  anonBytes?: number;
   cpuSeconds: number;
   /** Collections (ours) or scrapes (node_exporter) in the window. */
   rounds: number;
@@ -25,29 +27,48 @@ export interface Footprint {
 export interface AgentFootprint {
   intervalMs: number;
   windowSeconds: number;
+  /** Run as deployed: `node ${AGENT_NODE_FLAGS}` (Dockerfile.agent, deploy/systemd). */
   agent: Footprint;
+  /** Absent in results recorded before the agent was deployed with node flags. */
+  nodeFlags?: readonly string[];
+  /** The same agent under a plain `node`, for the flags' effect (absent in older results). */
+  agentPlainNode?: Footprint;
   nodeExporter: Footprint | { skipped: string };
 }
 
+interface RunningAgent {
+  system: System;
+  id: string;
+  statusFile: string;
+}
+
 /**
- * Our agent (pushing to a bridge every intervalMs) next to node_exporter (scraped every
- * intervalMs with gzip, as Prometheus does), on the same host over the same window.
+ * Our agent (pushing to a bridge every intervalMs), once as deployed and once under a plain
+ * `node`, next to node_exporter (scraped every intervalMs with gzip, as Prometheus does), all
+ * on the same host over the same window.
  */
 export async function measureAgentFootprint(intervalMs: number, windowMs: number, log: (line: string) => void): Promise<AgentFootprint> {
   const dir = mkdtempSync(join(tmpdir(), 'fleetpulse-bench-agent-'));
-  const statusFile = join(dir, 'status.json');
   const bridge = await startBridge(10);
   const systems: System[] = [bridge];
-  try {
-    const agent = await startSystem('fleetpulse agent', process.execPath, [CLI, 'agent'], bridge.apiUrl, {
+  const startAgent = async (id: string, nodeFlags: readonly string[]): Promise<RunningAgent> => {
+    const statusFile = join(dir, `${id}.status.json`);
+    const system = await startSystem(`fleetpulse agent (${id})`, process.execPath, [...nodeFlags, CLI, 'agent'], bridge.apiUrl, {
       PATH: process.env.PATH,
       FLEETPULSE_SERVER: `127.0.0.1:${bridge.ingestPort}`,
-      FLEETPULSE_AGENT_ID: AGENT_ID,
+      FLEETPULSE_AGENT_ID: id,
       FLEETPULSE_INTERVAL: `${intervalMs}ms`,
       FLEETPULSE_STATUS_FILE: statusFile,
       FLEETPULSE_LOG_LEVEL: 'warn',
+      // Two agents on one host: each its own probe port.
+      FLEETPULSE_PROBE_PORT: String(await freePort()),
     });
-    systems.push(agent);
+    systems.push(system);
+    return { system, id, statusFile };
+  };
+  try {
+    const deployed = await startAgent('bench-footprint', AGENT_NODE_FLAGS);
+    const plain = await startAgent('bench-footprint-plain-node', []);
     let exporter: Awaited<ReturnType<typeof startNodeExporter>> | undefined;
     let skipped: string | undefined;
     try {
@@ -56,20 +77,19 @@ export async function measureAgentFootprint(intervalMs: number, windowMs: number
     } catch (err) {
       skipped = (err as Error).message;
     }
-    const collections = (): number => {
+    const collections = (agent: RunningAgent): number => {
       try {
-        return (JSON.parse(readFileSync(statusFile, 'utf8')) as { collections: number }).collections;
+        return (JSON.parse(readFileSync(agent.statusFile, 'utf8')) as { collections: number }).collections;
       } catch {
         return 0;
       }
     };
     // Warm up: start-up and the first rounds (JIT, first connection) are not steady state.
     const warmDeadline = Date.now() + 30_000;
-    while (collections() < 2 && Date.now() < warmDeadline) await sleep(100);
+    while ((collections(deployed) < 2 || collections(plain) < 2) && Date.now() < warmDeadline) await sleep(100);
     if (exporter) for (let i = 0; i < 2; i++) await scrape(exporter.metricsUrl, { gzip: true });
-    const agentCpu0 = cpuSeconds(agent.pid);
+    const agents = [deployed, plain].map((agent) => ({ agent, cpu0: cpuSeconds(agent.system.pid), collections0: collections(agent) }));
     const exporterCpu0 = exporter ? cpuSeconds(exporter.pid) : 0;
-    const collections0 = collections();
     const started = Date.now();
     let scrapes = 0;
     let exporterSeries = 0;
@@ -83,18 +103,23 @@ export async function measureAgentFootprint(intervalMs: number, windowMs: number
       scrapes++;
     }
     await sleep(started + scrapes * intervalMs - Date.now());
-    const agentCpu = cpuSeconds(agent.pid) - agentCpu0;
-    const rounds = collections() - collections0;
-    const view = (await (await fetch(`${bridge.apiUrl}/${AGENT_ID}`)).json()) as { data: { series: number } };
-    const ours: Footprint = { ...memory(agent.pid), cpuSeconds: agentCpu, rounds, cpuSecondsPerRound: agentCpu / rounds, series: view.data.series };
+    const [ours, oursPlain] = await Promise.all(
+      agents.map(async ({ agent, cpu0, collections0 }): Promise<Footprint> => {
+        const cpu = cpuSeconds(agent.system.pid) - cpu0;
+        const rounds = collections(agent) - collections0;
+        const view = (await (await fetch(`${bridge.apiUrl}/${agent.id}`)).json()) as { data: { series: number } };
+        return { ...memory(agent.system.pid), cpuSeconds: cpu, rounds, cpuSecondsPerRound: cpu / rounds, series: view.data.series };
+      }),
+    );
     let theirs: AgentFootprint['nodeExporter'] = { skipped: skipped ?? 'not run' };
     if (exporter) {
       const cpu = cpuSeconds(exporter.pid) - exporterCpu0;
       theirs = { ...memory(exporter.pid), cpuSeconds: cpu, rounds: scrapes, cpuSecondsPerRound: cpu / scrapes, series: exporterSeries };
     }
-    log(`  agent ${(ours.cpuSecondsPerRound * 1000).toFixed(1)} ms CPU/collection, ${(ours.rssBytes / 2 ** 20).toFixed(1)} MiB; ` +
+    const describe = (f: Footprint): string => `${(f.cpuSecondsPerRound * 1000).toFixed(1)} ms CPU/collection, ${(f.rssBytes / 2 ** 20).toFixed(1)} MiB`;
+    log(`  agent ${describe(ours!)} (plain node: ${describe(oursPlain!)}); ` +
       ('skipped' in theirs ? `node_exporter skipped: ${theirs.skipped}` : `node_exporter ${(theirs.cpuSecondsPerRound * 1000).toFixed(1)} ms CPU/scrape, ${(theirs.rssBytes / 2 ** 20).toFixed(1)} MiB`));
-    return { intervalMs, windowSeconds: (Date.now() - started) / 1000, agent: ours, nodeExporter: theirs };
+    return { intervalMs, windowSeconds: (Date.now() - started) / 1000, agent: ours!, nodeFlags: AGENT_NODE_FLAGS, agentPlainNode: oursPlain!, nodeExporter: theirs };
   } finally {
     for (const system of systems.reverse()) await system.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -39,7 +39,9 @@ function ratios(report: BenchReport): string[] {
 }
 
 function footprintRow(name: string, f: Footprint): string {
-  return row([name, mib(f.rssBytes), mib(f.peakRssBytes), num(f.cpuSecondsPerRound * 1000, 1), f.rounds, num(f.cpuSeconds, 2), f.series]);
+  // anonBytes is absent in results recorded before it was measured.
+  const own = f.anonBytes === undefined ? '–' : mib(f.anonBytes);
+  return row([name, mib(f.rssBytes), mib(f.peakRssBytes), own, num(f.cpuSecondsPerRound * 1000, 1), f.rounds, num(f.cpuSeconds, 2), f.series]);
 }
 
 export function renderMarkdown(report: BenchReport, chartFile: string): string {
@@ -99,11 +101,13 @@ export function renderMarkdown(report: BenchReport, chartFile: string): string {
   }
   if (report.footprint) {
     const f = report.footprint;
-    out.push(`## Agent footprint (every ${f.intervalMs / 1000} s over ${Math.round(f.windowSeconds)} s)`, '', row(['program', 'RSS MiB', 'peak RSS MiB', 'CPU ms per collection / scrape', 'collections / scrapes', 'CPU-s total', 'series']), row(Array(7).fill('---')));
-    out.push(footprintRow('fleetpulse agent (collect + push)', f.agent));
-    if ('skipped' in f.nodeExporter) out.push(row(['node_exporter', `skipped: ${f.nodeExporter.skipped}`, '', '', '', '', '']));
+    out.push(`## Agent footprint (every ${f.intervalMs / 1000} s over ${Math.round(f.windowSeconds)} s)`, '', row(['program', 'RSS MiB', 'peak RSS MiB', 'own (RssAnon) MiB', 'CPU ms per collection / scrape', 'collections / scrapes', 'CPU-s total', 'series']), row(Array(8).fill('---')));
+    const flags = f.nodeFlags?.length ? ` as deployed: \`node ${f.nodeFlags.join(' ')}\`` : '';
+    out.push(footprintRow(`fleetpulse agent (collect + push)${flags}`, f.agent));
+    if (f.agentPlainNode) out.push(footprintRow('fleetpulse agent under a plain `node`', f.agentPlainNode));
+    if ('skipped' in f.nodeExporter) out.push(row(['node_exporter', `skipped: ${f.nodeExporter.skipped}`, '', '', '', '', '', '']));
     else out.push(footprintRow('node_exporter (default collectors, scraped with gzip)', f.nodeExporter));
-    out.push('');
+    out.push('', 'RSS counts the pages of the node binary the process has touched (about 35 MiB for an idle `node`), which every Node process on the host shares; "own" is the process\'s private memory.', '');
   }
   if (report.notes.length > 0) out.push(`Left out: ${report.notes.join('; ')}.`, '');
   const promtool = report.results.filter((r) => r.promtool !== undefined).map((r) => `${TARGET_TITLES[r.target]} at ${r.agents}: ${r.promtool}`);

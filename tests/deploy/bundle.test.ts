@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { startTestBridge, type TestBridge } from '../helpers/bridge.js';
 import { eventually, getText } from '../helpers/http.js';
+import { AGENT_NODE_FLAGS } from '../../src/agent/node-flags.js';
 
 // The single-file build for hosts without Docker (scripts/bundle.mjs, deploy/systemd/), run
 // from a directory of its own so nothing can come from the repository's node_modules.
@@ -49,7 +50,8 @@ describe('dist/fleetpulse.cjs', { timeout: 60_000 }, () => {
       FLEETPULSE_INTERVAL: '200ms',
       FLEETPULSE_STATUS_FILE: join(dir, 'agent.status.json'),
     };
-    const agent = spawn(process.execPath, [bundle, 'agent'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // As the systemd unit runs it: with the agent's node flags.
+    const agent = spawn(process.execPath, [...AGENT_NODE_FLAGS, bundle, 'agent'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     agent.stdout.on('data', (c: Buffer) => (output += c.toString()));
     agent.stderr.on('data', (c: Buffer) => (output += c.toString()));
@@ -68,6 +70,7 @@ describe('dist/fleetpulse.cjs', { timeout: 60_000 }, () => {
       const force = setTimeout(() => agent.kill('SIGKILL'), 5000);
       assert.equal(await exited, 0, `exit after SIGTERM; output:\n${output}`);
       clearTimeout(force);
+      assert.doesNotMatch(output, /warning/i, 'the node flags start the agent without warnings');
     }
   });
 });
