@@ -6,8 +6,9 @@ import { parseServerMessage } from '../../src/protocol/parse.js';
 
 /**
  * One simulated agent speaking the real protocol with the real encoder: hello, then one
- * `metrics` batch per push, answered by an `ack`. Like the reference agent it pings the bridge
- * every heartbeat_ms and answers the bridge's pings, so the bridge carries the same heartbeat load.
+ * `metrics` batch per push, answered by an `ack`. Like the reference agent it answers the
+ * bridge's pings and pings the bridge itself only after heartbeat_ms without sending anything,
+ * so the bridge carries the same heartbeat load.
  */
 export class ProtocolAgent {
   private socket: Socket | undefined;
@@ -17,6 +18,7 @@ export class ProtocolAgent {
   private welcomed: { resolve: () => void; reject: (err: Error) => void } | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private pingId = 0;
+  private lastSentMs = 0;
 
   constructor(
     readonly id: string,
@@ -48,6 +50,7 @@ export class ProtocolAgent {
     return new Promise((resolve, reject) => {
       this.waiting = { seq, resolve, reject };
       socket.write(encodeMessage({ type: 'metrics', seq, timestamp_ms: Date.now(), families }));
+      this.lastSentMs = Date.now();
     });
   }
 
@@ -62,7 +65,11 @@ export class ProtocolAgent {
       const message = parseServerMessage(frame.text);
       switch (message.type) {
         case 'welcome':
-          this.heartbeat = setInterval(() => this.socket?.write(encodeMessage({ type: 'ping', id: ++this.pingId, t0: Date.now() })), message.heartbeat_ms);
+          this.heartbeat = setInterval(() => {
+            if (Date.now() - this.lastSentMs < message.heartbeat_ms) return;
+            this.socket?.write(encodeMessage({ type: 'ping', id: ++this.pingId, t0: Date.now() }));
+            this.lastSentMs = Date.now();
+          }, message.heartbeat_ms);
           this.welcomed?.resolve();
           this.welcomed = undefined;
           break;
@@ -75,6 +82,7 @@ export class ProtocolAgent {
           break;
         case 'ping':
           this.socket?.write(encodeMessage({ type: 'pong', id: message.id, t0: message.t0, t1: Date.now(), t2: Date.now() }));
+          this.lastSentMs = Date.now();
           break;
         case 'error':
           if (message.fatal || message.seq === undefined) this.failAll(new Error(`${this.id}: ${message.code} ${message.message}`));

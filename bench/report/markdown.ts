@@ -53,7 +53,7 @@ export function renderMarkdown(report: BenchReport, chartFile: string): string {
     `. Load average ${m.loadAverageAtStart} at the start, ${report.loadAverageAtEnd} at the end (${m.cores} cores; other work on the machine shows here).`, '');
   const w = report.workload;
   out.push(`Workload: each simulated agent sends ${w.series} series (per-core cpu counters, meminfo gauges, per-device disk and network counters, filesystems, load, collector status; ` +
-    `${Math.round(w.changingShare * 100)}% of the values change per cycle) every ${w.periodMs / 1000} s; fleetpulse over our TCP protocol with the real encoder (one connection per agent, heartbeats both ways as the reference agent does), ` +
+    `${Math.round(w.changingShare * 100)}% of the values change per cycle) every ${w.periodMs / 1000} s; fleetpulse over our TCP protocol with the real encoder (one connection per agent, answering the bridge's heartbeat and pinging only when idle, as the reference agent does), ` +
     'Pushgateway by `PUT /metrics/job/fleetpulse_bench/instance/<agent>` (one group per agent, 64 keep-alive connections). Simulators run as separate processes; ' +
     'CPU and RSS are read from /proc of the measured process. Scrapes are at least one period apart, so every agent has pushed since the previous one (as with Prometheus at 15 s).', '');
   out.push(`![scrape latency and CPU per cycle vs agents](${chartFile})`, '');
@@ -96,7 +96,7 @@ export function renderMarkdown(report: BenchReport, chartFile: string): string {
   if (report.floor) {
     const f = report.floor;
     out.push(`## The floor: ${f.agents} agents × ${f.series} series`, '',
-      `With one series per agent the bridge still holds ${f.agents} connections, reads a batch, writes an ack, sends a ping and answers the agent's ping per agent and period: ` +
+      `With one series per agent the bridge still holds ${f.agents} connections, reads a batch, writes an ack, sends a ping and reads its pong per agent and period: ` +
       `**${num(f.cpuSecondsPerCycle)} CPU-s per cycle** (${num(f.coresBusy, 2)} cores) and **${mib(f.rssBytes)} MiB RSS**. No exposition design goes below this; it is the protocol's and Node's share of the figures above.`, '');
   }
   if (report.footprint) {

@@ -188,6 +188,8 @@ export class BridgeConnection {
       intervalMs: welcome.heartbeat_ms,
       timeoutMs: 3 * welcome.heartbeat_ms,
       sendPing: () => this.write({ type: 'ping', id: ++this.pingId, t0: Date.now() }),
+      // Our batches and pongs already show the bridge (and NAT on the way) that we are alive.
+      pingOnlyWhenIdle: true,
       onTimeout: (silentMs) => {
         log.warn('bridge silent, reconnecting', { silent_ms: silentMs });
         this.socket?.destroy();
@@ -224,6 +226,8 @@ export class BridgeConnection {
   }
 
   private write(message: AgentMessage): void {
-    if (this.socket && !this.socket.destroyed && this.socket.writable) this.socket.write(encodeMessage(message));
+    if (!this.socket || this.socket.destroyed || !this.socket.writable) return;
+    this.socket.write(encodeMessage(message));
+    this.heartbeat?.sent();
   }
 }

@@ -17,16 +17,23 @@ export interface HeartbeatOptions {
   timeoutMs: number;
   sendPing(): void;
   onTimeout(silentMs: number): void;
+  /**
+   * Ping only after a whole interval in which we sent nothing (report sends with sent()): any
+   * frame already shows the peer, and NAT state on the way, that the link is alive.
+   */
+  pingOnlyWhenIdle?: boolean;
   timers?: HeartbeatTimers;
 }
 
 /**
- * Sends a ping every interval and declares the peer dead after timeoutMs without
- * hearing anything from it. Any received frame counts as a sign of life.
+ * Sends a ping every interval (or, with pingOnlyWhenIdle, after an interval without sending)
+ * and declares the peer dead after timeoutMs without hearing anything from it. Any received
+ * frame counts as a sign of life.
  */
 export class Heartbeat {
   private handle: unknown;
   private lastHeard: number;
+  private lastSent = -Infinity;
   private readonly timers: HeartbeatTimers;
 
   constructor(private readonly options: HeartbeatOptions) {
@@ -44,6 +51,11 @@ export class Heartbeat {
     this.lastHeard = this.timers.now();
   }
 
+  /** Something was sent to the peer. */
+  sent(): void {
+    this.lastSent = this.timers.now();
+  }
+
   stop(): void {
     if (this.handle !== undefined) this.timers.clearInterval(this.handle);
     this.handle = undefined;
@@ -56,6 +68,7 @@ export class Heartbeat {
       this.options.onTimeout(silentMs);
       return;
     }
+    if (this.options.pingOnlyWhenIdle && this.timers.now() - this.lastSent < this.options.intervalMs) return;
     this.options.sendPing();
   }
 }

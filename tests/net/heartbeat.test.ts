@@ -47,6 +47,26 @@ describe('Heartbeat', () => {
     assert.equal(clock.active(), 0);
   });
 
+  it('with pingOnlyWhenIdle, pings only after an interval in which nothing was sent', () => {
+    const clock = fakeTimers();
+    let pings = 0;
+    const hb = new Heartbeat({ intervalMs: 1000, timeoutMs: 3000, pingOnlyWhenIdle: true, sendPing: () => pings++, onTimeout: () => assert.fail('no timeout'), timers: clock.timers });
+    hb.start();
+    // Sending every 600 ms (a batch, a pong): never idle for a whole interval, so no pings.
+    for (let i = 0; i < 10; i++) {
+      clock.advance(600);
+      hb.sent();
+      hb.received();
+    }
+    assert.equal(pings, 0);
+    // Then silence on our side (last send at 6000 ms): a ping once a whole interval passed.
+    clock.advance(999);
+    assert.equal(pings, 0);
+    clock.advance(1);
+    assert.equal(pings, 1);
+    hb.stop();
+  });
+
   it('declares the peer dead once it was silent longer than the timeout, and stops', () => {
     const clock = fakeTimers();
     let silent = -1;
