@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { StartedTestContainer } from 'testcontainers';
+import { AGENT_NODE_FLAGS } from '../../src/agent/node-flags.js';
 import { freePort } from '../helpers/processes.js';
 import { BridgeApi, type PairResultView, type TaskInput, type TaskView } from './bridge-api.js';
 import { grafanaImage, imagePresent, REPO_ROOT, stackUnavailable, startStack, type Stack } from './compose-stack.js';
@@ -147,6 +148,17 @@ describe('the Compose stack', { skip: unavailable }, () => {
     const { prometheus, agents } = stack();
     assert.equal(new Set(agents).size, AGENTS, `distinct agent ids: ${agents.join(', ')}`);
     await eventuallyPasses('every agent\'s series', 60_000, async () => assert.deepEqual(await missingSeries(prometheus, agents), []));
+  });
+
+  it('the agents run with their deployed node flags, and start without warnings', { timeout: 60_000 }, async () => {
+    const { stack: s } = stack();
+    for (const container of s.containers.agent ?? []) {
+      const { stdout } = await container.exec(['sh', '-c', 'tr "\\0" " " < /proc/1/cmdline']);
+      assert.equal(stdout.trim(), ['node', ...AGENT_NODE_FLAGS, '/app/dist/cli.js', 'agent'].join(' '));
+      const logs = await s.logs(container);
+      assert.match(logs, /connected to bridge/, 'the agent logged its connection');
+      assert.doesNotMatch(logs, /warning:|deprecat/i, logs);
+    }
   });
 
   it('the web console links to Prometheus and Grafana on their published host ports', { timeout: 60_000 }, async () => {

@@ -86,6 +86,8 @@ export interface Stack {
   kill(container: StartedTestContainer): Promise<void>;
   /** `docker inspect`, e.g. for a container's mounts. */
   inspect(container: StartedTestContainer): Promise<ContainerInspectInfo>;
+  /** Everything the container wrote to stdout and stderr so far (`docker logs`). */
+  logs(container: StartedTestContainer): Promise<string>;
   down(): Promise<void>;
 }
 
@@ -124,6 +126,18 @@ export async function startStack({ services, agents, variables }: StackOptions):
     async inspect(container) {
       const client = await getContainerRuntimeClient();
       return client.container.getById(container.getId()).inspect();
+    },
+    async logs(container) {
+      const client = await getContainerRuntimeClient();
+      const raw = (await client.container.dockerode.getContainer(container.getId()).logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer;
+      // Without a TTY each chunk carries an 8-byte header (stream, 0, 0, 0, length as uint32 BE).
+      const chunks: string[] = [];
+      for (let at = 0; at + 8 <= raw.length; ) {
+        const length = raw.readUInt32BE(at + 4);
+        chunks.push(raw.subarray(at + 8, at + 8 + length).toString('utf8'));
+        at += 8 + length;
+      }
+      return chunks.join('');
     },
     async down() {
       await started.down({ timeout: 0, removeVolumes: true });
