@@ -40,11 +40,12 @@ function must(args: string[]): void {
  * Hosts on one /24 (10.213.77.1, .2, ... in the order given), each in its own namespace.
  * Returns why it could not be built (not root, no `ip`, no namespaces, no tbf) instead of a
  * network; under CI=true that is an error, since CI machines can do all of this.
- * Namespace names carry `tag` and the pid so parallel test files never share one.
+ * Namespace names carry `tag` and the pid, so parallel test files never share one and the
+ * namespaces of a killed run can be told apart and removed by a later one.
  */
 export function createStarNetwork(tag: string, specs: HostSpec[]): StarNetwork | { skip: string } {
   if (specs.length > MAX_HOSTS) throw new RangeError(`at most ${MAX_HOSTS} hosts`);
-  const suffix = `${tag}-${process.pid % 100_000}`;
+  const suffix = `${tag}-${process.pid}`;
   const switchNs = `fpsw-${suffix}`;
   const namespaces: string[] = [];
   const destroy = (): void => {
@@ -58,6 +59,7 @@ export function createStarNetwork(tag: string, specs: HostSpec[]): StarNetwork |
   };
 
   if (process.getuid?.() !== 0) return skip('needs root to create network namespaces');
+  removeLeftovers();
   const first = run(['ip', 'netns', 'add', switchNs]);
   if (!first.ok) return skip(`cannot create a network namespace: ${first.output}`);
   namespaces.push(switchNs);
@@ -88,6 +90,26 @@ export function createStarNetwork(tag: string, specs: HostSpec[]): StarNetwork |
   } catch (err) {
     destroy();
     throw err;
+  }
+}
+
+/** Namespaces of test runs that were killed before their clean-up (their pid is gone). */
+function removeLeftovers(): void {
+  const listed = run(['ip', 'netns', 'list']);
+  if (!listed.ok) return;
+  for (const line of listed.output.split('\n')) {
+    const m = /^(fp[a-z0-9]+-[a-z0-9]+-(\d+))(\s|$)/.exec(line);
+    if (!m || alive(Number(m[2]))) continue;
+    run(['ip', 'netns', 'del', m[1]!]);
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
