@@ -397,6 +397,21 @@ describe('the Compose stack', { skip: unavailable }, () => {
     });
   });
 
+  it('ProbePairFailing is pending or firing for exactly those pairs of the latency task', { timeout: 120_000 }, async () => {
+    const { prometheus, agents } = stack();
+    const { latency } = tasks();
+    await eventuallyPasses('ProbePairFailing for the offline pairs', 90_000, async () => {
+      const alerts = (await prometheus.ruleGroups())
+        .filter((g) => g.file.startsWith('/etc/prometheus/'))
+        .flatMap((g) => g.rules)
+        .filter((r) => r.name === 'ProbePairFailing')
+        .flatMap((r) => r.alerts)
+        .filter((a) => a.labels.task === latency.id);
+      assert.deepEqual(alerts.map((a) => `${a.labels.src} -> ${a.labels.dst}`).sort(), orderedPairs(agents));
+      for (const a of alerts) assert.ok(['pending', 'firing'].includes(a.state), `${a.labels.src} -> ${a.labels.dst}: ${a.state}`);
+    });
+  });
+
   describe('panels that show failed probes have data once the killed agent\'s probes failed', () => {
     for (const key of AFTER_A_FAILED_PROBE) {
       it(key, { timeout: 120_000 }, async () => {
