@@ -28,6 +28,15 @@ function labelText(labels) {
   return labelPairs(labels).join(' ');
 }
 
+/** The address cell's tooltip: where peers reach the agent for measurement tasks. */
+function probeTitle(agent) {
+  if (!agent.connected) return 'disconnected';
+  const probe = agent.probe;
+  if (!probe) return 'no probe responder: takes no part in measurement tasks';
+  const host = probe.address.includes(':') ? `[${probe.address}]` : probe.address;
+  return `probe responder (measurement tasks): ${host}:${probe.port}`;
+}
+
 export class FleetPage {
   /** @param root the #page-fleet section; @param now () => bridge clock in ms */
   constructor(root, now) {
@@ -162,6 +171,8 @@ export class FleetPage {
     setClass(row.tr, 'lost', !agent.connected);
     setText(row.name, agent.id);
     setText(c.address, agent.address);
+    const probe = probeTitle(agent);
+    if (c.address.title !== probe) c.address.title = probe;
     setText(c.version, agent.version);
     const labels = labelText(agent.labels);
     if (row.labels !== labels) {

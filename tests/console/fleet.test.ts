@@ -8,6 +8,9 @@ import { launchBrowser, skipUnlessChromium, type TestBrowser } from './browser.j
 // processes from dist/, so the console is served the way an installed bridge serves it.
 
 const AGENTS = ['web-1', 'web-2', 'db-1'];
+/** Runs without a probe responder (FLEETPULSE_PROBES=off). */
+const NO_PROBES = 'db-1';
+const probePorts = new Map<string, number>();
 
 describe('web console: fleet page', { skip: skipUnlessChromium() }, () => {
   let httpPort: number;
@@ -29,11 +32,16 @@ describe('web console: fleet page', { skip: skipUnlessChromium() }, () => {
     });
     await eventually(async () => (await getText(`${url()}/readyz`)).status === 200, 15_000, 'bridge ready');
     for (const [i, id] of AGENTS.entries()) {
+      const probePort = await freePort();
+      if (id !== NO_PROBES) probePorts.set(id, probePort);
       agents.set(id, runCli(['agent'], {
         FLEETPULSE_SERVER: `127.0.0.1:${ingestPort}`,
         FLEETPULSE_AGENT_ID: id,
         FLEETPULSE_INTERVAL: '500ms',
         FLEETPULSE_LABELS: `role=${id.replace(/-\d$/, '')},rack=r${i + 1}`,
+        FLEETPULSE_PROBE_BIND: '127.0.0.1',
+        FLEETPULSE_PROBE_PORT: String(probePort),
+        FLEETPULSE_PROBES: id === NO_PROBES ? 'off' : 'on',
       }));
     }
     browser = await launchBrowser();
@@ -54,6 +62,7 @@ describe('web console: fleet page', { skip: skipUnlessChromium() }, () => {
       trs.map((tr) => ({
         id: tr.querySelector('.agent-id')?.textContent,
         address: tr.querySelector('.col-address')?.textContent,
+        probe: tr.querySelector('.col-address')?.getAttribute('title'),
         labels: [...tr.querySelectorAll('.chip')].map((c) => c.textContent),
         cpu: tr.querySelector('.col-cpu .value')?.textContent,
         memory: tr.querySelector('.col-memory .value')?.textContent,
@@ -70,6 +79,11 @@ describe('web console: fleet page', { skip: skipUnlessChromium() }, () => {
       assert.match(r.disk!, /^\d+\.\d %$/);
     }
     assert.deepEqual(rows.find((r) => r.id === 'db-1')!.labels, ['rack=r3', 'role=db']);
+    // The address tooltip says where peers reach each agent for measurement tasks.
+    for (const r of rows) {
+      const port = probePorts.get(r.id!);
+      assert.equal(r.probe, port === undefined ? 'no probe responder: takes no part in measurement tasks' : `probe responder (measurement tasks): 127.0.0.1:${port}`, r.id!);
+    }
     assert.equal(await page.textContent('#sum-up'), '3');
     assert.equal(await page.getAttribute('#link-prometheus', 'href'), 'http://prometheus.example:9090');
     assert.equal(await page.getAttribute('#link-grafana', 'href'), 'http://grafana.example:3000/d/fleetpulse-overview');
