@@ -5,11 +5,13 @@ export interface BenchOptions {
   series: number;
   periodMs: number;
   targets: TargetName[];
+  /** Cycles before measuring; the first one fills the target. */
   warmCycles: number;
   measuredCycles: number;
   gzipScrapes: number;
   plainScrapes: number;
   probes: number;
+  /** A cycle taking longer than this is cut short and the target reported as unable to keep up. */
   maxCycleMs: number;
   /** Fleet size at which a real Prometheus scrapes each target; undefined = never. */
   prometheusAgents: number | undefined;

@@ -17,18 +17,10 @@ export interface FleetOptions {
   idPrefix?: string;
 }
 
-export interface CycleResult {
-  cycle: number;
+/** One cycle over the whole fleet: the workers' reports summed, with its start and length. */
+export interface CycleResult extends Omit<CycleReport, 'type'> {
   startedAt: number;
-  finishedAt: number;
   durationMs: number;
-  pushes: number;
-  samples: number;
-  failed: number;
-  /** The cycle overran its time bound and was cut short. */
-  aborted: boolean;
-  maxPushMs: number;
-  firstError?: string;
 }
 
 /** The simulated fleet: worker processes running N agents against one target on 127.0.0.1. */

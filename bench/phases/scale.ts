@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { CycleDriver, sleep } from '../fleet/cycle-driver.js';
 import { Fleet, type CycleResult } from '../fleet/fleet.js';
+import type { BenchOptions } from '../options.js';
 import { cpuSeconds, memory } from '../measure/proc-stats.js';
 import { countSeries, scrape, type Scrape } from '../measure/scrape.js';
 import { median, percentile } from '../measure/stats.js';
@@ -10,18 +11,11 @@ import { prometheusLoop, type PrometheusLoop } from './prometheus-loop.js';
 import { measureSaturation, type Saturation } from './saturation.js';
 import { measureVisibility, type Visibility } from './visibility.js';
 
-export interface ScaleOptions {
+/** The run's settings a scale phase takes as they are; the rest is per phase. */
+type SharedOptions = Pick<BenchOptions, 'series' | 'periodMs' | 'warmCycles' | 'measuredCycles' | 'gzipScrapes' | 'plainScrapes' | 'probes' | 'maxCycleMs'>;
+
+export interface ScaleOptions extends SharedOptions {
   agents: number;
-  series: number;
-  periodMs: number;
-  /** Cycles before measuring; the first one fills the target. */
-  warmCycles: number;
-  measuredCycles: number;
-  gzipScrapes: number;
-  plainScrapes: number;
-  probes: number;
-  /** A cycle taking longer than this is cut short and the target reported as unable to keep up. */
-  maxCycleMs: number;
   workers: number;
   pushConnections: number;
   prometheus: { intervalSeconds: number; scrapes: number } | undefined;

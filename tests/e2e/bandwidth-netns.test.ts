@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { eventually } from '../helpers/http.js';
 import { createStarNetwork, netnsExec, TCP_PAYLOAD_SHARE, type StarNetwork } from '../helpers/netns.js';
 import { killAll, runCli, type RunningProcess } from '../helpers/processes.js';
+import type { PairResultView as Result } from '../helpers/task-views.js';
 
 // The whole pipeline across real links: a bridge and two agents, each a `fleetpulse` child
 // process in a network namespace of its own, every agent's link limited by tbf. The task is
@@ -75,15 +76,6 @@ interface AgentView {
   connected: boolean;
   address: string;
   probe: { address: string; port: number } | null;
-}
-interface Result {
-  src: string;
-  dst: string;
-  ok: boolean;
-  at: string;
-  reason: string | null;
-  message: string | null;
-  bandwidth_bits_per_second: number | null;
 }
 
 before(async () => {

@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { measureLatency } from '../../src/agent/probes/index.js';
 import { startUdpRelay, type UdpRelay } from '../agent/probes/udp-relay.js';
 import { eventually, getText } from '../helpers/http.js';
+import type { PairResultView, TaskView } from '../helpers/task-views.js';
 import { LineClient } from '../helpers/line-client.js';
 import { freePort, killAll, runCli, type RunningProcess } from '../helpers/processes.js';
 
@@ -24,28 +25,7 @@ const agents = new Map<string, RunningProcess>();
 const clients: LineClient[] = [];
 const relays: UdpRelay[] = [];
 
-interface Result {
-  src: string;
-  dst: string;
-  ok: boolean;
-  at: string;
-  reason: string | null;
-  message: string | null;
-  [figure: string]: unknown;
-}
-interface TaskView {
-  id: string;
-  name: string;
-  start: string;
-  period_seconds: number;
-  options: Record<string, number>;
-  status: string;
-  status_reason: string | null;
-  last_run_at: string | null;
-  next_run_at: string | null;
-  results: Result[];
-  [field: string]: unknown;
-}
+type Result = PairResultView;
 
 const base = () => `http://127.0.0.1:${httpPort}`;
 
@@ -219,7 +199,7 @@ describe('measurement tasks (bridge and agents as child processes)', () => {
     await eventually(async () => (await getText(`${base()}/readyz`)).status === 200, 15_000, 'bridge ready again');
     const restartedAt = Date.now();
     const after = await getTask(mesh.id);
-    for (const field of ['id', 'name', 'start', 'end', 'period_seconds', 'options', 'members', 'created_at', 'results']) assert.deepEqual(after[field], before[field], field);
+    for (const field of ['id', 'name', 'start', 'end', 'period_seconds', 'options', 'members', 'created_at', 'results'] as const) assert.deepEqual(after[field], before[field], field);
     const nextMs = Date.parse(after.next_run_at!);
     assert.ok(nextMs >= restartedAt - 1000, 'no slot in the past');
     assert.equal((nextMs - Date.parse(after.start)) % (PERIOD_S * 1000), 0, 'the next run is on the task\'s grid');
