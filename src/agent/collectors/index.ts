@@ -3,6 +3,7 @@ import { createDiskstatsCollector } from './diskstats.js';
 import { createFilesystemCollector } from './filesystem.js';
 import { createLoadavgCollector } from './loadavg.js';
 import { createMeminfoCollector } from './meminfo.js';
+import { createNetclassCollector } from './netclass.js';
 import { createNetdevCollector } from './netdev.js';
 import { createProcessCollector } from './process.js';
 import { createStatCollector } from './stat.js';
@@ -17,6 +18,7 @@ export const collectorFactories: Record<string, CollectorFactory> = {
   filesystem: (paths) => createFilesystemCollector(paths),
   loadavg: createLoadavgCollector,
   meminfo: createMeminfoCollector,
+  netclass: createNetclassCollector,
   netdev: createNetdevCollector,
   process: createProcessCollector,
   stat: createStatCollector,

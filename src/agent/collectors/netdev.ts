@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { MetricFamily, Sample } from '../../protocol/messages.js';
 import { counter } from './family.js';
 import { numberField } from './parse-field.js';
+import { parseIntAttribute, readAttribute } from './sysfs-file.js';
 import type { CollectorFactory } from './types.js';
 
 export interface NetDevStats {
@@ -50,6 +51,7 @@ export const createNetdevCollector: CollectorFactory = (paths) => ({
   name: 'netdev',
   async collect(signal) {
     const devices = parseNetDev(await readFile(join(paths.proc, 'net', 'dev'), { encoding: 'utf8', signal }));
+    await addNoHandler(devices, paths.sys, signal);
     const byKey = new Map<string, Sample[]>();
     for (const { device, stats } of devices) {
       for (const [key, value] of stats) {
@@ -65,3 +67,17 @@ export const createNetdevCollector: CollectorFactory = (paths) => ({
     return families;
   },
 });
+
+/**
+ * rx_nohandler (packets dropped because no protocol handled them, Linux 4.6+) is not in
+ * /proc/net/dev; node_exporter gets it over netlink, we from the same kernel counter in
+ * <sys>/class/net/<device>/statistics. Devices without the file get no sample.
+ */
+async function addNoHandler(devices: NetDevStats[], sys: string, signal: AbortSignal): Promise<void> {
+  await Promise.all(devices.map(async ({ device, stats }) => {
+    if (device.includes('/') || device.startsWith('.')) return; // never a path outside class/net
+    const path = join(sys, 'class', 'net', device, 'statistics', 'rx_nohandler');
+    const text = await readAttribute(path, signal);
+    if (text !== undefined) stats.set('receive_nohandler', parseIntAttribute(text, path));
+  }));
+}

@@ -93,3 +93,15 @@ test('live: time and process metrics are plausible', async () => {
   const start = valueOf(families, 'process_start_time_seconds');
   assert.ok(typeof start === 'number' && Math.abs(start - (Date.now() / 1000 - process.uptime())) < 2);
 });
+
+test('live: netclass reports every /sys/class/net interface with its real MTU', async () => {
+  const { readdir } = await import('node:fs/promises');
+  const { createNetclassCollector } = await import('../../../src/agent/collectors/netclass.js');
+  const families = await run(createNetclassCollector(host));
+  for (const entry of await readdir('/sys/class/net', { withFileTypes: true })) {
+    if (entry.isFile()) continue;
+    const mtu = Number(await readFile(`/sys/class/net/${entry.name}/mtu`, 'utf8').catch(() => 'NaN'));
+    if (Number.isNaN(mtu)) continue; // removed meanwhile
+    assert.equal(valueOf(families, 'node_network_mtu_bytes', { device: entry.name }), mtu, entry.name);
+  }
+});

@@ -1,0 +1,25 @@
+import { readFile } from 'node:fs/promises';
+
+/**
+ * Errors a sysfs attribute raises when it exists but has no value in the device's state (speed of a
+ * link that is down: EINVAL; an attribute the driver does not implement: EOPNOTSUPP), or when the
+ * device went away between listing and reading: skipped as prometheus/procfs skips them.
+ */
+const NO_VALUE = new Set(['ENOENT', 'EINVAL', 'EOPNOTSUPP', 'ENODEV', 'ENXIO', 'EAGAIN', 'ENODATA', 'EIO']);
+
+/** A sysfs attribute's trimmed text, or undefined when it has no value now. Other errors throw. */
+export async function readAttribute(path: string, signal: AbortSignal): Promise<string | undefined> {
+  try {
+    return (await readFile(path, { encoding: 'utf8', signal })).trim();
+  } catch (err) {
+    if (NO_VALUE.has((err as NodeJS.ErrnoException).code ?? '')) return undefined;
+    throw err;
+  }
+}
+
+/** A decimal or 0x-hex integer attribute, as procfs parses them; throws naming the file otherwise. */
+export function parseIntAttribute(text: string, path: string): number {
+  if (/^-?\d+$/.test(text)) return Number(text);
+  if (/^0x[0-9a-fA-F]+$/.test(text)) return Number.parseInt(text.slice(2), 16);
+  throw new Error(`${path}: expected an integer, got ${JSON.stringify(text)}`);
+}
