@@ -4,34 +4,16 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { changingShare } from './fleet/workload.js';
 import type { BenchOptions } from './options.js';
-import { measureAgentFootprint, type AgentFootprint } from './phases/agent-footprint.js';
+import { measureAgentFootprint } from './phases/agent-footprint.js';
 import { measureScale, type ScaleResult } from './phases/scale.js';
 import { renderChart } from './report/chart-svg.js';
-import { describeMachine, type Machine } from './report/machine.js';
+import type { BenchReport } from './report/bench-report.js';
+import { describeMachine } from './report/machine.js';
 import { renderMarkdown } from './report/markdown.js';
-import { evaluateTargets, type TargetCheck } from './report/targets.js';
+import { evaluateTargets } from './report/targets.js';
 import { which } from './systems/child.js';
 import { PUSHGATEWAY } from './systems/pushgateway.js';
 import type { TargetName } from './systems/target.js';
-
-export interface BenchReport {
-  date: string;
-  mode: BenchOptions['mode'];
-  machine: Machine;
-  workload: { agents: number[]; series: number; periodMs: number; changingShare: number };
-  durationSeconds: number;
-  /** 1-minute load average when the run ended. */
-  loadAverageAtEnd: number;
-  results: ScaleResult[];
-  /** Target/size pairs not run, with the reason. */
-  skipped: { target: TargetName; agents: number; reason: string }[];
-  /** Parts left out, e.g. for a program that is not installed. */
-  notes: string[];
-  /** The bridge with 1 series per agent: what connections, heartbeats and acks cost alone. */
-  floor?: ScaleResult;
-  footprint?: AgentFootprint;
-  targets: TargetCheck[];
-}
 
 export async function runBench(options: BenchOptions, log: (line: string) => void = console.log): Promise<BenchReport> {
   const started = Date.now();

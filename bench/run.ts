@@ -1,7 +1,8 @@
 // `npm run bench`: fleetpulse against Prometheus Pushgateway and node_exporter, side by side
 // on this machine, in one run, on the same data. Writes <out>/<date>.{md,json,svg}.
 import { readFileSync } from 'node:fs';
-import { runBench, writeReport, type BenchReport } from './bench.js';
+import { runBench, writeReport } from './bench.js';
+import type { BenchReport } from './report/bench-report.js';
 import { evaluateTargets } from './report/targets.js';
 import { HelpRequested, USAGE, parseOptions, type BenchOptions } from './options.js';
 

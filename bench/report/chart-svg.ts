@@ -1,4 +1,4 @@
-import type { BenchReport } from '../bench.js';
+import type { BenchReport } from './bench-report.js';
 import type { ScaleResult } from '../phases/scale.js';
 import { TARGET_TITLES, type TargetName } from '../systems/target.js';
 

@@ -1,4 +1,4 @@
-import type { BenchReport } from '../bench.js';
+import type { BenchReport } from './bench-report.js';
 import type { Footprint } from '../phases/agent-footprint.js';
 import type { ScaleResult } from '../phases/scale.js';
 import { median } from '../measure/stats.js';

@@ -1,13 +1,5 @@
-import type { BenchReport } from '../bench.js';
+import type { BenchReport, TargetCheck } from './bench-report.js';
 import type { ScaleResult } from '../phases/scale.js';
-
-/** One of issue 4's targets, checked against this run's figures. */
-export interface TargetCheck {
-  goal: string;
-  measured: string;
-  /** undefined when this run did not measure it (e.g. --agents without 1000). */
-  met: boolean | undefined;
-}
 
 const MB = 1e6;
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it } from 'node:test';
-import type { BenchReport } from '../../bench/bench.js';
+import type { BenchReport } from '../../bench/report/bench-report.js';
 
 // `npm run bench -- --smoke` end to end: 20 agents x 50 series, a few 0.5 s cycles, every phase
 // in miniature. Checks that it runs and that its figures are sane and filled in; never how
