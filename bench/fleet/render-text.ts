@@ -1,5 +1,5 @@
 import type { MetricFamily } from '../../src/protocol/messages.js';
-import { escapeLabelValue, familyHeader, formatValue } from '../../src/server/exposition/text-format.js';
+import { escapeLabelValue, familyHeader, formatValue } from '../../src/server/text-format/format.js';
 
 /** Families as Prometheus text (what a Pushgateway client PUTs); labels sorted by name. */
 export function renderText(families: readonly MetricFamily[]): string {

@@ -1,5 +1,5 @@
 import type { AgentRecord } from '../store/agent-store.js';
-import { escapeLabelValue, familyHeader } from './text-format.js';
+import { escapeLabelValue, familyHeader } from '../text-format/format.js';
 
 /**
  * The bridge's view of each agent: up, last seen, info, series held. Rendered at every

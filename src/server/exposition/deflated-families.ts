@@ -4,7 +4,7 @@ import type { CatalogEntry, FamilyCatalog, Piece } from '../store/family-catalog
 import type { ShardPlanner } from '../store/shard-planner.js';
 import type { DeflatedPiece } from './gzip-member.js';
 import { forEachPiece } from './render-families.js';
-import { familyHeader } from './text-format.js';
+import { familyHeader } from '../text-format/format.js';
 
 const deflateRaw = promisify(deflateRawCallback);
 

@@ -1,5 +1,5 @@
 import type { CatalogEntry, FamilyCatalog, Piece } from '../store/family-catalog.js';
-import { familyHeader } from './text-format.js';
+import { familyHeader } from '../text-format/format.js';
 
 /**
  * One piece of the exposition: the agents' lines of one family in one shard, preceded by

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { CONTENT_TYPE } from '../exposition/text-format.js';
+import { CONTENT_TYPE } from '../text-format/format.js';
 import type { MetricsBody } from '../exposition/metrics-body.js';
 import type { SelfMetrics } from '../self-metrics.js';
 

@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { tokenMatches } from '../ingest/check-hello.js';
 import { TASK_ID_RE } from '../tasks/task.js';
 import { taskView } from '../tasks/task-json.js';
 import { TaskLimitError, TaskStorageError, type TaskScheduler } from '../tasks/task-scheduler.js';
 import { TaskInputError, parseTaskInput } from '../tasks/validate-task.js';
+import { tokenMatches } from '../util/token-matches.js';
 import { HttpError } from './json-body.js';
 import { sendData, sendError } from './json-envelope.js';
 

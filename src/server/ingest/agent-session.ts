@@ -11,6 +11,7 @@ import type { Logger } from '../../log.js';
 import type { BridgeOptions } from '../options.js';
 import type { SelfMetrics } from '../self-metrics.js';
 import type { AgentStore } from '../store/agent-store.js';
+import { BatchIntake } from './batch-intake.js';
 import { checkHello } from './check-hello.js';
 import { looksLikeMetrics } from './repeat-batch.js';
 import { VERSION } from '../../version.js';
@@ -45,6 +46,7 @@ export class AgentSession {
   private lease = 0;
   private closed = false;
   private readonly decoder: LineDecoder;
+  private readonly intake: BatchIntake;
   private readonly helloTimer: NodeJS.Timeout;
   private heartbeat: Heartbeat | undefined;
   private pingId = 0;
@@ -67,6 +69,7 @@ export class AgentSession {
     this.address = (socket.remoteAddress ?? 'unknown').replace(/^::ffff:/, '');
     this.log = deps.options.log.child({ remote: `${this.address}:${socket.remotePort ?? 0}` });
     this.decoder = new LineDecoder(deps.options.maxLineBytes);
+    this.intake = new BatchIntake(deps.store, deps.options);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => this.log.debug('socket error', { error: err.message }));
@@ -128,7 +131,7 @@ export class AgentSession {
     if (frame.kind === 'invalid_utf8') throw protocolError('BAD_JSON', `a line of ${frame.bytes} bytes is not valid UTF-8`);
     // Most batches repeat the agent's previous one with new values: store those without JSON.parse.
     if (this.agentId !== undefined && looksLikeMetrics(frame.text)) {
-      const repeat = this.deps.store.ingestRepeat(this.agentId, frame.text);
+      const repeat = this.intake.repeat(this.agentId, frame.text);
       if (repeat) {
         this.deps.metrics.samplesIngested.inc(repeat.samples);
         return this.send({ type: 'ack', seq: repeat.seq, samples: repeat.samples });
@@ -210,10 +213,10 @@ export class AgentSession {
   }
 
   private onMetrics(batch: MetricsMessage): void {
-    const { store, metrics } = this.deps;
+    const { metrics } = this.deps;
     let result;
     try {
-      result = store.ingest(this.agentId!, batch.families);
+      result = this.intake.batch(this.agentId!, batch.families);
     } catch (err) {
       if (!(err instanceof ProtocolError)) throw err;
       return this.reject(err, batch.seq); // the whole batch was refused; the previous snapshot stays

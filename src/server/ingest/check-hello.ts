@@ -1,19 +1,12 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { protocolError } from '../../protocol/error-codes.js';
 import { SUPPORTED_PROTOCOL_VERSIONS, type HelloMessage, type ProbeEndpoint } from '../../protocol/messages.js';
 import { AGENT_ID_RE, quoteForError, staticLabelsProblem } from '../../protocol/names.js';
+import { tokenMatches } from '../util/token-matches.js';
 
 const DEFAULT_INTERVAL_MS = 5000;
 /** The agent's own FLEETPULSE_INTERVAL range; also keeps 3x it inside setTimeout's range. */
 const MIN_INTERVAL_MS = 100;
 const MAX_INTERVAL_MS = 3_600_000;
-
-/** Compares secrets in constant time; hashing first makes lengths equal without leaking them. */
-export function tokenMatches(expected: string, offered: string | undefined): boolean {
-  const a = createHash('sha256').update(expected).digest();
-  const b = createHash('sha256').update(offered ?? '').digest();
-  return timingSafeEqual(a, b) && offered !== undefined;
-}
 
 export interface CheckedHello {
   id: string;

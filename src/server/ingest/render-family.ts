@@ -9,17 +9,8 @@ import {
   isValidLabelName,
   quoteForError,
 } from '../../protocol/names.js';
-import { escapeLabelValue, formatValue } from '../exposition/text-format.js';
-
-/** One agent's part of one metric family, validated and already in exposition text. */
-export interface RenderedFamily {
-  name: string;
-  type: MetricType;
-  help: string;
-  /** Sample lines, each ending in \n, carrying instance and the agent's static labels. */
-  text: string;
-  series: number;
-}
+import { escapeLabelValue, formatValue } from '../text-format/format.js';
+import type { RenderedFamily } from '../text-format/rendered-family.js';
 
 // Label names repeat across every batch of every agent; remember the valid ones (bounded).
 const knownLabelNames = new Set<string>();

@@ -1,5 +1,5 @@
-import { formatValue } from '../exposition/text-format.js';
-import type { RenderedFamily } from './render-family.js';
+import { formatValue } from '../text-format/format.js';
+import type { RenderedFamily } from '../text-format/rendered-family.js';
 
 // The fast path for the common batch: an agent's next snapshot has the same families, help
 // texts and label sets, in the same order, as its previous one, and only values moved. Such

@@ -1,22 +1,21 @@
 import { ProtocolError, protocolError } from '../../protocol/error-codes.js';
-import { renderLabelPairs } from '../exposition/text-format.js';
-import { renderFamily, type RenderedFamily } from '../ingest/render-family.js';
-import { readRepeat } from '../ingest/repeat-batch.js';
+import { renderLabelPairs } from '../text-format/format.js';
+import type { RenderedFamily } from '../text-format/rendered-family.js';
+import { setLongTimeout, type LongTimeout } from '../util/long-timeout.js';
 import { EMPTY_SUMMARY, SUMMARY_FAMILIES, summarize, type AgentSummary } from './agent-summary.js';
 import { FamilyCatalog } from './family-catalog.js';
 import { parseRenderedFamily } from './rendered-samples.js';
 import { ShardPlanner, type Shard } from './shard-planner.js';
-import { setLongTimeout, type LongTimeout } from './long-timeout.js';
 
 // The store is the only place that knows agents and their series. Contract:
 // - connect() marks an agent up and returns a lease; only that lease's disconnect() counts,
 //   so an old connection closing after a newer one took over changes nothing.
 // - disconnect() sets up=0 at once; the agent's series stay for the grace period and are
 //   then dropped (Prometheus marks them stale); a reconnect within it continues seamlessly.
-// - ingest() replaces the agent's snapshot family by family: families missing from the batch
-//   are dropped, a rejected family keeps its previous value, and nothing of another agent
-//   is touched. ingestRepeat() does the same for a batch that repeats the previous one with
-//   new values, read without JSON.parse; it declines anything else.
+// - ingest() takes a batch the session has validated (ingest/batch-intake.ts) and replaces the
+//   agent's snapshot family by family: families missing from the batch are dropped, a
+//   rejected family keeps its previous value, and nothing of another agent is touched.
+//   ingestRepeat() does the same for a batch that repeats the previous one with new values.
 // - The agent record itself (up=0, last seen) stays until forgetMs after the disconnect,
 //   so alerts on fleetpulse_agent_up == 0 keep firing instead of resolving by absence;
 //   an agent that said goodbye (a deliberate stop) is forgotten with its series.
@@ -65,9 +64,34 @@ export interface AgentRecord extends AgentHello {
   forgetTimer: LongTimeout | undefined;
 }
 
-export interface RepeatResult {
-  seq: number;
-  samples: number;
+/** The labels every line of an agent carries, and the names its samples may not use. */
+export interface AgentLabels {
+  /** `instance="id",k="v"` prefix of every line of this agent. */
+  readonly prefix: string;
+  /** Reserved names plus the agent's static labels. */
+  readonly forbidden: ReadonlySet<string>;
+}
+
+/** A family the session refused, with its name when it had a usable one. */
+export interface RefusedFamily {
+  readonly refused: ProtocolError;
+  readonly name: string | undefined;
+}
+
+/** A metrics batch as the session validated it: each family in batch order, rendered or refused. */
+export interface ValidBatch {
+  /** Samples in the batch, valid or not. */
+  readonly offered: number;
+  readonly families: readonly (RenderedFamily | RefusedFamily)[];
+  /** CPU, memory and disk use read from the batch's values. */
+  readonly summary: AgentSummary;
+}
+
+/** What a repeat of the agent's last batch is read against (see ingest/repeat-batch.ts). */
+export interface RepeatBasis {
+  /** The families of the last batch, in batch order; their text is replaced in place. */
+  readonly layout: readonly RenderedFamily[];
+  readonly labelPrefix: string;
 }
 
 export interface IngestResult {
@@ -131,32 +155,26 @@ export class AgentStore {
     if (agent) agent.lastSeen = this.now();
   }
 
-  /** Stores a complete snapshot. Throws ProtocolError when the whole batch is refused. */
-  ingest(id: string, families: unknown[]): IngestResult {
+  labelsOf(id: string): AgentLabels | undefined {
+    const agent = this.agents.get(id);
+    return agent && { prefix: agent.labelPrefix, forbidden: agent.forbiddenLabels };
+  }
+
+  /** Stores a validated batch as the agent's complete snapshot. */
+  ingest(id: string, batch: ValidBatch): IngestResult {
     const agent = this.agents.get(id);
     if (!agent) throw new Error(`ingest for unknown agent ${id}`);
-    const offered = families.reduce<number>((n, f) => n + countSamples(f), 0);
-    if (offered > this.options.maxSeriesPerAgent) {
-      throw protocolError('SERIES_LIMIT', `batch has ${offered} series; the limit per agent is ${this.options.maxSeriesPerAgent}`);
-    }
     const rejected: ProtocolError[] = [];
     const accepted = new Map<string, RenderedFamily>();
     const rejectedNames: string[] = [];
-    for (const raw of families) {
-      try {
-        const family = renderFamily(raw, agent.labelPrefix, agent.forbiddenLabels);
-        if (accepted.has(family.name)) throw protocolError('DUPLICATE_SERIES', `${family.name}: family appears twice in one batch`);
-        const othersType = this.catalog.typeHeldByOthers(family.name, id, agent.shard?.id);
-        if (othersType !== undefined && othersType !== family.type) {
-          throw protocolError('TYPE_CONFLICT', `${family.name}: sent as ${family.type} but other agents send it as ${othersType}`);
-        }
-        accepted.set(family.name, family);
-      } catch (err) {
-        if (!(err instanceof ProtocolError)) throw err;
-        rejected.push(err);
-        const name = familyName(raw);
-        if (name !== undefined) rejectedNames.push(name);
+    for (const entry of batch.families) {
+      const conflict = 'refused' in entry ? entry.refused : this.conflictOf(agent, entry, accepted);
+      if (conflict === undefined) {
+        accepted.set((entry as RenderedFamily).name, entry as RenderedFamily);
+        continue;
       }
+      rejected.push(conflict);
+      if (entry.name !== undefined) rejectedNames.push(entry.name);
     }
     let samples = 0;
     for (const family of accepted.values()) samples += family.series;
@@ -176,29 +194,34 @@ export class AgentStore {
     agent.layout = rejected.length === 0 ? [...accepted.values()] : undefined;
     agent.series = held;
     agent.batches++;
-    agent.samplesReceived += offered;
+    agent.samplesReceived += batch.offered;
     agent.lastSeen = now;
     agent.lastError = rejected[0] === undefined ? undefined : `${rejected[0].spec.code}: ${rejected[0].message}`;
-    agent.summary = summarize(families);
+    agent.summary = batch.summary;
     return { samples, rejected };
   }
 
-  /**
-   * Stores a metrics line that repeats the agent's last batch with new values (see
-   * ingest/repeat-batch.ts), without parsing it as JSON. Returns undefined when the line is
-   * not such a repeat; the caller then parses it and calls ingest(). Same effect as ingest().
-   */
-  ingestRepeat(id: string, line: string): RepeatResult | undefined {
+  /** The agent's last batch, when it was stored whole: what a repeat is read against. */
+  repeatBasis(id: string): RepeatBasis | undefined {
     const agent = this.agents.get(id);
     const layout = agent?.layout;
-    if (!agent || !layout) return undefined;
-    const repeat = readRepeat(line, layout, agent.labelPrefix);
-    if (!repeat) return undefined;
+    return layout && { layout, labelPrefix: agent.labelPrefix };
+  }
+
+  /**
+   * Stores a batch that repeats the agent's last one with new values: `texts` has the new
+   * lines of each family of the repeat basis, undefined where they did not change. Same
+   * effect as ingest() of that batch.
+   */
+  ingestRepeat(id: string, texts: readonly (string | undefined)[], samples: number): void {
+    const agent = this.agents.get(id);
+    const layout = agent?.layout;
+    if (!agent || !layout) throw new Error(`repeat for agent ${id} without a repeat basis`);
     const now = this.now();
     if (agent.shard) this.place(agent, now);
     let summaryChanged = false;
     for (let i = 0; i < layout.length; i++) {
-      const text = repeat.texts[i];
+      const text = texts[i];
       if (text === undefined) continue;
       const family = layout[i]!;
       family.text = text;
@@ -208,10 +231,9 @@ export class AgentStore {
     if (summaryChanged) agent.summarizeLater(layout);
     this.version++;
     agent.batches++;
-    agent.samplesReceived += repeat.samples;
+    agent.samplesReceived += samples;
     agent.lastSeen = now;
     agent.lastError = undefined;
-    return { seq: repeat.seq, samples: repeat.samples };
   }
 
   noteError(id: string, message: string): void {
@@ -235,6 +257,16 @@ export class AgentStore {
   /** Cancels every timer, for a clean shutdown. */
   close(): void {
     for (const agent of this.agents.values()) clearTimers(agent);
+  }
+
+  /** Why a valid family cannot join the snapshot: it came twice, or other agents send it with another type. */
+  private conflictOf(agent: AgentRecord, family: RenderedFamily, accepted: ReadonlyMap<string, RenderedFamily>): ProtocolError | undefined {
+    if (accepted.has(family.name)) return protocolError('DUPLICATE_SERIES', `${family.name}: family appears twice in one batch`);
+    const othersType = this.catalog.typeHeldByOthers(family.name, agent.id, agent.shard?.id);
+    if (othersType !== undefined && othersType !== family.type) {
+      return protocolError('TYPE_CONFLICT', `${family.name}: sent as ${family.type} but other agents send it as ${othersType}`);
+    }
+    return undefined;
   }
 
   private replaceFamilies(agent: AgentRecord, next: Map<string, RenderedFamily>): void {
@@ -341,14 +373,4 @@ function clearTimers(agent: AgentRecord): void {
 function sameLabels(a: Record<string, string>, b: Record<string, string>): boolean {
   const keys = Object.keys(a);
   return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
-}
-
-function countSamples(raw: unknown): number {
-  const samples = (raw as { samples?: unknown } | null)?.samples;
-  return Array.isArray(samples) ? samples.length : 0;
-}
-
-function familyName(raw: unknown): string | undefined {
-  const name = (raw as { name?: unknown } | null)?.name;
-  return typeof name === 'string' ? name : undefined;
 }

@@ -1,5 +1,5 @@
 import type { MetricType } from '../../protocol/messages.js';
-import type { RenderedFamily } from '../ingest/render-family.js';
+import type { RenderedFamily } from '../text-format/rendered-family.js';
 
 /**
  * One shard's agents' lines of one family (see shard-planner.ts); `version` moves whenever

@@ -1,4 +1,4 @@
-import type { RenderedFamily } from '../ingest/render-family.js';
+import type { RenderedFamily } from '../text-format/rendered-family.js';
 
 export interface ParsedSample {
   labels: Record<string, string>;

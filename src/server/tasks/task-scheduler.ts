@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../../log.js';
 import type { TaskResultMessage, TaskRevokeMessage, TaskRunMessage } from '../../protocol/messages.js';
-import { setLongTimeout, type LongTimeout } from '../store/long-timeout.js';
+import { setLongTimeout, type LongTimeout } from '../util/long-timeout.js';
 import { acceptResults, overdueResults, planRun, type MemberState, type RunPlan } from './run-plan.js';
 import { slotAtOrAfter } from './schedule.js';
 import { MAX_TASKS, pairKey, type PairResult, type Task, type TaskSpec } from './task.js';

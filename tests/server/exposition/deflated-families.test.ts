@@ -8,6 +8,7 @@ import { MetricsBody } from '../../../src/server/exposition/metrics-body.js';
 import { renderFamilies } from '../../../src/server/exposition/render-families.js';
 import { SelfMetrics } from '../../../src/server/self-metrics.js';
 import { AgentStore } from '../../../src/server/store/agent-store.js';
+import { feed } from '../../helpers/feed-store.js';
 import { WINDOWS_PER_INTERVAL } from '../../../src/server/store/shard-planner.js';
 
 const INTERVAL = 8000;
@@ -21,7 +22,7 @@ function fleet(agents: number) {
   for (const id of ids) store.connect({ id, address: '127.0.0.1', agentVersion: 't', protocol: 1, labels: {}, intervalMs: INTERVAL });
   const push = (i: number, load: number, memory = 100) => {
     now = 1_000 * INTERVAL + (i % WINDOWS_PER_INTERVAL) * WINDOW + 10;
-    store.ingest(ids[i]!, [
+    feed(store).batch(ids[i]!, [
       { name: 'node_load1', type: 'gauge', help: 'load', samples: [{ value: load }] },
       { name: 'node_memory_MemTotal_bytes', type: 'gauge', help: 'memory', samples: [{ value: memory }] },
       { name: 'node_cpu_seconds_total', type: 'counter', help: 'cpu', samples: [0, 1].map((cpu) => ({ labels: { cpu: String(cpu), mode: 'idle' }, value: load * 10 + cpu })) },

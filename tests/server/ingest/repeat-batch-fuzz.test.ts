@@ -4,6 +4,7 @@ import { encodeMessage } from '../../../src/protocol/encode.js';
 import type { MetricFamily } from '../../../src/protocol/messages.js';
 import { renderFamilies } from '../../../src/server/exposition/render-families.js';
 import { AgentStore } from '../../../src/server/store/agent-store.js';
+import { feed } from '../../helpers/feed-store.js';
 
 // Property: for any line, the repeat fast path either declines it or stores exactly what
 // JSON.parse + the general path stores; it never accepts a line JSON.parse refuses.
@@ -69,15 +70,15 @@ it('the repeat path never disagrees with JSON.parse and the general path (3000 m
     }
     const fast = store();
     const general = store();
-    fast.ingest(ID, JSON.parse(first).families);
-    general.ingest(ID, JSON.parse(first).families);
-    const took = fast.ingestRepeat(ID, second);
+    feed(fast).batch(ID, JSON.parse(first).families);
+    feed(general).batch(ID, JSON.parse(first).families);
+    const took = feed(fast).repeat(ID, second);
     if (took === undefined) continue;
     repeated++;
     assert.ok(message !== undefined, `fast path accepted a line JSON.parse refuses: ${second}`);
     assert.equal(message.type, 'metrics', second);
     parsed++;
-    general.ingest(ID, message.families as unknown[]);
+    feed(general).batch(ID, message.families as unknown[]);
     assert.equal(renderFamilies(fast.catalog), renderFamilies(general.catalog), `stored text differs for: ${second}`);
   }
   console.log(`# ${repeated} of 3000 mutated lines took the fast path`);

@@ -6,6 +6,7 @@ import { parseAgentMessage } from '../../../src/protocol/parse.js';
 import { renderFamilies } from '../../../src/server/exposition/render-families.js';
 import { readRepeat } from '../../../src/server/ingest/repeat-batch.js';
 import { AgentStore } from '../../../src/server/store/agent-store.js';
+import { feed as intakeOf } from '../../helpers/feed-store.js';
 
 // The repeat path must accept only what the general path accepts, and store exactly what it
 // would. Each case feeds one agent a first batch (general path) and then a second line, and
@@ -41,10 +42,10 @@ const line = (f: MetricFamily[], seq = 2) => encodeMessage({ type: 'metrics', se
 /** Feeds both stores `first` then `second`; returns whether the fast store took the repeat path. */
 function feed(first: string, second: string): { repeated: boolean; fast: AgentStore; general: AgentStore } {
   const { fast, general } = stores();
-  for (const s of [fast, general]) s.ingest(ID, (parseAgentMessage(first) as { families: unknown[] }).families);
-  const repeat = fast.ingestRepeat(ID, second);
-  if (!repeat) fast.ingest(ID, (parseAgentMessage(second) as { families: unknown[] }).families);
-  general.ingest(ID, (parseAgentMessage(second) as { families: unknown[] }).families);
+  for (const s of [fast, general]) intakeOf(s).batch(ID, (parseAgentMessage(first) as { families: unknown[] }).families);
+  const repeat = intakeOf(fast).repeat(ID, second);
+  if (!repeat) intakeOf(fast).batch(ID, (parseAgentMessage(second) as { families: unknown[] }).families);
+  intakeOf(general).batch(ID, (parseAgentMessage(second) as { families: unknown[] }).families);
   assert.equal(renderFamilies(fast.catalog), renderFamilies(general.catalog));
   return { repeated: repeat !== undefined, fast, general };
 }
@@ -61,7 +62,7 @@ describe('readRepeat', () => {
 
   it('keeps the very same text for a family whose values did not change', () => {
     const { fast, general } = stores();
-    for (const s of [fast, general]) s.ingest(ID, (parseAgentMessage(first) as { families: unknown[] }).families);
+    for (const s of [fast, general]) intakeOf(s).batch(ID, (parseAgentMessage(first) as { families: unknown[] }).families);
     const before = fast.get(ID)!.families.get('node_uname_info')!.text;
     const r = readRepeat(line(families([11, 20, 30, 40])), fast.get(ID)!.layout!, fast.get(ID)!.labelPrefix);
     assert.ok(r);
@@ -122,8 +123,8 @@ describe('readRepeat', () => {
         parsed = false;
       }
       const { fast } = stores();
-      fast.ingest(ID, (parseAgentMessage(first) as { families: unknown[] }).families);
-      assert.equal(fast.ingestRepeat(ID, second), undefined, what);
+      intakeOf(fast).batch(ID, (parseAgentMessage(first) as { families: unknown[] }).families);
+      assert.equal(intakeOf(fast).repeat(ID, second), undefined, what);
       if (parsed) feed(first, second); // and where JSON.parse takes it, both stores agree
     }
   });
@@ -134,17 +135,17 @@ describe('readRepeat', () => {
       { name: 'node_filesystem_avail_bytes', type: 'gauge', help: 'avail', samples: [{ labels: { mountpoint: '/boot' }, value: 5 }, { labels: { mountpoint: '/' }, value: avail }] },
     ];
     const { fast } = stores();
-    fast.ingest(ID, (parseAgentMessage(line(disk(150), 1)) as { families: unknown[] }).families);
+    intakeOf(fast).batch(ID, (parseAgentMessage(line(disk(150), 1)) as { families: unknown[] }).families);
     assert.equal(fast.get(ID)!.summary.diskPercent, 25);
-    assert.ok(fast.ingestRepeat(ID, line(disk(50))));
+    assert.ok(intakeOf(fast).repeat(ID, line(disk(50))));
     assert.equal(fast.get(ID)!.summary.diskPercent, 75);
   });
 
   it('needs a clean previous batch: after a rejected family, the next one goes the general way', () => {
     const { fast } = stores();
     const bad = line([...families([1, 2]), { name: 'bad name', type: 'gauge', help: '', samples: [{ value: 1 }] }], 1);
-    const result = fast.ingest(ID, (parseAgentMessage(bad) as { families: unknown[] }).families);
+    const result = intakeOf(fast).batch(ID, (parseAgentMessage(bad) as { families: unknown[] }).families);
     assert.equal(result.rejected.length, 1);
-    assert.equal(fast.ingestRepeat(ID, bad), undefined);
+    assert.equal(intakeOf(fast).repeat(ID, bad), undefined);
   });
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { renderFamilies } from '../../../src/server/exposition/render-families.js';
 import { AgentStore } from '../../../src/server/store/agent-store.js';
+import { feed } from '../../helpers/feed-store.js';
 import { WINDOWS_PER_INTERVAL } from '../../../src/server/store/shard-planner.js';
 
 const INTERVAL = 8000;
@@ -20,11 +21,11 @@ describe('AgentStore shards', () => {
     const store = new AgentStore({ graceMs: undefined, forgetMs: 60_000, maxSeriesPerAgent: 1000, now: () => now });
     for (const id of ['a', 'b', 'c']) store.connect({ id, address: '127.0.0.1', agentVersion: 't', protocol: 1, labels: {}, intervalMs: INTERVAL });
     now += 10;
-    store.ingest('a', families(1));
+    feed(store).batch('a', families(1));
     now += 20;
-    store.ingest('b', families(2));
+    feed(store).batch('b', families(2));
     now += 3 * WINDOW;
-    store.ingest('c', families(3));
+    feed(store).batch('c', families(3));
     assert.equal(store.get('a')!.shard, store.get('b')!.shard);
     assert.notEqual(store.get('c')!.shard, store.get('a')!.shard);
     assert.equal(store.get('c')!.shard!.window, 3);
@@ -35,12 +36,12 @@ describe('AgentStore shards', () => {
     let now = 1_000 * INTERVAL + 10;
     const store = new AgentStore({ graceMs: undefined, forgetMs: 60_000, maxSeriesPerAgent: 1000, now: () => now });
     for (const id of ['a', 'b']) store.connect({ id, address: '127.0.0.1', agentVersion: 't', protocol: 1, labels: {}, intervalMs: INTERVAL });
-    store.ingest('a', families(1));
-    store.ingest('b', families(2));
+    feed(store).batch('a', families(1));
+    feed(store).batch('b', families(2));
     const before = store.get('a')!.shard!;
     const text = renderFamilies(store.catalog);
     now += 5 * WINDOW;
-    for (let k = 0; k < 3; k++) store.ingest('a', families(1));
+    for (let k = 0; k < 3; k++) feed(store).batch('a', families(1));
     const after = store.get('a')!.shard!;
     assert.notEqual(after, before);
     assert.equal(before.window, 0);
@@ -54,7 +55,7 @@ describe('AgentStore shards', () => {
   it('leaves its shard when its series go', async () => {
     const store = new AgentStore({ graceMs: 10, forgetMs: 60_000, maxSeriesPerAgent: 1000 });
     const lease = store.connect({ id: 'a', address: '127.0.0.1', agentVersion: 't', protocol: 1, labels: {}, intervalMs: INTERVAL });
-    store.ingest('a', families(1));
+    feed(store).batch('a', families(1));
     const shard = store.get('a')!.shard!;
     store.disconnect('a', lease);
     await new Promise((r) => setTimeout(r, 50));

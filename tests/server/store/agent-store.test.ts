@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { ProtocolError } from '../../../src/protocol/error-codes.js';
 import { renderFamilies } from '../../../src/server/exposition/render-families.js';
 import { AgentStore, type AgentHello } from '../../../src/server/store/agent-store.js';
+import { feed } from '../../helpers/feed-store.js';
 
 function hello(id: string, labels: Record<string, string> = {}): AgentHello {
   return { id, address: '127.0.0.1', agentVersion: '0.1.0', protocol: 1, labels, intervalMs: 5000 };
@@ -22,8 +23,8 @@ describe('AgentStore', () => {
     const s = store();
     s.connect(hello('b'));
     s.connect(hello('a', { env: 'prod' }));
-    s.ingest('b', [gauge('node_load1', 2), gauge('aaa', 1)]);
-    s.ingest('a', [gauge('node_load1', 1)]);
+    feed(s).batch('b', [gauge('node_load1', 2), gauge('aaa', 1)]);
+    feed(s).batch('a', [gauge('node_load1', 1)]);
     assert.equal(
       renderFamilies(s.catalog),
       '# HELP aaa aaa help\n# TYPE aaa gauge\naaa{instance="b"} 1\n' +
@@ -35,8 +36,8 @@ describe('AgentStore', () => {
   it('treats each batch as the complete snapshot: a missing family disappears', () => {
     const s = store();
     s.connect(hello('a'));
-    s.ingest('a', [gauge('x', 1), gauge('y', 2)]);
-    s.ingest('a', [gauge('y', 3)]);
+    feed(s).batch('a', [gauge('x', 1), gauge('y', 2)]);
+    feed(s).batch('a', [gauge('y', 3)]);
     assert.equal(renderFamilies(s.catalog), '# HELP y y help\n# TYPE y gauge\ny{instance="a"} 3\n');
     assert.equal(s.get('a')!.series, 1);
     s.close();
@@ -45,8 +46,8 @@ describe('AgentStore', () => {
   it('keeps the previous value of a rejected family and stores the rest', () => {
     const s = store();
     s.connect(hello('a'));
-    s.ingest('a', [gauge('x', 1), gauge('y', 2)]);
-    const result = s.ingest('a', [{ name: 'x', type: 'gauge', help: '', samples: [{ value: 'bogus' }] }, gauge('y', 5)]);
+    feed(s).batch('a', [gauge('x', 1), gauge('y', 2)]);
+    const result = feed(s).batch('a', [{ name: 'x', type: 'gauge', help: '', samples: [{ value: 'bogus' }] }, gauge('y', 5)]);
     assert.equal(result.rejected.length, 1);
     assert.equal(result.rejected[0]!.spec.code, 'FP_INVALID_VALUE');
     const text = renderFamilies(s.catalog);
@@ -59,12 +60,12 @@ describe('AgentStore', () => {
     const s = store();
     s.connect(hello('a'));
     s.connect(hello('b'));
-    s.ingest('a', [gauge('m', 1)]);
-    const r = s.ingest('b', [{ name: 'm', type: 'counter', help: '', samples: [{ value: 1 }] }]);
+    feed(s).batch('a', [gauge('m', 1)]);
+    const r = feed(s).batch('b', [{ name: 'm', type: 'counter', help: '', samples: [{ value: 1 }] }]);
     assert.equal(r.rejected[0]?.spec.code, 'FP_TYPE_CONFLICT');
     assert.doesNotMatch(renderFamilies(s.catalog), /instance="b"/);
     // 'a' alone owns m: it may redefine it (an upgraded agent).
-    const again = s.ingest('a', [{ name: 'm', type: 'counter', help: 'now a counter', samples: [{ value: 2 }] }]);
+    const again = feed(s).batch('a', [{ name: 'm', type: 'counter', help: 'now a counter', samples: [{ value: 2 }] }]);
     assert.equal(again.rejected.length, 0);
     assert.match(renderFamilies(s.catalog), /# TYPE m counter/);
     s.close();
@@ -72,10 +73,11 @@ describe('AgentStore', () => {
 
   it('refuses a whole batch over the series limit and keeps the last good snapshot', () => {
     const s = store({ maxSeriesPerAgent: 3 });
+    feed(s, 3);
     s.connect(hello('a'));
-    s.ingest('a', [gauge('ok', 1)]);
+    feed(s).batch('a', [gauge('ok', 1)]);
     const big = { name: 'big', type: 'gauge', help: '', samples: [1, 2, 3, 4].map((i) => ({ labels: { i: String(i) }, value: i })) };
-    assert.throws(() => s.ingest('a', [big]), (err: unknown) => err instanceof ProtocolError && err.spec.code === 'FP_SERIES_LIMIT');
+    assert.throws(() => feed(s).batch('a', [big]), (err: unknown) => err instanceof ProtocolError && err.spec.code === 'FP_SERIES_LIMIT');
     assert.match(renderFamilies(s.catalog), /^ok\{instance="a"\} 1$/m);
     s.close();
   });
@@ -83,7 +85,7 @@ describe('AgentStore', () => {
   it('marks a lost agent down at once and drops its series after the grace period', async () => {
     const s = store({ graceMs: 40 });
     const lease = s.connect(hello('a'));
-    s.ingest('a', [gauge('x', 1)]);
+    feed(s).batch('a', [gauge('x', 1)]);
     s.disconnect('a', lease);
     assert.equal(s.get('a')!.connected, false);
     assert.match(renderFamilies(s.catalog), /instance="a"/, 'series stay during the grace period');
@@ -96,7 +98,7 @@ describe('AgentStore', () => {
   it('continues seamlessly when the agent reconnects within the grace period', async () => {
     const s = store({ graceMs: 60 });
     const lease = s.connect(hello('a'));
-    s.ingest('a', [gauge('x', 1)]);
+    feed(s).batch('a', [gauge('x', 1)]);
     s.disconnect('a', lease);
     s.connect(hello('a'));
     await sleep(150);
@@ -128,7 +130,7 @@ describe('AgentStore', () => {
     const v0 = s.version;
     s.connect(hello('a'));
     const v1 = s.version;
-    s.ingest('a', [gauge('x', 1)]);
+    feed(s).batch('a', [gauge('x', 1)]);
     assert.ok(v1 > v0 && s.version > v1);
     s.close();
   });
@@ -137,11 +139,12 @@ describe('AgentStore', () => {
 describe('AgentStore limits', () => {
   it('never holds more than the series limit, even when rejected families keep old values', () => {
     const s = store({ maxSeriesPerAgent: 5 });
+    feed(s, 5);
     s.connect(hello('a'));
     const many = (name: string, n: number, value: unknown = 1) => ({ name, type: 'gauge', help: '', samples: Array.from({ length: n }, (_, i) => ({ labels: { i: String(i) }, value })) });
-    s.ingest('a', [many('x', 4)]);
+    feed(s).batch('a', [many('x', 4)]);
     // x is now refused (bad value) and y takes 4: keeping the old x would make 8.
-    const r = s.ingest('a', [many('x', 1, 'bad'), many('y', 4)]);
+    const r = feed(s).batch('a', [many('x', 1, 'bad'), many('y', 4)]);
     assert.equal(r.samples, 4, 'samples counts only what this batch stored');
     assert.equal(s.get('a')!.series, 4);
     assert.doesNotMatch(renderFamilies(s.catalog), /^x\{/m);
@@ -151,7 +154,7 @@ describe('AgentStore limits', () => {
   it('treats an empty label value as no label, so {k=""} and {} are duplicates', () => {
     const s = store();
     s.connect(hello('a'));
-    const r = s.ingest('a', [{ name: 'g', type: 'gauge', help: '', samples: [{ labels: { k: '' }, value: 1 }, { value: 2 }] }]);
+    const r = feed(s).batch('a', [{ name: 'g', type: 'gauge', help: '', samples: [{ labels: { k: '' }, value: 1 }, { value: 2 }] }]);
     assert.equal(r.rejected[0]?.spec.code, 'FP_DUPLICATE_SERIES');
     s.close();
   });
@@ -159,7 +162,7 @@ describe('AgentStore limits', () => {
   it('records the last error with its code and clears it on reconnect', () => {
     const s = store();
     s.connect(hello('a'));
-    s.ingest('a', [{ name: 'bad-name', type: 'gauge', help: '', samples: [] }]);
+    feed(s).batch('a', [{ name: 'bad-name', type: 'gauge', help: '', samples: [] }]);
     assert.match(s.get('a')!.lastError!, /^FP_INVALID_METRIC_NAME: /);
     s.connect(hello('a'));
     assert.equal(s.get('a')!.lastError, undefined);

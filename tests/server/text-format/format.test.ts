@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { escapeHelp, escapeLabelValue, familyHeader, formatValue, renderLabelPairs } from '../../../src/server/exposition/text-format.js';
+import { escapeHelp, escapeLabelValue, familyHeader, formatValue, renderLabelPairs } from '../../../src/server/text-format/format.js';
 
 describe('text format', () => {
   it('escapes backslash, double quote and newline in label values, in that order', () => {

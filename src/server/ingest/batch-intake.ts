@@ -1,0 +1,78 @@
+import { ProtocolError, protocolError } from '../../protocol/error-codes.js';
+import { summarize } from '../store/agent-summary.js';
+import type { AgentLabels, AgentStore, IngestResult, RefusedFamily, ValidBatch } from '../store/agent-store.js';
+import type { RenderedFamily } from '../text-format/rendered-family.js';
+import { readRepeat } from './repeat-batch.js';
+import { renderFamily } from './render-family.js';
+
+// A metrics batch on its way from the session into the store: checked and rendered here,
+// family by family, then stored. The store sees only validated families.
+
+export interface IntakeLimits {
+  /** A batch with more samples than this is refused whole. */
+  maxSeriesPerAgent: number;
+}
+
+export interface RepeatResult {
+  seq: number;
+  samples: number;
+}
+
+export class BatchIntake {
+  constructor(
+    private readonly store: AgentStore,
+    private readonly limits: IntakeLimits,
+  ) {}
+
+  /**
+   * Validates a parsed batch's families and stores them as the agent's snapshot.
+   * Throws ProtocolError when the whole batch is refused (the previous snapshot stays).
+   */
+  batch(agentId: string, families: readonly unknown[]): IngestResult {
+    const labels = this.store.labelsOf(agentId);
+    if (!labels) throw new Error(`batch for unknown agent ${agentId}`);
+    return this.store.ingest(agentId, validateBatch(families, labels, this.limits));
+  }
+
+  /**
+   * Stores a metrics line that repeats the agent's last batch with new values (see
+   * repeat-batch.ts), without parsing it as JSON. Returns undefined when the line is not such
+   * a repeat; the caller then parses it and calls batch(). Same effect as batch().
+   */
+  repeat(agentId: string, line: string): RepeatResult | undefined {
+    const basis = this.store.repeatBasis(agentId);
+    if (!basis) return undefined;
+    const repeat = readRepeat(line, basis.layout, basis.labelPrefix);
+    if (!repeat) return undefined;
+    this.store.ingestRepeat(agentId, repeat.texts, repeat.samples);
+    return { seq: repeat.seq, samples: repeat.samples };
+  }
+}
+
+/** Checks and renders each family of a batch; refuses the batch over the series limit. */
+export function validateBatch(families: readonly unknown[], labels: AgentLabels, limits: IntakeLimits): ValidBatch {
+  const offered = families.reduce<number>((n, f) => n + countSamples(f), 0);
+  if (offered > limits.maxSeriesPerAgent) {
+    throw protocolError('SERIES_LIMIT', `batch has ${offered} series; the limit per agent is ${limits.maxSeriesPerAgent}`);
+  }
+  const checked: (RenderedFamily | RefusedFamily)[] = [];
+  for (const raw of families) {
+    try {
+      checked.push(renderFamily(raw, labels.prefix, labels.forbidden));
+    } catch (err) {
+      if (!(err instanceof ProtocolError)) throw err;
+      checked.push({ refused: err, name: familyName(raw) });
+    }
+  }
+  return { offered, families: checked, summary: summarize(families) };
+}
+
+function countSamples(raw: unknown): number {
+  const samples = (raw as { samples?: unknown } | null)?.samples;
+  return Array.isArray(samples) ? samples.length : 0;
+}
+
+function familyName(raw: unknown): string | undefined {
+  const name = (raw as { name?: unknown } | null)?.name;
+  return typeof name === 'string' ? name : undefined;
+}
