@@ -8,6 +8,7 @@ import { createNetdevCollector } from './netdev.js';
 import { createProcessCollector } from './process.js';
 import { createStatCollector } from './stat.js';
 import { createTimeCollector } from './time.js';
+import { createTimexCollector } from './timex.js';
 import type { Collector, CollectorFactory, HostPaths } from './types.js';
 import { createUnameCollector } from './uname.js';
 
@@ -23,6 +24,7 @@ export const collectorFactories: Record<string, CollectorFactory> = {
   process: createProcessCollector,
   stat: createStatCollector,
   time: createTimeCollector,
+  timex: createTimexCollector,
   uname: createUnameCollector,
 };
 
