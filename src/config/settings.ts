@@ -23,7 +23,10 @@ import {
 export type Command = 'server' | 'agent' | 'demo';
 
 /** Names of the agent's collectors; kept here so config does not load collector code. */
-export const COLLECTOR_NAMES = ['cpu', 'loadavg', 'stat', 'meminfo', 'filesystem', 'diskstats', 'netdev', 'netclass', 'uname', 'time', 'timex', 'process'] as const;
+export const COLLECTOR_NAMES = [
+  'cpu', 'loadavg', 'stat', 'meminfo', 'filesystem', 'diskstats', 'netdev', 'netclass', 'uname', 'time', 'timex', 'process',
+  'netstat', 'sockstat', 'vmstat',
+] as const;
 
 export interface Setting<T = unknown> {
   env: string;

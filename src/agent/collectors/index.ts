@@ -5,12 +5,15 @@ import { createLoadavgCollector } from './loadavg.js';
 import { createMeminfoCollector } from './meminfo.js';
 import { createNetclassCollector } from './netclass.js';
 import { createNetdevCollector } from './netdev.js';
+import { createNetstatCollector } from './netstat.js';
 import { createProcessCollector } from './process.js';
+import { createSockstatCollector } from './sockstat.js';
 import { createStatCollector } from './stat.js';
 import { createTimeCollector } from './time.js';
 import { createTimexCollector } from './timex.js';
 import type { Collector, CollectorFactory, HostPaths } from './types.js';
 import { createUnameCollector } from './uname.js';
+import { createVmstatCollector } from './vmstat.js';
 
 /** Every collector the agent knows, by the name node_scrape_collector_success reports. */
 export const collectorFactories: Record<string, CollectorFactory> = {
@@ -21,11 +24,14 @@ export const collectorFactories: Record<string, CollectorFactory> = {
   meminfo: createMeminfoCollector,
   netclass: createNetclassCollector,
   netdev: createNetdevCollector,
+  netstat: createNetstatCollector(),
   process: createProcessCollector,
+  sockstat: createSockstatCollector,
   stat: createStatCollector,
   time: createTimeCollector,
   timex: createTimexCollector,
   uname: createUnameCollector,
+  vmstat: createVmstatCollector(),
 };
 
 /** Creates the named collectors (all of them by default); an unknown name is a configuration error. */

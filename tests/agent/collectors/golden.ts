@@ -15,6 +15,13 @@ export const fixturePaths: HostPaths = {
   root: join(FIXTURES, 'root'),
 };
 
+/** Older kernels' files from node_exporter's own fixtures (Apache-2.0, see its README.md). */
+export const nodeExporterPaths: HostPaths = {
+  proc: join(FIXTURES, 'node-exporter', 'proc'),
+  sys: join(FIXTURES, 'node-exporter', 'sys'),
+  root: join(FIXTURES, 'node-exporter', 'root'),
+};
+
 export function run(collector: Collector): Promise<MetricFamily[]> {
   return collector.collect(new AbortController().signal);
 }
