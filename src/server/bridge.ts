@@ -26,13 +26,14 @@ export interface BridgeAddresses {
 /** The bridge: the agents' TCP listener, the store, and the HTTP side, started and stopped together. */
 export class Bridge {
   readonly store: AgentStore;
-  readonly metrics = new SelfMetrics();
+  readonly metrics: SelfMetrics;
   readonly tasks: TaskScheduler;
   private readonly listener: TcpListener;
   private readonly http: Server;
   private ready = false;
 
   constructor(private readonly options: BridgeOptions) {
+    this.metrics = new SelfMetrics({ maxConnections: options.maxConnections, maxSeriesPerAgent: options.maxSeriesPerAgent });
     this.store = new AgentStore({ graceMs: options.graceMs, forgetMs: options.forgetMs, maxSeriesPerAgent: options.maxSeriesPerAgent });
     // The web console: static files from console/, its links, and live snapshots over SSE.
     const consoleFiles = staticRoute();

@@ -1,4 +1,11 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { ProtocolErrors } from '../protocol/error-codes.js';
+
+/** The bridge's limits, exposed so alerts can say "near the limit" before it refuses anything. */
+export interface BridgeLimits {
+  maxConnections: number;
+  maxSeriesPerAgent: number;
+}
 
 /**
  * The bridge's metrics about itself. Everything is prefixed fleetpulse_bridge_ (including
@@ -60,14 +67,30 @@ export class SelfMetrics {
     registers: [this.registry],
   });
 
-  constructor() {
+  readonly maxConnections = new Gauge({
+    name: 'fleetpulse_bridge_max_connections',
+    help: 'Agent TCP connections the bridge accepts at most (FLEETPULSE_MAX_CONNECTIONS).',
+    registers: [this.registry],
+  });
+  readonly maxSeriesPerAgent = new Gauge({
+    name: 'fleetpulse_bridge_max_series_per_agent',
+    help: 'Series one agent may send at most (FLEETPULSE_MAX_SERIES_PER_AGENT).',
+    registers: [this.registry],
+  });
+
+  constructor(limits?: BridgeLimits) {
     collectDefaultMetrics({ register: this.registry, prefix: 'fleetpulse_bridge_' });
     // prom-client names these three gauges *_total, which promtool rightly flags; the
     // same figures stay available per type in the gauges without the suffix.
     for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
       this.registry.removeSingleMetric(`fleetpulse_bridge_${name}`);
     }
-    // Make the reason label set visible from the start, so rate() works from the first error.
-    this.framesRejected.reset();
+    // Every reason at 0 from the start, so increase() and alerts see the first rejection (a
+    // series born at 1 has no increase); an agent with a wrong token shows up at once.
+    for (const { reason } of Object.values(ProtocolErrors)) this.framesRejected.inc({ reason }, 0);
+    if (limits) {
+      this.maxConnections.set(limits.maxConnections);
+      this.maxSeriesPerAgent.set(limits.maxSeriesPerAgent);
+    }
   }
 }

@@ -16,6 +16,8 @@ export interface AlertingRule {
   query: string;
   health: string;
   lastError?: string;
+  /** RFC 3339 time of the rule's latest evaluation. */
+  lastEvaluation: string;
   alerts: { labels: Record<string, string>; state: 'pending' | 'firing' | 'inactive' }[];
 }
 

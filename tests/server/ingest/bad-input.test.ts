@@ -198,6 +198,12 @@ describe('bad input on the agent port', () => {
 });
 
 describe('limits and authentication', () => {
+  it('the limits are exposed, so alerts can warn before the bridge refuses', async () => {
+    const text = await metricsText();
+    assert.match(text, /^fleetpulse_bridge_max_connections 20$/m);
+    assert.match(text, /^fleetpulse_bridge_max_series_per_agent 50$/m);
+  });
+
   it('more connections than the limit: FP_TOO_MANY_CONNECTIONS, existing agents unaffected', async () => {
     const small = await startTestBridge({ maxConnections: 2 });
     const a = await LineClient.connect(small.ingestPort);
@@ -214,6 +220,9 @@ describe('limits and authentication', () => {
 
   it('a wrong or missing token is refused with FP_AUTH_FAILED; the right one is welcomed', async () => {
     const secure = await startTestBridge({ token: 's3cret' });
+    // Present at 0 before the first rejection, so the AgentAuthFailing alert sees the very first one.
+    const before = (await getText(`${secure.url}/metrics`)).text;
+    assert.equal(/^fleetpulse_bridge_frames_rejected_total\{reason="auth_failed"\} 0$/m.test(before), true, 'auth_failed at 0 from the start');
     const wrong = await LineClient.connect(secure.ingestPort);
     wrong.hello('w', { token: 'guess' });
     assert.match(String((await wrong.waitForError('FP_AUTH_FAILED')).message), /does not match/);
@@ -226,6 +235,7 @@ describe('limits and authentication', () => {
     await right.waitFor((m) => m.type === 'welcome');
     right.close();
     missing.close();
+    assert.equal(rejectedCount((await getText(`${secure.url}/metrics`)).text, 'auth_failed'), 2);
     await secure.stop();
   });
 });
