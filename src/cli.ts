@@ -11,6 +11,8 @@ import type { Command } from './config/settings.js';
 import { createLogger } from './log.js';
 import { TaskFileError } from './server/tasks/task-repository.js';
 import { VERSION } from './version.js';
+import { TlsFileError } from './net/tls-files.js';
+import { TokensFileError } from './server/auth/agent-tokens-file.js';
 
 const USAGE = `fleetpulse ${VERSION} — push-based host monitoring for Prometheus
 
@@ -18,6 +20,7 @@ Usage:
   fleetpulse server   the bridge: agents connect on TCP 9700, Prometheus scrapes :9701/metrics
   fleetpulse agent    collect this host's metrics and push them to FLEETPULSE_SERVER
   fleetpulse demo     a bridge and an agent for this machine in one process
+  fleetpulse certs    make a CA, bridge and agent certificates, agent tokens, a web-config (docs/security.md)
   fleetpulse <command> --help   every setting of that command
   fleetpulse --version
 `;
@@ -45,7 +48,12 @@ async function start(command: Command, argv: string[]): Promise<Stoppable[]> {
     const bridge = new Bridge({ ...bridgeOptions(values, log.child({ component: 'bridge' })), ...(generatedToken ? { adminToken: generatedToken } : {}) });
     const { ingestPort, httpPort } = await bridge.start();
     running.push(bridge);
-    log.info('bridge listening', { ingest: `${values.bind}:${ingestPort}`, http: `${values.bind}:${httpPort}` });
+    log.info('bridge listening', { ingest: `${values.bind}:${ingestPort}`, http: `${values.bind}:${httpPort}`, agent_link: bridge.agentLink.summary });
+    if (bridge.agentLink.protectedMode) {
+      log.warn('no agent authentication is configured: protected mode accepts agents only from loopback and private addresses', {
+        fix: 'set FLEETPULSE_TOKEN, FLEETPULSE_AGENT_TOKENS_FILE or FLEETPULSE_TLS_CLIENT_CA (docs/security.md); FLEETPULSE_INSECURE=true accepts any address',
+      });
+    }
     if (command === 'demo') {
       const agent = new Agent(agentOptions(values, log.child({ component: 'agent' }), { host: '127.0.0.1', port: ingestPort }));
       agent.start();
@@ -65,6 +73,16 @@ async function start(command: Command, argv: string[]): Promise<Stoppable[]> {
 async function main(): Promise<void> {
   const [command, ...argv] = process.argv.slice(2);
   if (command === '--version' || command === 'version') return void process.stdout.write(`${VERSION}\n`);
+  if (command === 'certs') {
+    const { runCerts, CertsError } = await import('./certs/certs-command.js');
+    try {
+      return runCerts(argv, (line) => process.stdout.write(`${line}\n`));
+    } catch (err) {
+      if (!(err instanceof CertsError)) throw err;
+      process.stderr.write(`fleetpulse certs: ${err.message}\n`);
+      process.exit(2);
+    }
+  }
   if (command !== 'server' && command !== 'agent' && command !== 'demo') {
     process.stderr.write(command === undefined || command === '--help' || command === 'help' ? USAGE : `fleetpulse: unknown command "${command}"\n\n${USAGE}`);
     process.exit(command === undefined || command === '--help' || command === 'help' ? 0 : 2);
@@ -74,7 +92,7 @@ async function main(): Promise<void> {
     running = await start(command, argv);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    if (err instanceof ConfigError || err instanceof TaskFileError) process.stderr.write(`fleetpulse: ${e.message}\n`);
+    if (err instanceof ConfigError || err instanceof TaskFileError || err instanceof TlsFileError || err instanceof TokensFileError) process.stderr.write(`fleetpulse: ${e.message}\n`);
     else if (e.code === 'EADDRINUSE') process.stderr.write(`fleetpulse: cannot listen: ${e.message}; is another bridge running? choose other ports with FLEETPULSE_INGEST_PORT / FLEETPULSE_HTTP_PORT\n`);
     else process.stderr.write(`fleetpulse: ${e.stack ?? e.message}\n`);
     process.exit(2);

@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { encodeMessage } from '../protocol/encode.js';
 import { ProtocolError } from '../protocol/error-codes.js';
 import { LineDecoder } from '../protocol/line-decoder.js';
@@ -8,6 +9,8 @@ import { parseServerMessage } from '../protocol/parse.js';
 import { Heartbeat } from '../net/heartbeat.js';
 import type { Logger } from '../log.js';
 import { backoffDelayMs, type BackoffPolicy } from './backoff.js';
+import type { ReloadingTlsFiles } from '../net/tls-files.js';
+import { explainTlsError } from './tls-problem.js';
 
 export interface ConnectionOptions {
   host: string;
@@ -18,6 +21,8 @@ export interface ConnectionOptions {
   token: string | undefined;
   intervalMs: number;
   backoff: BackoffPolicy;
+  /** TLS to the bridge (CA, client certificate, re-read on change); undefined: plain TCP. */
+  tls?: { files: ReloadingTlsFiles; serverName: string | undefined } | undefined;
   /** How long to wait for the TCP connect plus the welcome. */
   handshakeTimeoutMs: number;
   log: Logger;
@@ -92,7 +97,10 @@ export class BridgeConnection {
     if (this.state === 'stopped') return;
     const { host, port, log } = this.options;
     this.state = 'connecting';
-    const socket = connect({ host, port });
+    const tls = this.options.tls;
+    const socket = tls
+      ? tlsConnect({ host, port, ...tls.files.current(), ...(tls.serverName === undefined ? {} : { servername: tls.serverName }) })
+      : connect({ host, port });
     this.socket = socket;
     socket.setNoDelay(true);
     const decoder = new LineDecoder(MAX_SERVER_LINE_BYTES);
@@ -100,7 +108,7 @@ export class BridgeConnection {
       log.debug('handshake timed out', { timeout_ms: this.options.handshakeTimeoutMs });
       socket.destroy();
     }, this.options.handshakeTimeoutMs);
-    socket.on('connect', () => {
+    socket.on(tls ? 'secureConnect' : 'connect', () => {
       const probe = this.options.probe?.();
       // Peers reach our responder, by default, at the address we reach the bridge from.
       const probeAddress = probe && (probe.address ?? socket.localAddress?.replace(/^::ffff:/, ''));
@@ -131,7 +139,13 @@ export class BridgeConnection {
       }
     });
     socket.on('drain', () => this.flush());
-    socket.on('error', (err) => log.debug('connection error', { error: err.message }));
+    socket.on('error', (err) => {
+      const problem = tls && explainTlsError(err, tls.serverName ?? host);
+      if (!problem) return log.debug('connection error', { error: err.message });
+      // Said once per distinct cause, like a refusal: it will not fix itself between retries.
+      if (this.lastFatal !== problem.code) log.error('TLS connection to the bridge failed', { code: problem.code, error: problem.message });
+      this.lastFatal = problem.code;
+    });
     socket.on('close', () => this.onClose(socket));
   }
 

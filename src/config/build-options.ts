@@ -1,4 +1,5 @@
 import type { AgentOptions } from '../agent/agent.js';
+import type { ConnectionOptions } from '../agent/connection.js';
 import { statusFilePath } from '../agent/status-file.js';
 import { DEFAULT_BACKOFF } from '../agent/backoff.js';
 import type { Logger } from '../log.js';
@@ -6,6 +7,57 @@ import type { BridgeOptions } from '../server/options.js';
 import { VERSION } from '../version.js';
 import { ConfigError } from './load-config.js';
 import type { SettingValues } from './settings.js';
+import { readFileSync } from 'node:fs';
+import { ReloadingTlsFiles, TlsFileError } from '../net/tls-files.js';
+
+/** FLEETPULSE_TOKEN, else the first line of FLEETPULSE_TOKEN_FILE. */
+function sharedToken(v: SettingValues): string | undefined {
+  if (v.token !== undefined || v.tokenFile === undefined) return v.token;
+  let text: string;
+  try {
+    text = readFileSync(v.tokenFile, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`FLEETPULSE_TOKEN_FILE=${v.tokenFile} cannot be read: ${(err as Error).message}`);
+  }
+  const token = text.split('\n')[0]!.trim();
+  if (token === '') throw new ConfigError(`FLEETPULSE_TOKEN_FILE=${v.tokenFile} is empty; put the token on its first line`);
+  return token;
+}
+
+function bridgeTls(v: SettingValues): BridgeOptions['agentTls'] {
+  if (v.tlsCert === undefined && v.tlsKey === undefined) {
+    if (v.tlsClientCa !== undefined) throw new ConfigError('FLEETPULSE_TLS_CLIENT_CA needs FLEETPULSE_TLS_CERT and FLEETPULSE_TLS_KEY: client certificates are checked in TLS');
+    return undefined;
+  }
+  if (v.tlsCert === undefined || v.tlsKey === undefined) throw new ConfigError(`FLEETPULSE_TLS_${v.tlsCert === undefined ? 'CERT' : 'KEY'} is unset; set both FLEETPULSE_TLS_CERT and FLEETPULSE_TLS_KEY (fleetpulse certs bridge makes them)`);
+  return { cert: v.tlsCert, key: v.tlsKey, clientCa: v.tlsClientCa };
+}
+
+function agentTls(v: SettingValues, log: Logger): ConnectionOptions['tls'] {
+  const wanted = v.tls ?? (v.tlsCa !== undefined || v.tlsCert !== undefined);
+  if (!wanted) {
+    if (v.tlsCa !== undefined || v.tlsCert !== undefined) throw new ConfigError('FLEETPULSE_TLS=off but FLEETPULSE_TLS_CA or FLEETPULSE_TLS_CERT is set; remove one or the other');
+    return undefined;
+  }
+  if ((v.tlsCert === undefined) !== (v.tlsKey === undefined)) throw new ConfigError(`FLEETPULSE_TLS_${v.tlsCert === undefined ? 'CERT' : 'KEY'} is unset; a client certificate needs both FLEETPULSE_TLS_CERT and FLEETPULSE_TLS_KEY (fleetpulse certs agent <id> makes them)`);
+  try {
+    const files = new ReloadingTlsFiles(
+      {
+        ca: v.tlsCa === undefined ? undefined : { path: v.tlsCa, setting: 'FLEETPULSE_TLS_CA' },
+        cert: v.tlsCert === undefined ? undefined : { path: v.tlsCert, setting: 'FLEETPULSE_TLS_CERT' },
+        key: v.tlsKey === undefined ? undefined : { path: v.tlsKey, setting: 'FLEETPULSE_TLS_KEY' },
+      },
+      {
+        reloaded: () => log.info('TLS files changed; the next connection uses them'),
+        failed: (err) => log.error('TLS files changed but cannot be used; keeping the previous ones', { error: err.message }),
+      },
+    );
+    return { files, serverName: v.tlsServerName };
+  } catch (err) {
+    if (err instanceof TlsFileError) throw new ConfigError(err.message);
+    throw err;
+  }
+}
 
 /** Turns resolved settings into what the bridge needs. */
 export function bridgeOptions(v: SettingValues, log: Logger): BridgeOptions {
@@ -13,7 +65,10 @@ export function bridgeOptions(v: SettingValues, log: Logger): BridgeOptions {
     bindHost: v.bind!,
     ingestPort: v.ingestPort!,
     httpPort: v.httpPort!,
-    token: v.token,
+    token: sharedToken(v),
+    agentTls: bridgeTls(v),
+    agentTokensFile: v.agentTokensFile,
+    insecure: v.insecure,
     maxLineBytes: v.maxLineBytes!,
     maxConnections: v.maxConnections!,
     maxSeriesPerAgent: v.maxSeriesPerAgent!,
@@ -50,7 +105,8 @@ export function agentOptions(v: SettingValues, log: Logger, server = v.server!):
       agentId: v.agentId!,
       agentVersion: VERSION,
       labels: v.labels ?? {},
-      token: v.token,
+      token: sharedToken(v),
+      tls: agentTls(v, log),
       intervalMs,
       backoff,
       handshakeTimeoutMs: 10_000,

@@ -46,11 +46,16 @@ function setting<T>(s: Setting<T>): Setting<T> {
 const BRIDGE: Command[] = ['server', 'demo'];
 const AGENT: Command[] = ['agent', 'demo'];
 const ALL: Command[] = ['server', 'agent', 'demo'];
+/** Not the demo: its agent and bridge talk over loopback in one process. */
+const TLS: Command[] = ['server', 'agent'];
 
 // One table of every setting. Precedence: flag > environment > .env file > default.
 export const SETTINGS = {
   logLevel: setting({ env: 'FLEETPULSE_LOG_LEVEL', flag: 'log-level', commands: ALL, default: 'info', description: 'Log verbosity: error, warn, info or debug', parse: oneOf(LOG_LEVELS) }),
   token: setting({ env: 'FLEETPULSE_TOKEN', flag: 'token', commands: ALL, default: undefined, description: 'Shared secret. On the bridge: agents must present it. On the agent: sent in hello.', parse: nonEmpty }),
+  tokenFile: setting({ env: 'FLEETPULSE_TOKEN_FILE', flag: 'token-file', commands: ALL, default: undefined, description: 'File whose first line is the shared secret (Docker and Kubernetes secrets); FLEETPULSE_TOKEN wins when both are set', parse: nonEmpty }),
+  tlsCert: setting({ env: 'FLEETPULSE_TLS_CERT', flag: 'tls-cert', commands: TLS, default: undefined, description: 'PEM certificate. On the bridge: the agent port then speaks TLS only. On the agent: its client certificate for mutual TLS (turns TLS on). Re-read when the file changes', parse: nonEmpty }),
+  tlsKey: setting({ env: 'FLEETPULSE_TLS_KEY', flag: 'tls-key', commands: TLS, default: undefined, description: 'PEM private key of FLEETPULSE_TLS_CERT', parse: nonEmpty }),
 
   bind: setting({ env: 'FLEETPULSE_BIND', flag: 'bind', commands: BRIDGE, default: '0.0.0.0', description: 'Address the bridge listens on (both ports)', parse: parseHost }),
   ingestPort: setting({ env: 'FLEETPULSE_INGEST_PORT', flag: 'ingest-port', commands: BRIDGE, default: '9700', description: 'TCP port agents connect to', parse: parsePort }),
@@ -63,10 +68,16 @@ export const SETTINGS = {
   gracePeriod: setting({ env: 'FLEETPULSE_GRACE_PERIOD', flag: 'grace-period', commands: BRIDGE, default: undefined, description: 'How long a lost agent\'s series stay before removal (default: 3 of the agent\'s intervals)', parse: durationBetween(0, 86_400_000, 'use 0s to 24h') }),
   dataDir: setting({ env: 'FLEETPULSE_DATA_DIR', flag: 'data-dir', commands: BRIDGE, default: './fleetpulse-data', description: 'Where the bridge keeps its state: one file per measurement task in <dir>/tasks', parse: nonEmpty }),
   adminToken: setting({ env: 'FLEETPULSE_ADMIN_TOKEN', flag: 'admin-token', commands: BRIDGE, default: undefined, description: 'Bearer token for creating and deleting measurement tasks (/api/tasks); unset: task changes are disabled (demo: generated and printed)', parse: parseBearerToken }),
+  tlsClientCa: setting({ env: 'FLEETPULSE_TLS_CLIENT_CA', flag: 'tls-client-ca', commands: ['server'], default: undefined, description: 'PEM CA bundle: agents must present a certificate it signed, whose Common Name or a DNS name is their agent id (needs FLEETPULSE_TLS_CERT)', parse: nonEmpty }),
+  agentTokensFile: setting({ env: 'FLEETPULSE_AGENT_TOKENS_FILE', flag: 'agent-tokens-file', commands: BRIDGE, default: undefined, description: 'Per-agent tokens: lines of "<agent id or pattern> sha256:<hash>" (fleetpulse certs token <id>); re-read when it changes', parse: nonEmpty }),
+  insecure: setting({ env: 'FLEETPULSE_INSECURE', flag: 'insecure', commands: BRIDGE, default: 'false', description: 'Without any agent authentication the bridge accepts agents only from loopback and private addresses (protected mode); true accepts any address', parse: parseOnOff }),
   forgetAfter: setting({ env: 'FLEETPULSE_FORGET_AFTER', flag: 'forget-after', commands: BRIDGE, default: '24h', description: 'How long a lost agent stays listed with fleetpulse_agent_up 0', parse: durationBetween(0, 365 * 86_400_000, 'use 0s to 365d') }),
   prometheusUrl: setting({ env: 'FLEETPULSE_PROMETHEUS_URL', flag: 'prometheus-url', commands: BRIDGE, default: undefined, description: 'Prometheus as the operator\'s browser reaches it; the web console links to it when set', parse: parseHttpUrl }),
   grafanaUrl: setting({ env: 'FLEETPULSE_GRAFANA_URL', flag: 'grafana-url', commands: BRIDGE, default: undefined, description: 'Grafana as the operator\'s browser reaches it; the web console links to its fleetpulse dashboards when set', parse: parseHttpUrl }),
 
+  tls: setting({ env: 'FLEETPULSE_TLS', flag: 'tls', commands: ['agent'], default: undefined, description: 'Connect to the bridge over TLS: on, off (default: on when FLEETPULSE_TLS_CA or FLEETPULSE_TLS_CERT is set; on with only system CAs)', parse: parseOnOff }),
+  tlsCa: setting({ env: 'FLEETPULSE_TLS_CA', flag: 'tls-ca', commands: ['agent'], default: undefined, description: 'PEM CA bundle the bridge certificate must be signed by (instead of the system CAs); turns TLS on', parse: nonEmpty }),
+  tlsServerName: setting({ env: 'FLEETPULSE_TLS_SERVER_NAME', flag: 'tls-server-name', commands: ['agent'], default: undefined, description: 'Name the bridge certificate must carry (default: the host of FLEETPULSE_SERVER)', parse: nonEmpty }),
   server: setting({ env: 'FLEETPULSE_SERVER', flag: 'server', commands: ['agent'], default: 'localhost:9700', description: 'Bridge address host:port the agent connects to', parse: parseHostPort }),
   agentId: setting({ env: 'FLEETPULSE_AGENT_ID', flag: 'agent-id', commands: AGENT, default: () => hostname(), description: 'This agent\'s identity, exposed as instance="<id>" (default: the hostname)', parse: (raw: string) => parseAgentId(raw) }),
   labels: setting({ env: 'FLEETPULSE_LABELS', flag: 'labels', commands: AGENT, default: '', description: 'Static labels on all of this agent\'s series, k=v,k=v', parse: parseLabels }),

@@ -81,6 +81,11 @@ export class Bridge {
     );
   }
 
+  /** How agents are authenticated (for the start-up log). */
+  get agentLink(): { summary: string; protectedMode: boolean } {
+    return this.listener.security;
+  }
+
   async start(): Promise<BridgeAddresses> {
     // A bad task file stops start-up before any port is taken.
     await this.tasks.start();

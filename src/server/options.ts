@@ -8,6 +8,12 @@ export interface BridgeOptions {
   httpPort: number;
   /** Shared secret agents must present; undefined accepts any agent. */
   token: string | undefined;
+  /** TLS on the agent port; with clientCa, client certificates bind agent ids (docs/security.md). */
+  agentTls?: { cert: string; key: string; clientCa: string | undefined } | undefined;
+  /** Per-agent tokens: agent ids or patterns and token hashes, re-read on change. */
+  agentTokensFile?: string | undefined;
+  /** Accept agents from any address although no authentication is configured. */
+  insecure?: boolean | undefined;
   maxLineBytes: number;
   maxConnections: number;
   maxSeriesPerAgent: number;

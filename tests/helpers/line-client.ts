@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { LineDecoder } from '../../src/protocol/line-decoder.js';
 
 /** A raw protocol peer for tests: send any bytes, wait for parsed replies or the close. */
@@ -23,6 +24,14 @@ export class LineClient {
   static connect(port: number, host = '127.0.0.1'): Promise<LineClient> {
     return new Promise((resolve, reject) => {
       const socket = connect({ port, host }, () => resolve(new LineClient(socket)));
+      socket.once('error', reject);
+    });
+  }
+
+  /** Over TLS; resolves once the handshake completed (a refusal may still follow as an error line). */
+  static connectTls(port: number, options: ConnectionOptions, host = '127.0.0.1'): Promise<LineClient> {
+    return new Promise((resolve, reject) => {
+      const socket = tlsConnect({ port, host, ...options }, () => resolve(new LineClient(socket)));
       socket.once('error', reject);
     });
   }

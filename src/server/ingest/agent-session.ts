@@ -13,6 +13,7 @@ import type { SelfMetrics } from '../self-metrics.js';
 import type { AgentStore } from '../store/agent-store.js';
 import { BatchIntake } from './batch-intake.js';
 import { checkHello } from './check-hello.js';
+import type { Proof } from '../auth/agent-authenticator.js';
 import { looksLikeMetrics } from './repeat-batch.js';
 import { VERSION } from '../../version.js';
 
@@ -26,6 +27,10 @@ export interface SessionDeps {
   store: AgentStore;
   metrics: SelfMetrics;
   options: BridgeOptions;
+  /** Checks the hello's credentials (src/server/auth); throws a fatal ProtocolError. */
+  authenticate(agentId: string, token: string | undefined): Proof;
+  /** Throws when a live session holds the id with stronger proof. */
+  checkTakeover(agentId: string, proof: Proof): void;
   /** Called once hello succeeded, so the listener can close an older session of the same id. */
   claim(agentId: string, session: AgentSession): void;
   /** Called once when the session ends. */
@@ -43,6 +48,8 @@ const PINGS_REMEMBERED = 8;
  */
 export class AgentSession {
   agentId: string | undefined;
+  /** How this session proved its agent id (set at hello). */
+  proof: Proof = 'none';
   private lease = 0;
   private closed = false;
   private readonly decoder: LineDecoder;
@@ -148,7 +155,7 @@ export class AgentSession {
     switch (message.type) {
       case 'hello':
         if (this.agentId !== undefined) throw protocolError('BAD_MESSAGE', 'hello was already received on this connection');
-        return this.onHello(checkHello(message, this.deps.options.token));
+        return this.onHello(this.authenticated(checkHello(message, undefined), message.token));
       case 'metrics':
         return this.onMetrics(message);
       case 'ping': {
@@ -171,6 +178,14 @@ export class AgentSession {
         this.departed = true;
         return;
     }
+  }
+
+  /** Credentials are checked in src/server/auth before the session takes the id. */
+  private authenticated(hello: ReturnType<typeof checkHello>, token: string | undefined): ReturnType<typeof checkHello> {
+    const proof = this.deps.authenticate(hello.id, token);
+    this.deps.checkTakeover(hello.id, proof);
+    this.proof = proof;
+    return hello;
   }
 
   private onHello(hello: ReturnType<typeof checkHello>): void {

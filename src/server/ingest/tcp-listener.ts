@@ -6,12 +6,15 @@ import type { SelfMetrics } from '../self-metrics.js';
 import type { AgentStore } from '../store/agent-store.js';
 import type { TaskResultMessage } from '../../protocol/messages.js';
 import { AgentSession } from './agent-session.js';
+import { createAgentLinkSecurity, type AgentLinkSecurity } from '../auth/agent-link-security.js';
+import type { PeerInfo } from '../auth/agent-link-gate.js';
 
 /** Accepts agent connections, one AgentSession each; the newest session of an agent id wins. */
 export class TcpListener {
   private readonly server: Server;
   private readonly sessions = new Set<AgentSession>();
   private readonly byAgent = new Map<string, AgentSession>();
+  readonly security: AgentLinkSecurity;
 
   constructor(
     private readonly store: AgentStore,
@@ -19,7 +22,11 @@ export class TcpListener {
     private readonly options: BridgeOptions,
     private readonly onTaskResult?: (agentId: string, message: TaskResultMessage) => void,
   ) {
-    this.server = createServer((socket) => this.accept(socket));
+    this.security = createAgentLinkSecurity(options, (spec) => {
+      this.metrics.connectionsRefused.inc();
+      this.metrics.framesRejected.inc({ reason: spec.reason });
+    });
+    this.server = createServer(this.security.gate((socket, peer) => this.accept(socket, peer)));
   }
 
   /** The live, helloed session of an agent, if it is connected. */
@@ -46,7 +53,7 @@ export class TcpListener {
     await closed;
   }
 
-  private accept(socket: Socket): void {
+  private accept(socket: Socket, peer: PeerInfo): void {
     this.metrics.connectionsAccepted.inc();
     if (this.sessions.size >= this.options.maxConnections) {
       const spec = ProtocolErrors.TOO_MANY_CONNECTIONS;
@@ -63,6 +70,8 @@ export class TcpListener {
       metrics: this.metrics,
       options: this.options,
       ...(this.onTaskResult ? { onTaskResult: this.onTaskResult } : {}),
+      authenticate: (agentId, token) => this.security.authenticate(agentId, token, peer),
+      checkTakeover: (agentId, proof) => this.security.checkTakeover(agentId, this.byAgent.get(agentId)?.proof, proof),
       claim: (agentId, claimant) => {
         const older = this.byAgent.get(agentId);
         this.byAgent.set(agentId, claimant);
