@@ -37,13 +37,13 @@ function must(args: string[]): void {
 }
 
 /**
- * Hosts on one /24 (10.213.77.1, .2, ... in the order given), each in its own namespace.
+ * Hosts on one /24 (10.213.77.1, .2, ... in the order given, or `subnet`.1, ...), each in its own namespace.
  * Returns why it could not be built (not root, no `ip`, no namespaces, no tbf) instead of a
  * network; under CI=true that is an error, since CI machines can do all of this.
  * Namespace names carry `tag` and the pid, so parallel test files never share one and the
  * namespaces of a killed run can be told apart and removed by a later one.
  */
-export function createStarNetwork(tag: string, specs: HostSpec[]): StarNetwork | { skip: string } {
+export function createStarNetwork(tag: string, specs: HostSpec[], subnet = SUBNET): StarNetwork | { skip: string } {
   if (specs.length > MAX_HOSTS) throw new RangeError(`at most ${MAX_HOSTS} hosts`);
   const suffix = `${tag}-${process.pid}`;
   const switchNs = `fpsw-${suffix}`;
@@ -71,7 +71,7 @@ export function createStarNetwork(tag: string, specs: HostSpec[]): StarNetwork |
       const ns = `fp${spec.name}-${suffix}`;
       must(['ip', 'netns', 'add', ns]);
       namespaces.push(ns);
-      const ip = `${SUBNET}.${index + 1}`;
+      const ip = `${subnet}.${index + 1}`;
       // Interface names are per namespace, so every host can call its end eth0.
       const port = `port${index}`;
       must(['ip', '-n', ns, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', port, 'netns', switchNs]);
