@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { MetricsBody } from './exposition/metrics-body.js';
-import { agentView, agentsRoute } from './http/agents-route.js';
+import { agentViews, agentsRoute } from './http/agents-route.js';
 import { consoleConfigRoute } from './http/console-config-route.js';
 import { EventStream } from './http/events-route.js';
 import { taskView } from './tasks/task-json.js';
@@ -37,22 +37,20 @@ export class Bridge {
     this.store = new AgentStore({ graceMs: options.graceMs, forgetMs: options.forgetMs, maxSeriesPerAgent: options.maxSeriesPerAgent });
     // The web console: static files from console/, its links, and live snapshots over SSE.
     const consoleFiles = staticRoute();
-    // Read when asked, so views built before the listener exists still see it.
-    const probeOf = (agentId: string) => this.listener.session(agentId)?.probe;
     const events = new EventStream([
-      { name: 'agents', snapshot: () => this.store.list().map((agent) => agentView(agent, probeOf)) },
+      { name: 'agents', snapshot: () => agentViews(this.store) },
       { name: 'tasks', snapshot: () => this.tasks.list().map(({ task, nextRunAtMs }) => taskView(task, nextRunAtMs)) },
     ]);
     this.listener = new TcpListener(this.store, this.metrics, options, (agentId, message) => this.tasks.onTaskResult(agentId, message));
-    const body = new MetricsBody(this.store, this.metrics, (agentId) => this.listener.session(agentId)?.clockOffsetMs);
+    const body = new MetricsBody(this.store, this.metrics);
     // Measurement tasks (docs/tasks.md): files under <data dir>/tasks, runs over the agents' connections.
     this.tasks = new TaskScheduler(
       new TaskRepository(options.dataDir === undefined ? undefined : join(options.dataDir, 'tasks')),
       new TaskMetrics(this.metrics.registry),
       {
         member: (id) => {
-          const session = this.listener.session(id);
-          return { id, known: this.store.get(id) !== undefined, connected: session !== undefined, probe: session?.probe, clockOffsetMs: session?.clockOffsetMs };
+          const agent = this.store.get(id);
+          return { id, known: agent !== undefined, connected: agent?.connected === true, probe: agent?.probe, clockOffsetMs: agent?.clockOffsetMs };
         },
         send: (agentId, message) => this.listener.session(agentId)?.sendTask(message) ?? false,
       },
@@ -63,7 +61,7 @@ export class Bridge {
       {
         exact: {
           '/metrics': metricsRoute(body, this.metrics),
-          '/api/agents': agentsRoute(this.store, probeOf),
+          '/api/agents': agentsRoute(this.store),
           '/': consoleFiles,
           '/api/events': events.route,
           '/api/console-config': consoleConfigRoute({ prometheusUrl: options.prometheusUrl, grafanaUrl: options.grafanaUrl }),
@@ -74,7 +72,7 @@ export class Bridge {
               ? res.writeHead(200, { 'content-type': 'text/plain' }).end('ready\n')
               : res.writeHead(503, { 'content-type': 'text/plain' }).end('not ready\n')),
         },
-        withParam: { '/api/agents': agentsRoute(this.store, probeOf), '/console': consoleFiles, '/api/tasks': tasks.read },
+        withParam: { '/api/agents': agentsRoute(this.store), '/console': consoleFiles, '/api/tasks': tasks.read },
         write: { POST: { exact: { '/api/tasks': tasks.create } }, DELETE: { withParam: { '/api/tasks': tasks.remove } } },
       },
       options.log,

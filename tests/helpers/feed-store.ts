@@ -1,14 +1,26 @@
-import { BatchIntake } from '../../src/server/ingest/batch-intake.js';
+import { BatchIntake, type RepeatResult } from '../../src/server/ingest/batch-intake.js';
 import type { AgentStore } from '../../src/server/store/agent-store.js';
+import type { IngestResult } from '../../src/server/store/series-store.js';
 
-const intakes = new WeakMap<AgentStore, BatchIntake>();
+export interface Feed {
+  /** A parsed batch's families, validated and stored as the session does. */
+  batch(agentId: string, families: readonly unknown[], timestampMs?: number): IngestResult;
+  /** A metrics line tried on the repeat path, as the session does. */
+  repeat(agentId: string, line: string): RepeatResult | undefined;
+}
+
+const feeds = new WeakMap<AgentStore, Feed>();
 
 /** The session's way into a store (validate, then store), for tests that feed it batches directly. */
-export function feed(store: AgentStore, maxSeriesPerAgent = 1000): BatchIntake {
-  let intake = intakes.get(store);
-  if (!intake) {
-    intake = new BatchIntake(store, { maxSeriesPerAgent });
-    intakes.set(store, intake);
+export function feed(store: AgentStore, maxSeriesPerAgent = 1000): Feed {
+  let found = feeds.get(store);
+  if (!found) {
+    const intake = new BatchIntake(store, { maxSeriesPerAgent });
+    found = {
+      batch: (agentId, families, timestampMs = 1_700_000_000_000) => intake.batch(agentId, families, timestampMs),
+      repeat: (agentId, line) => intake.repeat(agentId, line),
+    };
+    feeds.set(store, found);
   }
-  return intake;
+  return found;
 }

@@ -1,11 +1,11 @@
-import type { AgentRecord } from '../store/agent-store.js';
+import type { AgentStatus } from '../store/agent-record.js';
 import { escapeLabelValue, familyHeader } from '../text-format/format.js';
 
 /**
  * The bridge's view of each agent: up, last seen, info, series held. Rendered at every
  * scrape because last-seen moves with every heartbeat; it is a few lines per agent.
  */
-export function renderAgentStatus(agents: readonly AgentRecord[], clockOffsetMs: (agentId: string) => number | undefined = () => undefined): string {
+export function renderAgentStatus(agents: readonly AgentStatus[]): string {
   let up = familyHeader('fleetpulse_agent_up', 'gauge', '1 if the agent is connected to the bridge, 0 if its connection was lost.');
   let lastSeen = familyHeader('fleetpulse_agent_last_seen_timestamp_seconds', 'gauge', 'When the bridge last heard from the agent, in seconds since the epoch.');
   let info = familyHeader('fleetpulse_agent_info', 'gauge', 'Agent metadata; always 1.');
@@ -21,7 +21,7 @@ export function renderAgentStatus(agents: readonly AgentRecord[], clockOffsetMs:
       `address="${escapeLabelValue(agent.address)}",protocol="${agent.protocol}"} 1\n`;
     series += `fleetpulse_agent_series{${labels}} ${agent.series}\n`;
     since += `fleetpulse_agent_connected_since_timestamp_seconds{${labels}} ${agent.connectedSince / 1000}\n`;
-    const offsetMs = agent.connected ? clockOffsetMs(agent.id) : undefined;
+    const offsetMs = agent.clockOffsetMs;
     if (offsetMs !== undefined) offset += `fleetpulse_agent_clock_offset_seconds{${labels}} ${offsetMs / 1000}\n`;
   }
   return offset + since + info + lastSeen + series + up;

@@ -25,7 +25,6 @@ export class MetricsBody {
   constructor(
     private readonly store: AgentStore,
     private readonly self: SelfMetrics,
-    private readonly clockOffsetMs: (agentId: string) => number | undefined = () => undefined,
   ) {
     this.families = new DeflatedFamilies(store.catalog, store.shards);
   }
@@ -72,6 +71,6 @@ export class MetricsBody {
     this.self.agents.set({ state: 'disconnected' }, agents.length - connected);
     this.self.series.set(agents.reduce((n, a) => n + a.series, 0));
     const selfText = await this.self.registry.metrics();
-    return selfText + renderAgentStatus(agents, this.clockOffsetMs);
+    return selfText + renderAgentStatus(agents);
   }
 }

@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AgentRecord, AgentStore } from '../store/agent-store.js';
+import type { AgentStatus } from '../store/agent-record.js';
+import type { AgentStore } from '../store/agent-store.js';
+import type { AgentSummary } from '../store/agent-summary.js';
 import { sendData, sendError } from './json-envelope.js';
 
 /** The /api/agents JSON shape. Part of the public contract: add fields, never rename. */
@@ -26,11 +28,8 @@ export interface AgentView {
   probe: { address: string; port: number } | null;
 }
 
-/** The probe endpoint of a connected agent, if it announced one. */
-export type ProbeLookup = (agentId: string) => { address: string; port: number } | undefined;
-
-export function agentView(agent: AgentRecord, probeOf: ProbeLookup = () => undefined): AgentView {
-  const probe = agent.connected ? probeOf(agent.id) : undefined;
+export function agentView(agent: AgentStatus, summary: AgentSummary): AgentView {
+  const probe = agent.probe;
   return {
     id: agent.id,
     connected: agent.connected,
@@ -46,9 +45,9 @@ export function agentView(agent: AgentRecord, probeOf: ProbeLookup = () => undef
     samples_received: agent.samplesReceived,
     series: agent.series,
     last_error: agent.lastError ?? null,
-    cpu_percent: round(agent.summary.cpuPercent),
-    memory_percent: round(agent.summary.memoryPercent),
-    disk_percent: round(agent.summary.diskPercent),
+    cpu_percent: round(summary.cpuPercent),
+    memory_percent: round(summary.memoryPercent),
+    disk_percent: round(summary.diskPercent),
     probe: probe ? { address: probe.address, port: probe.port } : null,
   };
 }
@@ -58,11 +57,16 @@ function round(value: number | null): number | null {
 }
 
 /** GET /api/agents and GET /api/agents/<id>. */
-export function agentsRoute(store: AgentStore, probeOf: ProbeLookup = () => undefined) {
+/** Every agent's view, by id. */
+export function agentViews(store: AgentStore): AgentView[] {
+  return store.list().map((agent) => agentView(agent, store.summaryOf(agent.id)));
+}
+
+export function agentsRoute(store: AgentStore) {
   return (_req: IncomingMessage, res: ServerResponse, id: string | undefined): void => {
-    if (id === undefined) return sendData(res, store.list().map((agent) => agentView(agent, probeOf)));
+    if (id === undefined) return sendData(res, agentViews(store));
     const agent = store.get(id);
     if (!agent) return sendError(res, 404, 'not_found', `no agent with id ${JSON.stringify(id)}`);
-    sendData(res, agentView(agent, probeOf));
+    sendData(res, agentView(agent, store.summaryOf(id)));
   };
 }

@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import { ProtocolError, ProtocolErrors, protocolError, type ProtocolErrorSpec } from '../../protocol/error-codes.js';
 import { encodeMessage } from '../../protocol/encode.js';
 import { LineDecoder, type DecodedFrame } from '../../protocol/line-decoder.js';
-import { PROTOCOL_VERSION, type AgentMessage, type MetricsMessage, type ProbeEndpoint, type ServerMessage, type TaskResultMessage, type TaskRevokeMessage, type TaskRunMessage } from '../../protocol/messages.js';
+import { PROTOCOL_VERSION, type AgentMessage, type MetricsMessage, type ServerMessage, type TaskResultMessage, type TaskRevokeMessage, type TaskRunMessage } from '../../protocol/messages.js';
 import { parseAgentMessage } from '../../protocol/parse.js';
 import { ClockFilter } from '../../net/clock-filter.js';
 import { epochMs } from '../../net/epoch-clock.js';
@@ -62,8 +62,6 @@ export class AgentSession {
   /** When the chunk being handled arrived: t3 of a pong in it. */
   private receivedAtMs = 0;
   private readonly clock = new ClockFilter();
-  /** Where peers reach this agent's probe responder; undefined: no tasks for this agent. */
-  probe: Required<ProbeEndpoint> | undefined;
   /** The agent announced a deliberate stop: forget it after the grace period. */
   private departed = false;
   private log: Logger;
@@ -100,11 +98,6 @@ export class AgentSession {
     // A peer that never reads its side would keep the socket half-closed; bound that.
     setTimeout(() => this.socket.destroy(), 2000).unref();
     this.cleanup();
-  }
-
-  /** The agent's clock minus the bridge's, ms (NTP clock filter over heartbeats); undefined until a pong. */
-  get clockOffsetMs(): number | undefined {
-    return this.clock.best()?.offsetMs;
   }
 
   /** Hands a task message to the agent; false when the connection is gone or not helloed. */
@@ -167,7 +160,10 @@ export class AgentSession {
         this.deps.store.touch(this.agentId!);
         const t0 = this.pingsSent.get(message.id);
         this.pingsSent.delete(message.id);
-        if (t0 !== undefined) this.clock.add(t0, message.t1, message.t2, this.receivedAtMs);
+        // The agent's clock minus the bridge's (NTP clock filter over heartbeats), kept by the store.
+        if (t0 !== undefined && this.clock.add(t0, message.t1, message.t2, this.receivedAtMs)) {
+          this.deps.store.setClockOffset(this.agentId!, this.lease, this.clock.best()?.offsetMs);
+        }
         return;
       }
       case 'task_result':
@@ -195,9 +191,8 @@ export class AgentSession {
     this.log = this.log.child({ agent: hello.id });
     this.deps.claim(hello.id, this);
     const { probe, probeProblem, ...agent } = hello;
-    this.lease = store.connect({ ...agent, address: this.address });
     // Peers dial the address the agent advertises, or else the one it reached us from.
-    this.probe = probe && { address: probe.address ?? this.address, port: probe.port };
+    this.lease = store.connect({ ...agent, address: this.address, probe: probe && { address: probe.address ?? this.address, port: probe.port } });
     this.send({
       type: 'welcome',
       protocol: PROTOCOL_VERSION,
@@ -231,7 +226,7 @@ export class AgentSession {
     const { metrics } = this.deps;
     let result;
     try {
-      result = this.intake.batch(this.agentId!, batch.families);
+      result = this.intake.batch(this.agentId!, batch.families, batch.timestamp_ms);
     } catch (err) {
       if (!(err instanceof ProtocolError)) throw err;
       return this.reject(err, batch.seq); // the whole batch was refused; the previous snapshot stays

@@ -1,6 +1,7 @@
 import { ProtocolError, protocolError } from '../../protocol/error-codes.js';
-import { summarize } from '../store/agent-summary.js';
-import type { AgentLabels, AgentStore, IngestResult, RefusedFamily, ValidBatch } from '../store/agent-store.js';
+import type { AgentLabels, AgentStore } from '../store/agent-store.js';
+import { SummaryInputs } from '../store/agent-summary.js';
+import type { IngestResult, RefusedFamily, ValidBatch } from '../store/series-store.js';
 import type { RenderedFamily } from '../text-format/rendered-family.js';
 import { readRepeat } from './repeat-batch.js';
 import { renderFamily } from './render-family.js';
@@ -28,10 +29,10 @@ export class BatchIntake {
    * Validates a parsed batch's families and stores them as the agent's snapshot.
    * Throws ProtocolError when the whole batch is refused (the previous snapshot stays).
    */
-  batch(agentId: string, families: readonly unknown[]): IngestResult {
+  batch(agentId: string, families: readonly unknown[], timestampMs: number): IngestResult {
     const labels = this.store.labelsOf(agentId);
     if (!labels) throw new Error(`batch for unknown agent ${agentId}`);
-    return this.store.ingest(agentId, validateBatch(families, labels, this.limits));
+    return this.store.ingest(agentId, validateBatch(families, timestampMs, labels, this.limits));
   }
 
   /**
@@ -42,15 +43,15 @@ export class BatchIntake {
   repeat(agentId: string, line: string): RepeatResult | undefined {
     const basis = this.store.repeatBasis(agentId);
     if (!basis) return undefined;
-    const repeat = readRepeat(line, basis.layout, basis.labelPrefix);
+    const repeat = readRepeat(line, basis.layout, basis.labelPrefix, basis.watched);
     if (!repeat) return undefined;
-    this.store.ingestRepeat(agentId, repeat.texts, repeat.samples);
+    this.store.ingestRepeat(agentId, repeat);
     return { seq: repeat.seq, samples: repeat.samples };
   }
 }
 
 /** Checks and renders each family of a batch; refuses the batch over the series limit. */
-export function validateBatch(families: readonly unknown[], labels: AgentLabels, limits: IntakeLimits): ValidBatch {
+export function validateBatch(families: readonly unknown[], timestampMs: number, labels: AgentLabels, limits: IntakeLimits): ValidBatch {
   const offered = families.reduce<number>((n, f) => n + countSamples(f), 0);
   if (offered > limits.maxSeriesPerAgent) {
     throw protocolError('SERIES_LIMIT', `batch has ${offered} series; the limit per agent is ${limits.maxSeriesPerAgent}`);
@@ -64,7 +65,7 @@ export function validateBatch(families: readonly unknown[], labels: AgentLabels,
       checked.push({ refused: err, name: familyName(raw) });
     }
   }
-  return { offered, families: checked, summary: summarize(families) };
+  return { timestampMs, offered, families: checked, summary: SummaryInputs.of(families) };
 }
 
 function countSamples(raw: unknown): number {

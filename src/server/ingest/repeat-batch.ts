@@ -13,10 +13,14 @@ import type { RenderedFamily } from '../text-format/rendered-family.js';
 
 export interface RepeatedBatch {
   seq: number;
+  /** The agent's own time of the batch. */
+  timestampMs: number;
   /** New text per family of the layout; undefined where its text is unchanged. */
   texts: (string | undefined)[];
   /** Samples in the batch (the same as in the layout). */
   samples: number;
+  /** For each watched family position that changed: its samples' new values, undefined where unchanged. */
+  values: ReadonlyMap<number, readonly (number | undefined)[]>;
 }
 
 const HEAD = '{"type":"metrics","seq":';
@@ -34,17 +38,24 @@ export function looksLikeMetrics(line: string): boolean {
 /** Families whose help text needs no JSON escape (checked once per family object). */
 const plainHelp = new WeakSet<RenderedFamily>();
 
+/** A value as this path writes it (a JSON number, NaN, +Inf or -Inf) as a number. */
+const valueOf = (text: string): number => (text === '+Inf' ? Infinity : text === '-Inf' ? -Infinity : Number(text));
+
 class Mismatch extends Error {}
 const MISMATCH = new Mismatch();
+
+const NO_WATCH: ReadonlySet<number> = new Set();
+const NO_VALUES: ReadonlyMap<number, readonly (number | undefined)[]> = new Map();
 
 /**
  * Reads `line` as a repeat of `layout` (the agent's previous batch, in order).
  * @param agentLabels the `instance="id",...` prefix inside every line of the layout's text
+ * @param watched positions of families whose new values the caller needs as numbers
  * @returns the new texts, or undefined when the line is not such a repeat
  */
-export function readRepeat(line: string, layout: readonly RenderedFamily[], agentLabels: string): RepeatedBatch | undefined {
+export function readRepeat(line: string, layout: readonly RenderedFamily[], agentLabels: string, watched: ReadonlySet<number> = NO_WATCH): RepeatedBatch | undefined {
   try {
-    return new Reader(line, agentLabels).batch(layout);
+    return new Reader(line, agentLabels).batch(layout, watched);
   } catch (err) {
     if (err === MISMATCH) return undefined;
     throw err;
@@ -59,27 +70,33 @@ class Reader {
     private readonly agentLabels: string,
   ) {}
 
-  batch(layout: readonly RenderedFamily[]): RepeatedBatch {
+  batch(layout: readonly RenderedFamily[], watched: ReadonlySet<number>): RepeatedBatch {
     this.expect(HEAD);
     const seq = this.integer();
     this.expect(',"timestamp_ms":');
-    this.integer();
+    const timestampMs = this.integer();
     this.expect(',"families":[');
     const texts: (string | undefined)[] = new Array(layout.length);
+    let values: Map<number, (number | undefined)[]> | undefined;
     let samples = 0;
     for (let i = 0; i < layout.length; i++) {
       if (i > 0) this.expectChar(0x2c); // ','
       const family = layout[i]!;
-      texts[i] = this.family(family);
+      const changed = watched.size > 0 && watched.has(i) ? [] : undefined;
+      texts[i] = this.family(family, changed);
+      if (changed && texts[i] !== undefined) (values ??= new Map()).set(i, changed);
       samples += family.series;
     }
     this.expect(']}');
     if (this.p !== this.line.length) throw MISMATCH;
-    return { seq, texts, samples };
+    return { seq, timestampMs, texts, samples, values: values ?? NO_VALUES };
   }
 
-  /** One family object; returns its new text, or undefined if no value changed. */
-  private family(family: RenderedFamily): string | undefined {
+  /**
+   * One family object; returns its new text, or undefined if no value changed.
+   * @param changed when given, receives the new value of each changed sample by its position
+   */
+  private family(family: RenderedFamily, changed: (number | undefined)[] | undefined): string | undefined {
     // A help text with a quote, backslash or control character is escaped in JSON, so its
     // characters could match an escape sequence that decodes to something else.
     if (!plainHelp.has(family)) {
@@ -113,11 +130,12 @@ class Reader {
       const valueEnd = old.indexOf('\n', valueAt);
       if (valueEnd === -1) throw MISMATCH;
       this.expect('"value":');
-      const changed = this.value(old, valueAt, valueEnd);
-      if (changed !== undefined) {
+      const text = this.value(old, valueAt, valueEnd);
+      if (text !== undefined) {
         parts ??= [];
-        parts.push(old.slice(copied, valueAt), changed);
+        parts.push(old.slice(copied, valueAt), text);
         copied = valueEnd;
+        if (changed) changed[j] = valueOf(text);
       }
       this.expectChar(0x7d); // '}'
       q = valueEnd + 1;

@@ -1,104 +1,43 @@
-import { ProtocolError, protocolError } from '../../protocol/error-codes.js';
-import { renderLabelPairs } from '../text-format/format.js';
+import type { ProtocolError } from '../../protocol/error-codes.js';
 import type { RenderedFamily } from '../text-format/rendered-family.js';
-import { setLongTimeout, type LongTimeout } from '../util/long-timeout.js';
-import { EMPTY_SUMMARY, SUMMARY_FAMILIES, summarize, type AgentSummary } from './agent-summary.js';
-import { FamilyCatalog } from './family-catalog.js';
-import { parseRenderedFamily } from './rendered-samples.js';
-import { ShardPlanner, type Shard } from './shard-planner.js';
+import { realTimers, type Timers } from '../util/timers.js';
+import { AgentLifecycle } from './agent-lifecycle.js';
+import { Agent, type AgentHello, type AgentStatus } from './agent-record.js';
+import { EMPTY_SUMMARY, type AgentSummary } from './agent-summary.js';
+import type { FamilyCatalog } from './family-catalog.js';
+import type { Shard, ShardPlanner } from './shard-planner.js';
+import { SeriesStore, type AgentSeries, type IngestResult, type RepeatBatch, type ValidBatch } from './series-store.js';
 
-// The store is the only place that knows agents and their series. Contract:
-// - connect() marks an agent up and returns a lease; only that lease's disconnect() counts,
-//   so an old connection closing after a newer one took over changes nothing.
-// - disconnect() sets up=0 at once; the agent's series stay for the grace period and are
-//   then dropped (Prometheus marks them stale); a reconnect within it continues seamlessly.
-// - ingest() takes a batch the session has validated (ingest/batch-intake.ts) and replaces the
-//   agent's snapshot family by family: families missing from the batch are dropped, a
-//   rejected family keeps its previous value, and nothing of another agent is touched.
-//   ingestRepeat() does the same for a batch that repeats the previous one with new values.
-// - The agent record itself (up=0, last seen) stays until forgetMs after the disconnect,
-//   so alerts on fleetpulse_agent_up == 0 keep firing instead of resolving by absence;
-//   an agent that said goodbye (a deliberate stop) is forgotten with its series.
-
-export interface AgentHello {
-  id: string;
-  address: string;
-  agentVersion: string;
-  protocol: number;
-  labels: Record<string, string>;
-  intervalMs: number;
-}
-
-export interface AgentRecord extends AgentHello {
-  connected: boolean;
-  connectedSince: number;
-  lastSeen: number;
-  disconnectedAt: number | undefined;
-  batches: number;
-  samplesReceived: number;
-  series: number;
-  lastError: string | undefined;
-  /** CPU, memory and disk use from the latest batch, for the API and console. */
-  summary: AgentSummary;
-  /**
-   * Makes `summary` come from these families' text when next read: batches on the repeat
-   * path carry no parsed values, and most batches' summaries are never read.
-   */
-  summarizeLater(families: readonly RenderedFamily[]): void;
-  /** `instance="id",k="v"` prefix of every line of this agent. */
-  readonly labelPrefix: string;
-  /** Label names samples may not use: reserved ones plus the static labels. */
-  readonly forbiddenLabels: ReadonlySet<string>;
-  readonly families: Map<string, RenderedFamily>;
-  /** Where the agent's lines sit in the catalog: with agents pushing in the same window. */
-  shard: Shard | undefined;
-  /** Batches in a row that arrived outside the shard's window. */
-  readonly shardMisses: { count: number };
-  /**
-   * The families of the last batch stored without rejections, in batch order: the layout a
-   * repeat (same series, new values) is read against. Undefined until then.
-   */
-  layout: RenderedFamily[] | undefined;
-  lease: number;
-  expiryTimer: LongTimeout | undefined;
-  forgetTimer: LongTimeout | undefined;
-}
+// The store is the only place that knows agents: who they are (hello), their connection's
+// life (agent-lifecycle.ts), their series (series-store.ts), and what the session measured
+// of them (probe endpoint, clock offset). Routes, exposition and tasks read it through this
+// API; the session (ingest/) is the only writer. Contract:
+// - connect() returns a lease; writes for an older lease of the same agent change nothing.
+// - ingest() takes a batch the session validated (ingest/batch-intake.ts) as the agent's
+//   complete snapshot; ingestRepeat() a repeat of the last one with new values.
+// - disconnect() marks the agent down (or departed) at once; its series stay for the grace
+//   period, the agent itself until it is forgotten (see agent-lifecycle.ts).
 
 /** The labels every line of an agent carries, and the names its samples may not use. */
 export interface AgentLabels {
-  /** `instance="id",k="v"` prefix of every line of this agent. */
   readonly prefix: string;
   /** Reserved names plus the agent's static labels. */
   readonly forbidden: ReadonlySet<string>;
 }
 
-/** A family the session refused, with its name when it had a usable one. */
-export interface RefusedFamily {
-  readonly refused: ProtocolError;
-  readonly name: string | undefined;
-}
-
-/** A metrics batch as the session validated it: each family in batch order, rendered or refused. */
-export interface ValidBatch {
-  /** Samples in the batch, valid or not. */
-  readonly offered: number;
-  readonly families: readonly (RenderedFamily | RefusedFamily)[];
-  /** CPU, memory and disk use read from the batch's values. */
-  readonly summary: AgentSummary;
-}
-
 /** What a repeat of the agent's last batch is read against (see ingest/repeat-batch.ts). */
 export interface RepeatBasis {
-  /** The families of the last batch, in batch order; their text is replaced in place. */
+  /** The families of the last batch, in batch order. */
   readonly layout: readonly RenderedFamily[];
   readonly labelPrefix: string;
+  /** Positions of the families the summary reads: the reader reports their new values. */
+  readonly watched: ReadonlySet<number>;
 }
 
-export interface IngestResult {
-  /** Samples stored from this batch (not counting rejected families kept from before). */
-  samples: number;
-  /** Families rejected from this batch; the rest was stored. */
-  rejected: ProtocolError[];
+/** Receives every batch once stored, with the agent's own timestamp (e.g. a remote_write sender). */
+export interface BatchSink {
+  /** `families` is the agent's whole snapshot after the batch; read it now, it changes in place. */
+  stored(agent: AgentStatus, timestampMs: number, families: ReadonlyMap<string, RenderedFamily>): void;
 }
 
 export interface AgentStoreOptions {
@@ -106,147 +45,145 @@ export interface AgentStoreOptions {
   graceMs: number | undefined;
   forgetMs: number;
   maxSeriesPerAgent: number;
-  now?: () => number;
+  timers?: Timers;
 }
 
 export class AgentStore {
-  private readonly agents = new Map<string, AgentRecord>();
-  readonly catalog = new FamilyCatalog();
-  readonly shards = new ShardPlanner();
-  private nextLease = 1;
-  /** Bumped on every change of exposed series, so renderers can cache. */
-  version = 0;
-  private readonly now: () => number;
+  private readonly agents = new Map<string, Agent>();
+  private readonly lifecycle: AgentLifecycle;
+  private readonly seriesStore: SeriesStore;
+  private readonly sinks: BatchSink[] = [];
 
-  constructor(private readonly options: AgentStoreOptions) {
-    this.now = options.now ?? Date.now;
+  constructor(options: AgentStoreOptions) {
+    this.seriesStore = new SeriesStore(options.maxSeriesPerAgent);
+    this.lifecycle = new AgentLifecycle(options, options.timers ?? realTimers, {
+      expired: (id) => {
+        const agent = this.agents.get(id);
+        if (agent) this.seriesStore.drop(agent.data);
+      },
+      forgotten: (id) => {
+        const agent = this.agents.get(id);
+        if (agent) this.seriesStore.drop(agent.data);
+        this.agents.delete(id);
+      },
+    });
   }
 
+  /** Every agent family, for the exposition. */
+  get catalog(): FamilyCatalog {
+    return this.seriesStore.catalog;
+  }
+
+  get shards(): ShardPlanner {
+    return this.seriesStore.shards;
+  }
+
+  /** Marks the agent connected (a new connection after its hello); returns the connection's lease. */
   connect(hello: AgentHello): number {
-    const now = this.now();
     const previous = this.agents.get(hello.id);
-    const lease = this.nextLease++;
-    const labelsUnchanged = previous && sameLabels(previous.labels, hello.labels);
-    if (previous && !labelsUnchanged) this.dropSeries(previous);
-    if (previous) clearTimers(previous);
-    const record: AgentRecord =
-      previous && labelsUnchanged
-        ? Object.assign(previous, hello, { connected: true, disconnectedAt: undefined, lease, connectedSince: now, lastSeen: now, lastError: undefined })
-        : newRecord(hello, now, lease, previous);
-    this.agents.set(hello.id, record);
-    this.version++;
-    return lease;
+    const life = this.lifecycle.connect(hello.id);
+    if (previous && sameLabels(previous.labels, hello.labels)) {
+      previous.address = hello.address;
+      previous.agentVersion = hello.agentVersion;
+      previous.protocol = hello.protocol;
+      previous.intervalMs = hello.intervalMs;
+      previous.probeAddress = hello.probe;
+      previous.measuredOffsetMs = undefined;
+      previous.lastError = undefined;
+      this.seriesStore.retime(previous.data, hello.intervalMs);
+      return life.lease;
+    }
+    // New static labels change every line of the agent: start its series afresh.
+    let data: AgentSeries;
+    if (previous) {
+      this.seriesStore.drop(previous.data);
+      data = this.seriesStore.create(hello.id, hello.intervalMs, previous.data.summary);
+    } else {
+      data = this.seriesStore.create(hello.id, hello.intervalMs);
+    }
+    const agent = new Agent(hello, life, data);
+    agent.batches = previous?.batches ?? 0;
+    agent.samplesReceived = previous?.samplesReceived ?? 0;
+    this.agents.set(hello.id, agent);
+    return life.lease;
   }
 
-  /** @param departed the agent said goodbye: forget it after the grace period, not forgetMs. */
+  /** The lease's connection ended. @param departed the agent said goodbye (a deliberate stop). */
   disconnect(id: string, lease: number, departed = false): void {
     const agent = this.agents.get(id);
-    if (!agent || agent.lease !== lease || !agent.connected) return;
-    agent.connected = false;
-    agent.disconnectedAt = this.now();
-    const graceMs = this.options.graceMs ?? 3 * agent.intervalMs;
-    agent.expiryTimer = setLongTimeout(() => this.dropSeries(agent), graceMs);
-    agent.forgetTimer = setLongTimeout(() => this.forget(id, lease), departed ? graceMs : Math.max(this.options.forgetMs, graceMs));
-    this.version++;
+    if (agent) this.lifecycle.disconnect(id, lease, agent.intervalMs, departed);
   }
 
+  /** Heard from the agent (any frame). */
   touch(id: string): void {
+    this.lifecycle.touch(id);
+  }
+
+  /** The session's latest estimate of the agent's clock minus the bridge's. */
+  setClockOffset(id: string, lease: number, offsetMs: number | undefined): void {
     const agent = this.agents.get(id);
-    if (agent) agent.lastSeen = this.now();
+    if (agent && agent.life.lease === lease) agent.measuredOffsetMs = offsetMs;
   }
 
   labelsOf(id: string): AgentLabels | undefined {
     const agent = this.agents.get(id);
-    return agent && { prefix: agent.labelPrefix, forbidden: agent.forbiddenLabels };
+    return agent && { prefix: agent.labelPrefix, forbidden: agent.forbidden };
   }
 
   /** Stores a validated batch as the agent's complete snapshot. */
   ingest(id: string, batch: ValidBatch): IngestResult {
-    const agent = this.agents.get(id);
-    if (!agent) throw new Error(`ingest for unknown agent ${id}`);
-    const rejected: ProtocolError[] = [];
-    const accepted = new Map<string, RenderedFamily>();
-    const rejectedNames: string[] = [];
-    for (const entry of batch.families) {
-      const conflict = 'refused' in entry ? entry.refused : this.conflictOf(agent, entry, accepted);
-      if (conflict === undefined) {
-        accepted.set((entry as RenderedFamily).name, entry as RenderedFamily);
-        continue;
-      }
-      rejected.push(conflict);
-      if (entry.name !== undefined) rejectedNames.push(entry.name);
-    }
-    let samples = 0;
-    for (const family of accepted.values()) samples += family.series;
-    const next = new Map(accepted);
-    // A rejected family keeps its previous value, while the series limit allows it.
-    let held = samples;
-    for (const name of rejectedNames) {
-      const kept = agent.families.get(name);
-      if (kept && !next.has(name) && held + kept.series <= this.options.maxSeriesPerAgent) {
-        next.set(name, kept);
-        held += kept.series;
-      }
-    }
-    const now = this.now();
-    if (next.size > 0) this.place(agent, now);
-    this.replaceFamilies(agent, next);
-    agent.layout = rejected.length === 0 ? [...accepted.values()] : undefined;
-    agent.series = held;
+    const agent = this.known(id);
+    const result = this.seriesStore.store(agent.data, batch, this.lifecycle.now());
     agent.batches++;
     agent.samplesReceived += batch.offered;
-    agent.lastSeen = now;
-    agent.lastError = rejected[0] === undefined ? undefined : `${rejected[0].spec.code}: ${rejected[0].message}`;
-    agent.summary = batch.summary;
-    return { samples, rejected };
+    this.lifecycle.touch(id);
+    const first = result.rejected[0];
+    agent.lastError = first === undefined ? undefined : describe(first);
+    this.tellSinks(agent, batch.timestampMs);
+    return result;
   }
 
   /** The agent's last batch, when it was stored whole: what a repeat is read against. */
   repeatBasis(id: string): RepeatBasis | undefined {
     const agent = this.agents.get(id);
-    const layout = agent?.layout;
-    return layout && { layout, labelPrefix: agent.labelPrefix };
+    const layout = agent && this.seriesStore.layoutOf(agent.data);
+    return layout && { layout, labelPrefix: agent.labelPrefix, watched: agent.data.summary.families };
   }
 
-  /**
-   * Stores a batch that repeats the agent's last one with new values: `texts` has the new
-   * lines of each family of the repeat basis, undefined where they did not change. Same
-   * effect as ingest() of that batch.
-   */
-  ingestRepeat(id: string, texts: readonly (string | undefined)[], samples: number): void {
-    const agent = this.agents.get(id);
-    const layout = agent?.layout;
-    if (!agent || !layout) throw new Error(`repeat for agent ${id} without a repeat basis`);
-    const now = this.now();
-    if (agent.shard) this.place(agent, now);
-    let summaryChanged = false;
-    for (let i = 0; i < layout.length; i++) {
-      const text = texts[i];
-      if (text === undefined) continue;
-      const family = layout[i]!;
-      family.text = text;
-      this.catalog.changed(agent.shard!.id, family.name);
-      if (SUMMARY_FAMILIES.has(family.name)) summaryChanged = true;
-    }
-    if (summaryChanged) agent.summarizeLater(layout);
-    this.version++;
+  /** Stores a repeat of the agent's last batch (read against repeatBasis()): same effect as ingest(). */
+  ingestRepeat(id: string, repeat: RepeatBatch): void {
+    const agent = this.known(id);
+    this.seriesStore.storeRepeat(agent.data, repeat, this.lifecycle.now());
     agent.batches++;
-    agent.samplesReceived += samples;
-    agent.lastSeen = now;
+    agent.samplesReceived += repeat.samples;
+    this.lifecycle.touch(id);
     agent.lastError = undefined;
+    this.tellSinks(agent, repeat.timestampMs);
   }
 
+  /** The latest error reported to the agent, for the API. */
   noteError(id: string, message: string): void {
     const agent = this.agents.get(id);
     if (agent) agent.lastError = message;
   }
 
-  get(id: string): AgentRecord | undefined {
+  get(id: string): AgentStatus | undefined {
     return this.agents.get(id);
   }
 
+  /** CPU, memory and disk use from the agent's latest batch. */
+  summaryOf(id: string): AgentSummary {
+    return this.agents.get(id)?.data.summary.summary() ?? EMPTY_SUMMARY;
+  }
+
+  /** The shard the agent's lines sit in (for tests and tuning). */
+  shardOf(id: string): Shard | undefined {
+    const agent = this.agents.get(id);
+    return agent && this.seriesStore.shardOf(agent.data);
+  }
+
   /** All known agents, connected or not, by id. */
-  list(): AgentRecord[] {
+  list(): AgentStatus[] {
     return [...this.agents.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
@@ -254,123 +191,32 @@ export class AgentStore {
     return this.agents.size;
   }
 
+  /** Adds a receiver of every stored batch. */
+  addSink(sink: BatchSink): void {
+    this.sinks.push(sink);
+  }
+
   /** Cancels every timer, for a clean shutdown. */
   close(): void {
-    for (const agent of this.agents.values()) clearTimers(agent);
+    this.lifecycle.close();
   }
 
-  /** Why a valid family cannot join the snapshot: it came twice, or other agents send it with another type. */
-  private conflictOf(agent: AgentRecord, family: RenderedFamily, accepted: ReadonlyMap<string, RenderedFamily>): ProtocolError | undefined {
-    if (accepted.has(family.name)) return protocolError('DUPLICATE_SERIES', `${family.name}: family appears twice in one batch`);
-    const othersType = this.catalog.typeHeldByOthers(family.name, agent.id, agent.shard?.id);
-    if (othersType !== undefined && othersType !== family.type) {
-      return protocolError('TYPE_CONFLICT', `${family.name}: sent as ${family.type} but other agents send it as ${othersType}`);
-    }
-    return undefined;
-  }
-
-  private replaceFamilies(agent: AgentRecord, next: Map<string, RenderedFamily>): void {
-    for (const name of agent.families.keys()) {
-      if (!next.has(name)) this.catalog.remove(agent.id, agent.shard!.id, name);
-    }
-    agent.families.clear();
-    for (const [name, family] of next) {
-      agent.families.set(name, family);
-      this.catalog.set(agent.id, agent.shard!.id, family);
-    }
-    this.version++;
-  }
-
-  /**
-   * Gives the agent a shard by the phase its batches arrive at, or moves it when they have
-   * kept arriving in another window (it restarted, or its clock moved).
-   */
-  private place(agent: AgentRecord, now: number): void {
-    const shard = agent.shard;
-    if (shard && !this.shards.misplaced(shard, now, agent.shardMisses)) return;
-    if (shard) {
-      for (const name of agent.families.keys()) this.catalog.remove(agent.id, shard.id, name);
-      this.shards.leave(shard);
-    }
-    const placed = this.shards.join(agent.intervalMs, now);
-    agent.shard = placed;
-    agent.shardMisses.count = 0;
-    for (const family of agent.families.values()) this.catalog.set(agent.id, placed.id, family);
-  }
-
-  private dropSeries(agent: AgentRecord): void {
-    agent.expiryTimer = undefined;
-    agent.layout = undefined;
-    const shard = agent.shard;
-    if (shard) {
-      for (const name of agent.families.keys()) this.catalog.remove(agent.id, shard.id, name);
-      this.shards.leave(shard);
-      agent.shard = undefined;
-    }
-    if (agent.families.size === 0) return;
-    agent.families.clear();
-    agent.series = 0;
-    agent.summary = EMPTY_SUMMARY;
-    this.version++;
-  }
-
-  private forget(id: string, lease: number): void {
+  private known(id: string): Agent {
     const agent = this.agents.get(id);
-    if (!agent || agent.lease !== lease || agent.connected) return;
-    this.dropSeries(agent);
-    clearTimers(agent);
-    this.agents.delete(id);
-    this.version++;
+    if (!agent) throw new Error(`batch for unknown agent ${id}`);
+    return agent;
+  }
+
+  private tellSinks(agent: Agent, timestampMs: number): void {
+    for (const sink of this.sinks) sink.stored(agent, timestampMs, agent.data.families);
   }
 }
 
-function newRecord(hello: AgentHello, now: number, lease: number, previous: AgentRecord | undefined): AgentRecord {
-  const staticLabels = Object.entries(hello.labels).sort(([a], [b]) => (a < b ? -1 : 1));
-  let summary = previous?.summary ?? EMPTY_SUMMARY;
-  let pending: readonly RenderedFamily[] | undefined;
-  const record: Omit<AgentRecord, 'summary'> = {
-    ...hello,
-    connected: true,
-    connectedSince: now,
-    lastSeen: now,
-    disconnectedAt: undefined,
-    batches: previous?.batches ?? 0,
-    samplesReceived: previous?.samplesReceived ?? 0,
-    series: 0,
-    lastError: undefined,
-    summarizeLater: (families) => void (pending = families),
-    labelPrefix: renderLabelPairs([['instance', hello.id], ...staticLabels]),
-    forbiddenLabels: new Set(['instance', 'job', ...Object.keys(hello.labels)]),
-    families: new Map(),
-    shard: undefined,
-    shardMisses: { count: 0 },
-    layout: undefined,
-    lease,
-    expiryTimer: undefined,
-    forgetTimer: undefined,
-  };
-  return Object.defineProperty(record, 'summary', {
-    enumerable: true,
-    get: (): AgentSummary => {
-      if (pending) summary = summarize(pending.filter((f) => SUMMARY_FAMILIES.has(f.name)).map(parseRenderedFamily));
-      pending = undefined;
-      return summary;
-    },
-    set: (value: AgentSummary) => {
-      summary = value;
-      pending = undefined;
-    },
-  }) as AgentRecord;
+function describe(error: ProtocolError): string {
+  return `${error.spec.code}: ${error.message}`;
 }
 
-function clearTimers(agent: AgentRecord): void {
-  agent.expiryTimer?.cancel();
-  agent.forgetTimer?.cancel();
-  agent.expiryTimer = undefined;
-  agent.forgetTimer = undefined;
-}
-
-function sameLabels(a: Record<string, string>, b: Record<string, string>): boolean {
+function sameLabels(a: Readonly<Record<string, string>>, b: Record<string, string>): boolean {
   const keys = Object.keys(a);
   return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
 }

@@ -9,6 +9,7 @@ import { renderFamilies } from '../../../src/server/exposition/render-families.j
 import { SelfMetrics } from '../../../src/server/self-metrics.js';
 import { AgentStore } from '../../../src/server/store/agent-store.js';
 import { feed } from '../../helpers/feed-store.js';
+import { ManualTimers } from '../../helpers/manual-timers.js';
 import { WINDOWS_PER_INTERVAL } from '../../../src/server/store/shard-planner.js';
 
 const INTERVAL = 8000;
@@ -16,19 +17,19 @@ const WINDOW = INTERVAL / WINDOWS_PER_INTERVAL;
 
 /** A store whose clock the test sets; agent i pushes in window i % 8. */
 function fleet(agents: number) {
-  let now = 1_000 * INTERVAL;
-  const store = new AgentStore({ graceMs: undefined, forgetMs: 60_000, maxSeriesPerAgent: 1000, now: () => now });
+  const timers = new ManualTimers(1_000 * INTERVAL);
+  const store = new AgentStore({ graceMs: undefined, forgetMs: 60_000, maxSeriesPerAgent: 1000, timers });
   const ids = Array.from({ length: agents }, (_, i) => `h${i}`);
   for (const id of ids) store.connect({ id, address: '127.0.0.1', agentVersion: 't', protocol: 1, labels: {}, intervalMs: INTERVAL });
   const push = (i: number, load: number, memory = 100) => {
-    now = 1_000 * INTERVAL + (i % WINDOWS_PER_INTERVAL) * WINDOW + 10;
+    timers.set(1_000 * INTERVAL + (i % WINDOWS_PER_INTERVAL) * WINDOW + 10);
     feed(store).batch(ids[i]!, [
       { name: 'node_load1', type: 'gauge', help: 'load', samples: [{ value: load }] },
       { name: 'node_memory_MemTotal_bytes', type: 'gauge', help: 'memory', samples: [{ value: memory }] },
       { name: 'node_cpu_seconds_total', type: 'counter', help: 'cpu', samples: [0, 1].map((cpu) => ({ labels: { cpu: String(cpu), mode: 'idle' }, value: load * 10 + cpu })) },
     ]);
   };
-  return { store, push, setNow: (ms: number) => (now = ms) };
+  return { store, push, setNow: (ms: number) => timers.set(ms) };
 }
 
 async function gunzipped(families: DeflatedFamilies): Promise<string> {

@@ -63,13 +63,14 @@ describe('readRepeat', () => {
   it('keeps the very same text for a family whose values did not change', () => {
     const { fast, general } = stores();
     for (const s of [fast, general]) intakeOf(s).batch(ID, (parseAgentMessage(first) as { families: unknown[] }).families);
-    const before = fast.get(ID)!.families.get('node_uname_info')!.text;
-    const r = readRepeat(line(families([11, 20, 30, 40])), fast.get(ID)!.layout!, fast.get(ID)!.labelPrefix);
+    const basis = fast.repeatBasis(ID)!;
+    const before = basis.layout[2]!.text;
+    const r = readRepeat(line(families([11, 20, 30, 40])), basis.layout, basis.labelPrefix);
     assert.ok(r);
     assert.equal(r.seq, 2);
     assert.equal(r.texts[2], undefined, 'uname unchanged');
     assert.notEqual(r.texts[0], undefined, 'cpu changed');
-    assert.equal(fast.get(ID)!.families.get('node_uname_info')!.text, before);
+    assert.equal(basis.layout[2]!.text, before);
   });
 
   it('renders numbers as the general path does, canonical or not', () => {
@@ -136,9 +137,9 @@ describe('readRepeat', () => {
     ];
     const { fast } = stores();
     intakeOf(fast).batch(ID, (parseAgentMessage(line(disk(150), 1)) as { families: unknown[] }).families);
-    assert.equal(fast.get(ID)!.summary.diskPercent, 25);
+    assert.equal(fast.summaryOf(ID).diskPercent, 25);
     assert.ok(intakeOf(fast).repeat(ID, line(disk(50))));
-    assert.equal(fast.get(ID)!.summary.diskPercent, 75);
+    assert.equal(fast.summaryOf(ID).diskPercent, 75);
   });
 
   it('needs a clean previous batch: after a rejected family, the next one goes the general way', () => {

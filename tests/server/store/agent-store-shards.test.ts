@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { renderFamilies } from '../../../src/server/exposition/render-families.js';
 import { AgentStore } from '../../../src/server/store/agent-store.js';
-import { feed } from '../../helpers/feed-store.js';
 import { WINDOWS_PER_INTERVAL } from '../../../src/server/store/shard-planner.js';
+import { feed } from '../../helpers/feed-store.js';
+import { ManualTimers } from '../../helpers/manual-timers.js';
 
 const INTERVAL = 8000;
 const WINDOW = INTERVAL / WINDOWS_PER_INTERVAL;
@@ -15,51 +16,54 @@ function families(load: number) {
   ];
 }
 
+function fleet(ids: string[], startMs: number, graceMs?: number) {
+  const timers = new ManualTimers(startMs);
+  const store = new AgentStore({ graceMs, forgetMs: 60_000, maxSeriesPerAgent: 1000, timers });
+  const leases = ids.map((id) => store.connect({ id, address: '127.0.0.1', agentVersion: 't', protocol: 1, labels: {}, intervalMs: INTERVAL }));
+  return { store, timers, leases, push: (id: string, load: number) => feed(store).batch(id, families(load)) };
+}
+
 describe('AgentStore shards', () => {
   it('places agents by the window their batches arrive in', () => {
-    let now = 1_000 * INTERVAL;
-    const store = new AgentStore({ graceMs: undefined, forgetMs: 60_000, maxSeriesPerAgent: 1000, now: () => now });
-    for (const id of ['a', 'b', 'c']) store.connect({ id, address: '127.0.0.1', agentVersion: 't', protocol: 1, labels: {}, intervalMs: INTERVAL });
-    now += 10;
-    feed(store).batch('a', families(1));
-    now += 20;
-    feed(store).batch('b', families(2));
-    now += 3 * WINDOW;
-    feed(store).batch('c', families(3));
-    assert.equal(store.get('a')!.shard, store.get('b')!.shard);
-    assert.notEqual(store.get('c')!.shard, store.get('a')!.shard);
-    assert.equal(store.get('c')!.shard!.window, 3);
+    const { store, timers, push } = fleet(['a', 'b', 'c'], 1_000 * INTERVAL);
+    timers.advance(10);
+    push('a', 1);
+    timers.advance(20);
+    push('b', 2);
+    timers.advance(3 * WINDOW);
+    push('c', 3);
+    assert.equal(store.shardOf('a'), store.shardOf('b'));
+    assert.notEqual(store.shardOf('c'), store.shardOf('a'));
+    assert.equal(store.shardOf('c')!.window, 3);
     store.close();
   });
 
   it('moves an agent whose batches keep arriving in another window, series intact', () => {
-    let now = 1_000 * INTERVAL + 10;
-    const store = new AgentStore({ graceMs: undefined, forgetMs: 60_000, maxSeriesPerAgent: 1000, now: () => now });
-    for (const id of ['a', 'b']) store.connect({ id, address: '127.0.0.1', agentVersion: 't', protocol: 1, labels: {}, intervalMs: INTERVAL });
-    feed(store).batch('a', families(1));
-    feed(store).batch('b', families(2));
-    const before = store.get('a')!.shard!;
+    const { store, timers, push } = fleet(['a', 'b'], 1_000 * INTERVAL + 10);
+    push('a', 1);
+    push('b', 2);
+    const before = store.shardOf('a')!;
     const text = renderFamilies(store.catalog);
-    now += 5 * WINDOW;
-    for (let k = 0; k < 3; k++) feed(store).batch('a', families(1));
-    const after = store.get('a')!.shard!;
+    timers.advance(5 * WINDOW);
+    for (let k = 0; k < 3; k++) push('a', 1);
+    const after = store.shardOf('a')!;
     assert.notEqual(after, before);
     assert.equal(before.window, 0);
     assert.equal(after.window, 5);
-    assert.equal(store.get('b')!.shard, before, 'b stays');
+    assert.equal(store.shardOf('b'), before, 'b stays');
     const sorted = (t: string) => t.split('\n').sort().join('\n');
     assert.equal(sorted(renderFamilies(store.catalog)), sorted(text));
     store.close();
   });
 
-  it('leaves its shard when its series go', async () => {
-    const store = new AgentStore({ graceMs: 10, forgetMs: 60_000, maxSeriesPerAgent: 1000 });
-    const lease = store.connect({ id: 'a', address: '127.0.0.1', agentVersion: 't', protocol: 1, labels: {}, intervalMs: INTERVAL });
-    feed(store).batch('a', families(1));
-    const shard = store.get('a')!.shard!;
-    store.disconnect('a', lease);
-    await new Promise((r) => setTimeout(r, 50));
-    assert.equal(store.get('a')!.shard, undefined);
+  it('leaves its shard when its series expire', () => {
+    const { store, timers, leases, push } = fleet(['a'], 1_000 * INTERVAL, 10);
+    push('a', 1);
+    const shard = store.shardOf('a')!;
+    store.disconnect('a', leases[0]!);
+    assert.equal(store.shardOf('a'), shard, 'kept during the grace period');
+    timers.advance(10);
+    assert.equal(store.shardOf('a'), undefined);
     assert.equal(shard.members, 0);
     assert.equal(store.shards.get(shard.id), undefined);
     store.close();

@@ -1,30 +1,36 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { ProtocolError } from '../../../src/protocol/error-codes.js';
 import { renderFamilies } from '../../../src/server/exposition/render-families.js';
-import { AgentStore, type AgentHello } from '../../../src/server/store/agent-store.js';
+import type { AgentHello } from '../../../src/server/store/agent-record.js';
+import { AgentStore, type AgentStoreOptions } from '../../../src/server/store/agent-store.js';
 import { feed } from '../../helpers/feed-store.js';
+import { ManualTimers } from '../../helpers/manual-timers.js';
 
-function hello(id: string, labels: Record<string, string> = {}): AgentHello {
-  return { id, address: '127.0.0.1', agentVersion: '0.1.0', protocol: 1, labels, intervalMs: 5000 };
+// Time is driven by hand (ManualTimers): expiry and forgetting are asserted as the states
+// the store is in just before and just after each deadline, never after a real sleep.
+
+function hello(id: string, labels: Record<string, string> = {}, extra: Partial<AgentHello> = {}): AgentHello {
+  return { id, address: '127.0.0.1', agentVersion: '0.1.0', protocol: 1, labels, intervalMs: 5000, ...extra };
 }
 
 function gauge(name: string, value: number, labels?: Record<string, string>) {
   return { name, type: 'gauge', help: `${name} help`, samples: [{ ...(labels ? { labels } : {}), value }] };
 }
 
-function store(overrides: Partial<ConstructorParameters<typeof AgentStore>[0]> = {}) {
-  return new AgentStore({ graceMs: undefined, forgetMs: 60_000, maxSeriesPerAgent: 100, ...overrides });
+function store(overrides: Partial<AgentStoreOptions> = {}) {
+  const timers = new ManualTimers();
+  const s = new AgentStore({ graceMs: undefined, forgetMs: 60_000, maxSeriesPerAgent: 100, timers, ...overrides });
+  return { s, timers, in: feed(s, overrides.maxSeriesPerAgent ?? 100) };
 }
 
 describe('AgentStore', () => {
   it('groups each family once across agents, in name order', () => {
-    const s = store();
+    const { s, in: fed } = store();
     s.connect(hello('b'));
     s.connect(hello('a', { env: 'prod' }));
-    feed(s).batch('b', [gauge('node_load1', 2), gauge('aaa', 1)]);
-    feed(s).batch('a', [gauge('node_load1', 1)]);
+    fed.batch('b', [gauge('node_load1', 2), gauge('aaa', 1)]);
+    fed.batch('a', [gauge('node_load1', 1)]);
     assert.equal(
       renderFamilies(s.catalog),
       '# HELP aaa aaa help\n# TYPE aaa gauge\naaa{instance="b"} 1\n' +
@@ -34,20 +40,20 @@ describe('AgentStore', () => {
   });
 
   it('treats each batch as the complete snapshot: a missing family disappears', () => {
-    const s = store();
+    const { s, in: fed } = store();
     s.connect(hello('a'));
-    feed(s).batch('a', [gauge('x', 1), gauge('y', 2)]);
-    feed(s).batch('a', [gauge('y', 3)]);
+    fed.batch('a', [gauge('x', 1), gauge('y', 2)]);
+    fed.batch('a', [gauge('y', 3)]);
     assert.equal(renderFamilies(s.catalog), '# HELP y y help\n# TYPE y gauge\ny{instance="a"} 3\n');
     assert.equal(s.get('a')!.series, 1);
     s.close();
   });
 
   it('keeps the previous value of a rejected family and stores the rest', () => {
-    const s = store();
+    const { s, in: fed } = store();
     s.connect(hello('a'));
-    feed(s).batch('a', [gauge('x', 1), gauge('y', 2)]);
-    const result = feed(s).batch('a', [{ name: 'x', type: 'gauge', help: '', samples: [{ value: 'bogus' }] }, gauge('y', 5)]);
+    fed.batch('a', [gauge('x', 1), gauge('y', 2)]);
+    const result = fed.batch('a', [{ name: 'x', type: 'gauge', help: '', samples: [{ value: 'bogus' }] }, gauge('y', 5)]);
     assert.equal(result.rejected.length, 1);
     assert.equal(result.rejected[0]!.spec.code, 'FP_INVALID_VALUE');
     const text = renderFamilies(s.catalog);
@@ -57,94 +63,146 @@ describe('AgentStore', () => {
   });
 
   it('refuses a type that differs from the one other agents use, but lets the sole owner change it', () => {
-    const s = store();
+    const { s, in: fed } = store();
     s.connect(hello('a'));
     s.connect(hello('b'));
-    feed(s).batch('a', [gauge('m', 1)]);
-    const r = feed(s).batch('b', [{ name: 'm', type: 'counter', help: '', samples: [{ value: 1 }] }]);
+    fed.batch('a', [gauge('m', 1)]);
+    const r = fed.batch('b', [{ name: 'm', type: 'counter', help: '', samples: [{ value: 1 }] }]);
     assert.equal(r.rejected[0]?.spec.code, 'FP_TYPE_CONFLICT');
     assert.doesNotMatch(renderFamilies(s.catalog), /instance="b"/);
     // 'a' alone owns m: it may redefine it (an upgraded agent).
-    const again = feed(s).batch('a', [{ name: 'm', type: 'counter', help: 'now a counter', samples: [{ value: 2 }] }]);
+    const again = fed.batch('a', [{ name: 'm', type: 'counter', help: 'now a counter', samples: [{ value: 2 }] }]);
     assert.equal(again.rejected.length, 0);
     assert.match(renderFamilies(s.catalog), /# TYPE m counter/);
     s.close();
   });
 
   it('refuses a whole batch over the series limit and keeps the last good snapshot', () => {
-    const s = store({ maxSeriesPerAgent: 3 });
-    feed(s, 3);
+    const { s, in: fed } = store({ maxSeriesPerAgent: 3 });
     s.connect(hello('a'));
-    feed(s).batch('a', [gauge('ok', 1)]);
+    fed.batch('a', [gauge('ok', 1)]);
     const big = { name: 'big', type: 'gauge', help: '', samples: [1, 2, 3, 4].map((i) => ({ labels: { i: String(i) }, value: i })) };
-    assert.throws(() => feed(s).batch('a', [big]), (err: unknown) => err instanceof ProtocolError && err.spec.code === 'FP_SERIES_LIMIT');
+    assert.throws(() => fed.batch('a', [big]), (err: unknown) => err instanceof ProtocolError && err.spec.code === 'FP_SERIES_LIMIT');
     assert.match(renderFamilies(s.catalog), /^ok\{instance="a"\} 1$/m);
     s.close();
   });
 
-  it('marks a lost agent down at once and drops its series after the grace period', async () => {
-    const s = store({ graceMs: 40 });
+  it('marks a lost agent down at once and drops its series when the grace period ends', () => {
+    const { s, timers, in: fed } = store({ graceMs: 40 });
     const lease = s.connect(hello('a'));
-    feed(s).batch('a', [gauge('x', 1)]);
+    fed.batch('a', [gauge('x', 1)]);
     s.disconnect('a', lease);
     assert.equal(s.get('a')!.connected, false);
+    assert.equal(s.get('a')!.state, 'down');
+    assert.equal(s.get('a')!.disconnectedAt, timers.now());
+    timers.advance(39);
     assert.match(renderFamilies(s.catalog), /instance="a"/, 'series stay during the grace period');
-    await sleep(120);
+    timers.advance(1);
     assert.equal(renderFamilies(s.catalog), '');
+    assert.equal(s.get('a')!.series, 0);
     assert.equal(s.get('a')!.connected, false, 'the agent itself is still listed, down');
     s.close();
   });
 
-  it('continues seamlessly when the agent reconnects within the grace period', async () => {
-    const s = store({ graceMs: 60 });
-    const lease = s.connect(hello('a'));
-    feed(s).batch('a', [gauge('x', 1)]);
+  it('uses 3 of the agent\'s own intervals as the grace period when none is set', () => {
+    const { s, timers, in: fed } = store();
+    const lease = s.connect(hello('a', {}, { intervalMs: 1000 }));
+    fed.batch('a', [gauge('x', 1)]);
     s.disconnect('a', lease);
+    timers.advance(2999);
+    assert.equal(s.get('a')!.series, 1);
+    timers.advance(1);
+    assert.equal(s.get('a')!.series, 0);
+    s.close();
+  });
+
+  it('continues seamlessly when the agent reconnects within the grace period', () => {
+    const { s, timers, in: fed } = store({ graceMs: 60 });
+    const lease = s.connect(hello('a'));
+    fed.batch('a', [gauge('x', 1)]);
+    s.disconnect('a', lease);
+    timers.advance(30);
     s.connect(hello('a'));
-    await sleep(150);
+    assert.equal(timers.armed, 0, 'the reconnect cancelled expiry and forgetting');
+    timers.advance(60_000);
     assert.match(renderFamilies(s.catalog), /^x\{instance="a"\} 1$/m);
     assert.equal(s.get('a')!.connected, true);
     s.close();
   });
 
   it('ignores the disconnect of a connection that was replaced by a newer one', () => {
-    const s = store();
+    const { s, timers } = store();
     const oldLease = s.connect(hello('a'));
     s.connect(hello('a'));
     s.disconnect('a', oldLease);
     assert.equal(s.get('a')!.connected, true);
+    assert.equal(timers.armed, 0);
     s.close();
   });
 
-  it('forgets a lost agent after forgetMs', async () => {
-    const s = store({ graceMs: 10, forgetMs: 40 });
+  it('forgets a lost agent when forgetMs has passed', () => {
+    const { s, timers } = store({ graceMs: 10, forgetMs: 40 });
     const lease = s.connect(hello('a'));
     s.disconnect('a', lease);
-    await sleep(120);
+    timers.advance(39);
+    assert.equal(s.get('a')!.state, 'down');
+    timers.advance(1);
     assert.equal(s.get('a'), undefined);
+    assert.equal(s.size, 0);
     s.close();
   });
 
-  it('bumps the version on every change, so renderers can cache', () => {
-    const s = store();
-    const v0 = s.version;
+  it('starts the series afresh when the agent comes back with other static labels, keeping its counts', () => {
+    const { s, in: fed } = store();
+    s.connect(hello('a', { env: 'test' }));
+    fed.batch('a', [gauge('x', 1)]);
+    s.connect(hello('a', { env: 'prod' }));
+    assert.equal(renderFamilies(s.catalog), '');
+    assert.equal(s.get('a')!.batches, 1);
+    fed.batch('a', [gauge('x', 2)]);
+    assert.match(renderFamilies(s.catalog), /^x\{instance="a",env="prod"\} 2$/m);
+    s.close();
+  });
+
+  it('keeps the probe endpoint and clock offset of the current connection, and shows them only while connected', () => {
+    const { s } = store();
+    const first = s.connect(hello('a', {}, { probe: { address: '10.0.0.1', port: 9702 } }));
+    assert.deepEqual(s.get('a')!.probe, { address: '10.0.0.1', port: 9702 });
+    assert.equal(s.get('a')!.clockOffsetMs, undefined, 'unknown until measured');
+    s.setClockOffset('a', first, 12.5);
+    assert.equal(s.get('a')!.clockOffsetMs, 12.5);
+    const second = s.connect(hello('a'));
+    assert.equal(s.get('a')!.probe, undefined, 'the new connection announced no responder');
+    assert.equal(s.get('a')!.clockOffsetMs, undefined, 'a new connection measures afresh');
+    s.setClockOffset('a', first, 99);
+    assert.equal(s.get('a')!.clockOffsetMs, undefined, 'the replaced connection no longer writes');
+    s.setClockOffset('a', second, -3);
+    assert.equal(s.get('a')!.clockOffsetMs, -3);
+    s.disconnect('a', second);
+    assert.equal(s.get('a')!.clockOffsetMs, undefined);
+    s.close();
+  });
+
+  it('hands every stored batch to its sinks with the agent\'s timestamp', () => {
+    const { s, in: fed } = store();
+    const seen: string[] = [];
+    s.addSink({ stored: (agent, timestampMs, families) => seen.push(`${agent.id}@${timestampMs}:${[...families.keys()].join(',')}`) });
     s.connect(hello('a'));
-    const v1 = s.version;
-    feed(s).batch('a', [gauge('x', 1)]);
-    assert.ok(v1 > v0 && s.version > v1);
+    fed.batch('a', [gauge('x', 1), gauge('y', 2)], 1000);
+    fed.batch('a', [gauge('y', 2)], 2000);
+    assert.deepEqual(seen, ['a@1000:x,y', 'a@2000:y']);
     s.close();
   });
 });
 
 describe('AgentStore limits', () => {
   it('never holds more than the series limit, even when rejected families keep old values', () => {
-    const s = store({ maxSeriesPerAgent: 5 });
-    feed(s, 5);
+    const { s, in: fed } = store({ maxSeriesPerAgent: 5 });
     s.connect(hello('a'));
     const many = (name: string, n: number, value: unknown = 1) => ({ name, type: 'gauge', help: '', samples: Array.from({ length: n }, (_, i) => ({ labels: { i: String(i) }, value })) });
-    feed(s).batch('a', [many('x', 4)]);
+    fed.batch('a', [many('x', 4)]);
     // x is now refused (bad value) and y takes 4: keeping the old x would make 8.
-    const r = feed(s).batch('a', [many('x', 1, 'bad'), many('y', 4)]);
+    const r = fed.batch('a', [many('x', 1, 'bad'), many('y', 4)]);
     assert.equal(r.samples, 4, 'samples counts only what this batch stored');
     assert.equal(s.get('a')!.series, 4);
     assert.doesNotMatch(renderFamilies(s.catalog), /^x\{/m);
@@ -152,17 +210,17 @@ describe('AgentStore limits', () => {
   });
 
   it('treats an empty label value as no label, so {k=""} and {} are duplicates', () => {
-    const s = store();
+    const { s, in: fed } = store();
     s.connect(hello('a'));
-    const r = feed(s).batch('a', [{ name: 'g', type: 'gauge', help: '', samples: [{ labels: { k: '' }, value: 1 }, { value: 2 }] }]);
+    const r = fed.batch('a', [{ name: 'g', type: 'gauge', help: '', samples: [{ labels: { k: '' }, value: 1 }, { value: 2 }] }]);
     assert.equal(r.rejected[0]?.spec.code, 'FP_DUPLICATE_SERIES');
     s.close();
   });
 
   it('records the last error with its code and clears it on reconnect', () => {
-    const s = store();
+    const { s, in: fed } = store();
     s.connect(hello('a'));
-    feed(s).batch('a', [{ name: 'bad-name', type: 'gauge', help: '', samples: [] }]);
+    fed.batch('a', [{ name: 'bad-name', type: 'gauge', help: '', samples: [] }]);
     assert.match(s.get('a')!.lastError!, /^FP_INVALID_METRIC_NAME: /);
     s.connect(hello('a'));
     assert.equal(s.get('a')!.lastError, undefined);
@@ -171,13 +229,24 @@ describe('AgentStore limits', () => {
 });
 
 describe('AgentStore departures', () => {
-  it('forgets an agent that said goodbye after the grace period, not after forgetMs', async () => {
-    const s = store({ graceMs: 20, forgetMs: 60_000 });
+  it('forgets an agent that said goodbye when the grace period ends, not after forgetMs', () => {
+    const { s, timers } = store({ graceMs: 20, forgetMs: 60_000 });
     const lease = s.connect(hello('leaving'));
     s.disconnect('leaving', lease, true);
     assert.equal(s.get('leaving')!.connected, false);
-    await sleep(100);
+    assert.equal(s.get('leaving')!.state, 'departed');
+    timers.advance(19);
+    assert.ok(s.get('leaving'));
+    timers.advance(1);
     assert.equal(s.get('leaving'), undefined);
     s.close();
+  });
+
+  it('close() cancels every timer', () => {
+    const { s, timers } = store({ graceMs: 20 });
+    s.disconnect('a', s.connect(hello('a')));
+    assert.equal(timers.armed, 2, 'expiry and forgetting');
+    s.close();
+    assert.equal(timers.armed, 0);
   });
 });

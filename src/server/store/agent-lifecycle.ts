@@ -1,0 +1,127 @@
+import type { Timers } from '../util/timers.js';
+import type { LongTimeout } from '../util/long-timeout.js';
+
+// When agents come and go. Contract:
+// - connect() marks an agent connected and returns a lease; only that lease's disconnect()
+//   counts, so an old connection closing after a newer one took over changes nothing.
+// - disconnect() makes it down (connection lost) or departed (it said goodbye) at once; after
+//   the grace period its series expire, and later the agent itself is forgotten: forgetMs
+//   after a loss (so alerts on fleetpulse_agent_up == 0 keep firing instead of resolving by
+//   absence), right at the grace period after a goodbye (a deliberate stop).
+// - a reconnect before expiry continues seamlessly: nothing expires.
+
+export type AgentState = 'connected' | 'down' | 'departed';
+
+export interface LifecycleOptions {
+  /** Fixed grace period; when undefined, 3 of the agent's own intervals. */
+  graceMs: number | undefined;
+  forgetMs: number;
+}
+
+/** What the lifecycle tells its owner; each is called from a timer, for the current lease only. */
+export interface LifecycleEvents {
+  /** The grace period after a disconnect has passed: drop the agent's series. */
+  expired(id: string): void;
+  /** Forget the agent entirely. */
+  forgotten(id: string): void;
+}
+
+/** One agent's connection history, read-only outside this file. */
+export interface Life {
+  readonly state: AgentState;
+  readonly lease: number;
+  readonly connectedSince: number;
+  readonly lastSeen: number;
+  readonly disconnectedAt: number | undefined;
+}
+
+interface MutableLife {
+  state: AgentState;
+  lease: number;
+  connectedSince: number;
+  lastSeen: number;
+  disconnectedAt: number | undefined;
+  expiry: LongTimeout | undefined;
+  forget: LongTimeout | undefined;
+}
+
+export class AgentLifecycle {
+  private readonly lives = new Map<string, MutableLife>();
+  private nextLease = 1;
+
+  constructor(
+    private readonly options: LifecycleOptions,
+    private readonly timers: Timers,
+    private readonly events: LifecycleEvents,
+  ) {}
+
+  /** The agent is connected from now on; returns the new connection's lease. */
+  connect(id: string): Life {
+    const now = this.timers.now();
+    const life = this.lives.get(id);
+    const lease = this.nextLease++;
+    if (life) {
+      cancelTimers(life);
+      Object.assign(life, { state: 'connected', lease, connectedSince: now, lastSeen: now, disconnectedAt: undefined });
+      return life;
+    }
+    const born: MutableLife = { state: 'connected', lease, connectedSince: now, lastSeen: now, disconnectedAt: undefined, expiry: undefined, forget: undefined };
+    this.lives.set(id, born);
+    return born;
+  }
+
+  /**
+   * The lease's connection ended; intervalMs is the agent's push interval (for the default grace).
+   * @param departed the agent said goodbye
+   * @returns false when the lease is not the agent's current connection (nothing changed)
+   */
+  disconnect(id: string, lease: number, intervalMs: number, departed: boolean): boolean {
+    const life = this.lives.get(id);
+    if (!life || life.lease !== lease || life.state !== 'connected') return false;
+    life.state = departed ? 'departed' : 'down';
+    life.disconnectedAt = this.timers.now();
+    const graceMs = this.options.graceMs ?? 3 * intervalMs;
+    life.expiry = this.timers.setTimeout(() => {
+      life.expiry = undefined;
+      this.events.expired(id);
+    }, graceMs);
+    life.forget = this.timers.setTimeout(() => this.forget(id, lease), departed ? graceMs : Math.max(this.options.forgetMs, graceMs));
+    return true;
+  }
+
+  /** Heard from the agent. */
+  touch(id: string): number | undefined {
+    const life = this.lives.get(id);
+    if (!life) return undefined;
+    life.lastSeen = this.timers.now();
+    return life.lastSeen;
+  }
+
+  get(id: string): Life | undefined {
+    return this.lives.get(id);
+  }
+
+  now(): number {
+    return this.timers.now();
+  }
+
+  /** Cancels every timer, for a clean shutdown. */
+  close(): void {
+    for (const life of this.lives.values()) cancelTimers(life);
+  }
+
+  private forget(id: string, lease: number): void {
+    const life = this.lives.get(id);
+    if (!life || life.lease !== lease || life.state === 'connected') return;
+    cancelTimers(life);
+    this.lives.delete(id);
+    this.events.forgotten(id);
+  }
+}
+
+function cancelTimers(life: MutableLife): void {
+  life.expiry?.cancel();
+  life.forget?.cancel();
+  life.expiry = undefined;
+  life.forget = undefined;
+}

@@ -1,0 +1,207 @@
+import { ProtocolError, protocolError } from '../../protocol/error-codes.js';
+import type { RenderedFamily } from '../text-format/rendered-family.js';
+import { SummaryInputs } from './agent-summary.js';
+import { FamilyCatalog } from './family-catalog.js';
+import { ShardPlanner, type Shard } from './shard-planner.js';
+
+// The agents' series: each agent's latest snapshot, family by family, filed in the catalog
+// under the shard of its push window (see shard-planner.ts) for the exposition to read.
+
+/** A family the session refused, with its name when it had a usable one. */
+export interface RefusedFamily {
+  readonly refused: ProtocolError;
+  readonly name: string | undefined;
+}
+
+/** A metrics batch as the session validated it: each family in batch order, rendered or refused. */
+export interface ValidBatch {
+  /** The agent's own time of the batch. */
+  readonly timestampMs: number;
+  /** Samples in the batch, valid or not. */
+  readonly offered: number;
+  readonly families: readonly (RenderedFamily | RefusedFamily)[];
+  /** Where the summary's figures sit in the batch, with their values. */
+  readonly summary: SummaryInputs;
+}
+
+/** A batch that repeats the agent's last one with new values (see ingest/repeat-batch.ts). */
+export interface RepeatBatch {
+  readonly timestampMs: number;
+  /** New lines per family of the repeat basis; undefined where they did not change. */
+  readonly texts: readonly (string | undefined)[];
+  readonly samples: number;
+  /** New values of the summary's families, by family position (see SummaryInputs). */
+  readonly values: ReadonlyMap<number, readonly (number | undefined)[]>;
+}
+
+export interface IngestResult {
+  /** Samples stored from this batch (not counting rejected families kept from before). */
+  samples: number;
+  /** Families rejected from this batch; the rest was stored. */
+  rejected: ProtocolError[];
+}
+
+/** One agent's series. Only this file changes it. */
+export interface AgentSeries {
+  readonly agentId: string;
+  readonly intervalMs: number;
+  /** The agent's families by name. */
+  readonly families: ReadonlyMap<string, RenderedFamily>;
+  /** Series held (rejected families keep their previous lines within the limit). */
+  readonly series: number;
+  readonly summary: SummaryInputs;
+}
+
+interface MutableSeries extends AgentSeries {
+  intervalMs: number;
+  families: Map<string, RenderedFamily>;
+  series: number;
+  summary: SummaryInputs;
+  /** Where the agent's lines sit in the catalog: with agents pushing in the same window. */
+  shard: Shard | undefined;
+  /** Batches in a row that arrived outside the shard's window. */
+  shardMisses: { count: number };
+  /**
+   * The families of the last batch stored without rejections, in batch order: the layout a
+   * repeat (same series, new values) is read against. Undefined until then.
+   */
+  layout: RenderedFamily[] | undefined;
+}
+
+export class SeriesStore {
+  readonly catalog = new FamilyCatalog();
+  readonly shards = new ShardPlanner();
+
+  constructor(private readonly maxSeriesPerAgent: number) {}
+
+  /** An empty snapshot for an agent pushing every intervalMs. */
+  create(agentId: string, intervalMs: number, summary = SummaryInputs.EMPTY): AgentSeries {
+    const series: MutableSeries = { agentId, intervalMs, families: new Map(), series: 0, summary, shard: undefined, shardMisses: { count: 0 }, layout: undefined };
+    return series;
+  }
+
+  /** The agent reconnected with another push interval: its next batch finds it a shard by it. */
+  retime(agent: AgentSeries, intervalMs: number): void {
+    (agent as MutableSeries).intervalMs = intervalMs;
+  }
+
+  /**
+   * Replaces the snapshot with a validated batch: families missing from it go, a rejected
+   * family keeps its previous lines while the series limit allows, and nothing of another
+   * agent is touched.
+   */
+  store(agent: AgentSeries, batch: ValidBatch, nowMs: number): IngestResult {
+    const s = agent as MutableSeries;
+    const rejected: ProtocolError[] = [];
+    const accepted = new Map<string, RenderedFamily>();
+    const rejectedNames: string[] = [];
+    for (const entry of batch.families) {
+      const conflict = 'refused' in entry ? entry.refused : this.conflictOf(s, entry, accepted);
+      if (conflict === undefined) {
+        const family = entry as RenderedFamily;
+        accepted.set(family.name, family);
+        continue;
+      }
+      rejected.push(conflict);
+      if (entry.name !== undefined) rejectedNames.push(entry.name);
+    }
+    let samples = 0;
+    for (const family of accepted.values()) samples += family.series;
+    const next = new Map(accepted);
+    let held = samples;
+    for (const name of rejectedNames) {
+      const kept = s.families.get(name);
+      if (kept && !next.has(name) && held + kept.series <= this.maxSeriesPerAgent) {
+        next.set(name, kept);
+        held += kept.series;
+      }
+    }
+    if (next.size > 0) this.place(s, nowMs);
+    this.replaceFamilies(s, next);
+    s.layout = rejected.length === 0 ? [...accepted.values()] : undefined;
+    s.series = held;
+    s.summary = batch.summary;
+    return { samples, rejected };
+  }
+
+  /** The families a repeat of the agent's last batch is read against; undefined unless that batch was stored whole. */
+  layoutOf(agent: AgentSeries): readonly RenderedFamily[] | undefined {
+    return (agent as MutableSeries).layout;
+  }
+
+  /** Stores a repeat of the agent's last batch (read against layoutOf()): same effect as store() of that batch. */
+  storeRepeat(agent: AgentSeries, repeat: RepeatBatch, nowMs: number): void {
+    const s = agent as MutableSeries;
+    const layout = s.layout;
+    if (!layout) throw new Error(`repeat for agent ${s.agentId} without a layout`);
+    if (s.shard) this.place(s, nowMs);
+    for (let i = 0; i < layout.length; i++) {
+      const text = repeat.texts[i];
+      if (text === undefined) continue;
+      const family = layout[i]!;
+      family.text = text;
+      this.catalog.changed(s.shard!.id, family.name);
+    }
+    if (repeat.values.size > 0) s.summary.update(repeat.values);
+  }
+
+  /** Drops the agent's series (it expired or is forgotten); returns false when it held none. */
+  drop(agent: AgentSeries): boolean {
+    const s = agent as MutableSeries;
+    s.layout = undefined;
+    const shard = s.shard;
+    if (shard) {
+      for (const name of s.families.keys()) this.catalog.remove(s.agentId, shard.id, name);
+      this.shards.leave(shard);
+      s.shard = undefined;
+    }
+    if (s.families.size === 0) return false;
+    s.families.clear();
+    s.series = 0;
+    s.summary = SummaryInputs.EMPTY;
+    return true;
+  }
+
+  /** The shard the agent's lines sit in, if any (for tests and tuning). */
+  shardOf(agent: AgentSeries): Shard | undefined {
+    return (agent as MutableSeries).shard;
+  }
+
+  /** Why a valid family cannot join the snapshot: it came twice, or other agents send it with another type. */
+  private conflictOf(s: MutableSeries, family: RenderedFamily, accepted: ReadonlyMap<string, RenderedFamily>): ProtocolError | undefined {
+    if (accepted.has(family.name)) return protocolError('DUPLICATE_SERIES', `${family.name}: family appears twice in one batch`);
+    const othersType = this.catalog.typeHeldByOthers(family.name, s.agentId, s.shard?.id);
+    if (othersType !== undefined && othersType !== family.type) {
+      return protocolError('TYPE_CONFLICT', `${family.name}: sent as ${family.type} but other agents send it as ${othersType}`);
+    }
+    return undefined;
+  }
+
+  private replaceFamilies(s: MutableSeries, next: Map<string, RenderedFamily>): void {
+    for (const name of s.families.keys()) {
+      if (!next.has(name)) this.catalog.remove(s.agentId, s.shard!.id, name);
+    }
+    s.families.clear();
+    for (const [name, family] of next) {
+      s.families.set(name, family);
+      this.catalog.set(s.agentId, s.shard!.id, family);
+    }
+  }
+
+  /**
+   * Gives the agent a shard by the phase its batches arrive at, or moves it when they have
+   * kept arriving in another window (it restarted, or its clock moved).
+   */
+  private place(s: MutableSeries, nowMs: number): void {
+    const shard = s.shard;
+    if (shard && !this.shards.misplaced(shard, nowMs, s.shardMisses)) return;
+    if (shard) {
+      for (const name of s.families.keys()) this.catalog.remove(s.agentId, shard.id, name);
+      this.shards.leave(shard);
+    }
+    const placed = this.shards.join(s.intervalMs, nowMs);
+    s.shard = placed;
+    s.shardMisses.count = 0;
+    for (const family of s.families.values()) this.catalog.set(s.agentId, placed.id, family);
+  }
+}
