@@ -6,7 +6,7 @@ import { eventually } from './http.js';
 import { freePort } from './processes.js';
 
 /** Where Debian's prometheus package puts its binaries, or undefined when absent. */
-export function findBinary(name: 'prometheus' | 'promtool'): string | undefined {
+export function findBinary(name: 'prometheus' | 'promtool' | 'amtool'): string | undefined {
   const found = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).stdout.trim();
   return found === '' ? undefined : found;
 }
@@ -15,9 +15,10 @@ export function findBinary(name: 'prometheus' | 'promtool'): string | undefined 
  * The reason to skip a test that needs a binary, or undefined to run it. In CI a missing
  * binary is a failure (CI installs it), so there the test runs and fails loudly.
  */
-export function skipUnlessInstalled(name: 'prometheus' | 'promtool'): string | undefined {
+export function skipUnlessInstalled(name: 'prometheus' | 'promtool' | 'amtool'): string | undefined {
   if (findBinary(name) || process.env.CI === 'true') return undefined;
-  return `${name} is not installed (apt-get install prometheus); CI installs it and runs this test`;
+  const pkg = name === 'amtool' ? 'prometheus-alertmanager' : 'prometheus';
+  return `${name} is not installed (apt-get install ${pkg}); CI installs it and runs this test`;
 }
 
 export interface TestPrometheus {

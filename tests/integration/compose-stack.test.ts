@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { StartedTestContainer } from 'testcontainers';
 import { AGENT_NODE_FLAGS } from '../../src/agent/node-flags.js';
 import { freePort } from '../helpers/processes.js';
+import { AlertmanagerApi, receivedNotifications } from './alertmanager-api.js';
 import { BridgeApi, type PairResultView, type TaskInput, type TaskView } from './bridge-api.js';
 import { grafanaImage, imagePresent, REPO_ROOT, stackUnavailable, startStack, type Stack } from './compose-stack.js';
 import { dashboardQueries, type PanelQuery } from './dashboard-queries.js';
@@ -61,6 +62,9 @@ interface Running {
   stack: Stack;
   bridge: BridgeApi;
   prometheus: PrometheusApi;
+  alertmanager: AlertmanagerApi;
+  /** The test's webhook receiver (service alert-webhook of docker-compose.test.yml). */
+  webhookUrl: string;
   /** Host ports docker-compose.yml was given for Prometheus and Grafana. */
   ports: { prometheus: number; grafana: number };
   grafana?: { url: string; auth: string };
@@ -101,7 +105,7 @@ describe('the Compose stack', { skip: unavailable }, () => {
       const grafanaPassword = randomBytes(12).toString('hex');
       const adminToken = randomBytes(16).toString('hex');
       started = await startStack({
-        services: withGrafana ? undefined : ['server', 'agent', 'prometheus'],
+        services: withGrafana ? undefined : ['server', 'agent', 'alertmanager', 'alert-webhook', 'prometheus'],
         agents: AGENTS,
         variables: {
           FLEETPULSE_TOKEN: randomBytes(12).toString('hex'),
@@ -119,6 +123,8 @@ describe('the Compose stack', { skip: unavailable }, () => {
         stack: started,
         bridge: new BridgeApi(url(started.one('server'), 9701), adminToken),
         prometheus: new PrometheusApi(url(started.one('prometheus'), 9090)),
+        alertmanager: new AlertmanagerApi(url(started.one('alertmanager'), 9093)),
+        webhookUrl: url(started.one('alert-webhook'), 5001),
         ports: { prometheus: prometheusPort, grafana: grafanaPort },
         grafana: withGrafana ? { url: url(started.one('grafana'), 3000), auth: `Basic ${Buffer.from(`admin:${grafanaPassword}`).toString('base64')}` } : undefined,
         agents: (started.containers.agent ?? []).map((c) => c.getHostname()),
@@ -240,10 +246,11 @@ describe('the Compose stack', { skip: unavailable }, () => {
       // Alerts by name (node-mixin's tiers share one name); recording rules are checked for health only.
       assert.deepEqual(real.filter((r) => r.type === 'alerting').map((r) => r.name).sort(), expected, 'tests/integration/prometheus/prometheus.yml loads every rule file the real config does');
       for (const r of real) assert.equal(r.health, 'ok', `${r.name}: ${r.lastError ?? ''}`);
-      // The test's fast AgentDown differs only in `for:`.
-      const agentDown = real.find((r) => r.name === 'AgentDown')!;
-      const fast = groups.filter((g) => g.file.startsWith('/etc/prometheus-test/')).flatMap((g) => g.rules).find((r) => r.name === 'AgentDown');
-      assert.equal(fast?.query, agentDown.query, 'tests/integration/prometheus/agent-down-fast.yml has the real AgentDown expression');
+      // The test's fast AgentDown and BridgeDown differ only in `for:` (and keep_firing_for).
+      for (const name of ['AgentDown', 'BridgeDown']) {
+        const fast = groups.filter((g) => g.file.startsWith('/etc/prometheus-test/')).flatMap((g) => g.rules).find((r) => r.name === name);
+        assert.equal(fast?.query, real.find((r) => r.name === name)?.query, `tests/integration/prometheus/fast-alerts.yml has the real ${name} expression`);
+      }
     });
   });
 
@@ -422,6 +429,52 @@ describe('the Compose stack', { skip: unavailable }, () => {
         await panelShowsData(key, 60_000);
       });
     }
+  });
+
+  it('Alertmanager delivers AgentDown for the killed agent to the webhook receiver', { timeout: 180_000 }, async () => {
+    const { prometheus, webhookUrl, agents } = stack();
+    const victim = agents[1]!;
+    const discovered = await prometheus.activeAlertmanagers();
+    assert.deepEqual(discovered, ['http://alertmanager:9093/api/v2/alerts'], 'Prometheus sends to the stack\'s Alertmanager');
+    // group_wait of alertmanager/alertmanager.yml is 30 s.
+    const delivered = await eventuallyPasses('AgentDown delivered', 120_000, async () => {
+      const found = (await receivedNotifications(webhookUrl)).filter((n) => n.status === 'firing' && n.groupLabels.alertname === 'AgentDown');
+      const alerts = found.flatMap((n) => n.alerts).filter((a) => a.labels.instance === victim);
+      assert.ok(alerts.length > 0, `notifications so far: ${JSON.stringify(found).slice(0, 1000)}`);
+      return { notification: found[0]!, alert: alerts[0]! };
+    });
+    console.log(`# delivered to the webhook: ${JSON.stringify(delivered.notification)}`);
+    assert.equal(delivered.notification.receiver, 'default');
+    // The fast copy (fast-alerts.yml, no annotations) usually arrives first; the real rule's `for:` is 2 minutes.
+    assert.deepEqual([delivered.alert.status, delivered.alert.labels.severity, delivered.alert.labels.job], ['firing', 'critical', 'fleetpulse']);
+    // Grouped by instance: the survivor is in no AgentDown notification.
+    const others = (await receivedNotifications(webhookUrl)).flatMap((n) => n.alerts).filter((a) => a.labels.alertname === 'AgentDown' && a.labels.instance !== victim);
+    assert.deepEqual(others, []);
+  });
+
+  it('with the bridge stopped, BridgeDown is delivered and inhibits AgentDown in Alertmanager', { timeout: 180_000 }, async () => {
+    const { stack: s, alertmanager, webhookUrl, agents } = stack();
+    const victim = agents[1]!;
+    await s.stop(s.one('server'));
+    const state = await eventuallyPasses('AgentDown inhibited by BridgeDown', 90_000, async () => {
+      const alerts = await alertmanager.alerts();
+      const bridgeDown = alerts.filter((a) => a.labels.alertname === 'BridgeDown');
+      const agentDown = alerts.filter((a) => a.labels.alertname === 'AgentDown' && a.labels.instance === victim);
+      assert.ok(bridgeDown.length > 0, `BridgeDown in Alertmanager: ${JSON.stringify(alerts.map((a) => a.labels))}`);
+      assert.ok(agentDown.length > 0, 'AgentDown (held by keep_firing_for) still in Alertmanager');
+      const sources = new Set(bridgeDown.map((a) => a.fingerprint));
+      for (const a of agentDown) {
+        assert.equal(a.status.state, 'suppressed', JSON.stringify(a));
+        assert.ok(a.status.inhibitedBy.some((f) => sources.has(f)), `inhibited by BridgeDown: ${JSON.stringify(a.status)}`);
+      }
+      return agentDown.map((a) => ({ labels: a.labels, status: a.status }));
+    });
+    console.log(`# AgentDown in Alertmanager while the bridge is down: ${JSON.stringify(state)}`);
+    await eventuallyPasses('BridgeDown delivered', 120_000, async () => {
+      const found = (await receivedNotifications(webhookUrl)).filter((n) => n.status === 'firing' && n.groupLabels.alertname === 'BridgeDown');
+      assert.ok(found.length > 0, 'a BridgeDown notification');
+      assert.equal(found[0]!.alerts[0]!.labels.instance, 'server:9701');
+    });
   });
 });
 

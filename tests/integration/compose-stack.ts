@@ -84,6 +84,8 @@ export interface Stack {
   one(service: string): StartedTestContainer;
   /** SIGKILL, as a crash or power loss would: no goodbye reaches the bridge. */
   kill(container: StartedTestContainer): Promise<void>;
+  /** `docker stop`: stopped for good (restart policies leave it alone), not removed. */
+  stop(container: StartedTestContainer): Promise<void>;
   /** `docker inspect`, e.g. for a container's mounts. */
   inspect(container: StartedTestContainer): Promise<ContainerInspectInfo>;
   /** Everything the container wrote to stdout and stderr so far (`docker logs`). */
@@ -97,7 +99,7 @@ export async function startStack({ services, agents, variables }: StackOptions):
   if (!compose) throw new Error('no Compose found');
   const project = `fleetpulse-it-${randomBytes(4).toString('hex')}`;
   const passThrough = Object.fromEntries(
-    ['NODE_IMAGE', 'PROMETHEUS_IMAGE', 'GRAFANA_IMAGE'].flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : [])),
+    ['NODE_IMAGE', 'PROMETHEUS_IMAGE', 'ALERTMANAGER_IMAGE', 'GRAFANA_IMAGE'].flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : [])),
   );
   const started = await new DockerComposeEnvironment(REPO_ROOT, COMPOSE_FILES)
     .withProjectName(project)
@@ -122,6 +124,10 @@ export async function startStack({ services, agents, variables }: StackOptions):
     async kill(container) {
       const client = await getContainerRuntimeClient();
       await client.container.getById(container.getId()).kill({ signal: 'SIGKILL' });
+    },
+    async stop(container) {
+      const client = await getContainerRuntimeClient();
+      await client.container.dockerode.getContainer(container.getId()).stop({ t: 5 });
     },
     async inspect(container) {
       const client = await getContainerRuntimeClient();

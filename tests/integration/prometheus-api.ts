@@ -58,6 +58,11 @@ export class PrometheusApi {
     return this.get<{ groups: RuleGroup[] }>('rules').then((d) => d.groups);
   }
 
+  /** URLs Prometheus sends alerts to. */
+  activeAlertmanagers(): Promise<string[]> {
+    return this.get<{ activeAlertmanagers: { url: string }[] }>('alertmanagers').then((d) => d.activeAlertmanagers.map((a) => a.url));
+  }
+
   activeTargets(): Promise<Target[]> {
     return this.get<{ activeTargets: Target[] }>('targets').then((d) => d.activeTargets);
   }
