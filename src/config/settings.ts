@@ -25,7 +25,7 @@ export type Command = 'server' | 'agent' | 'demo';
 /** Names of the agent's collectors; kept here so config does not load collector code. */
 export const COLLECTOR_NAMES = [
   'cpu', 'loadavg', 'stat', 'meminfo', 'filesystem', 'diskstats', 'netdev', 'netclass', 'uname', 'time', 'timex', 'process',
-  'netstat', 'sockstat', 'vmstat',
+  'netstat', 'sockstat', 'vmstat', 'pressure', 'softnet', 'filefd', 'entropy',
 ] as const;
 
 export interface Setting<T = unknown> {

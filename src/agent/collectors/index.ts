@@ -1,13 +1,17 @@
 import { createCpuCollector } from './cpu.js';
 import { createDiskstatsCollector } from './diskstats.js';
+import { createEntropyCollector } from './entropy.js';
+import { createFilefdCollector } from './filefd.js';
 import { createFilesystemCollector } from './filesystem.js';
 import { createLoadavgCollector } from './loadavg.js';
 import { createMeminfoCollector } from './meminfo.js';
 import { createNetclassCollector } from './netclass.js';
 import { createNetdevCollector } from './netdev.js';
 import { createNetstatCollector } from './netstat.js';
+import { createPressureCollector } from './pressure.js';
 import { createProcessCollector } from './process.js';
 import { createSockstatCollector } from './sockstat.js';
+import { createSoftnetCollector } from './softnet.js';
 import { createStatCollector } from './stat.js';
 import { createTimeCollector } from './time.js';
 import { createTimexCollector } from './timex.js';
@@ -19,14 +23,18 @@ import { createVmstatCollector } from './vmstat.js';
 export const collectorFactories: Record<string, CollectorFactory> = {
   cpu: createCpuCollector,
   diskstats: createDiskstatsCollector,
+  entropy: createEntropyCollector,
+  filefd: createFilefdCollector,
   filesystem: (paths) => createFilesystemCollector(paths),
   loadavg: createLoadavgCollector,
   meminfo: createMeminfoCollector,
   netclass: createNetclassCollector,
   netdev: createNetdevCollector,
   netstat: createNetstatCollector(),
+  pressure: createPressureCollector,
   process: createProcessCollector,
   sockstat: createSockstatCollector,
+  softnet: createSoftnetCollector,
   stat: createStatCollector,
   time: createTimeCollector,
   timex: createTimexCollector,
