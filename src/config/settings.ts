@@ -25,7 +25,7 @@ export type Command = 'server' | 'agent' | 'demo';
 /** Names of the agent's collectors; kept here so config does not load collector code. */
 export const COLLECTOR_NAMES = [
   'cpu', 'loadavg', 'stat', 'meminfo', 'filesystem', 'diskstats', 'netdev', 'netclass', 'uname', 'time', 'timex', 'process',
-  'netstat', 'sockstat', 'vmstat', 'pressure', 'softnet', 'filefd', 'entropy',
+  'netstat', 'sockstat', 'vmstat', 'pressure', 'softnet', 'filefd', 'entropy', 'conntrack', 'arp', 'udp_queues',
 ] as const;
 
 export interface Setting<T = unknown> {

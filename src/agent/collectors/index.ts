@@ -1,3 +1,5 @@
+import { createArpCollector } from './arp.js';
+import { createConntrackCollector } from './conntrack.js';
 import { createCpuCollector } from './cpu.js';
 import { createDiskstatsCollector } from './diskstats.js';
 import { createEntropyCollector } from './entropy.js';
@@ -16,11 +18,14 @@ import { createStatCollector } from './stat.js';
 import { createTimeCollector } from './time.js';
 import { createTimexCollector } from './timex.js';
 import type { Collector, CollectorFactory, HostPaths } from './types.js';
+import { createUdpQueuesCollector } from './udp-queues.js';
 import { createUnameCollector } from './uname.js';
 import { createVmstatCollector } from './vmstat.js';
 
 /** Every collector the agent knows, by the name node_scrape_collector_success reports. */
 export const collectorFactories: Record<string, CollectorFactory> = {
+  arp: createArpCollector,
+  conntrack: createConntrackCollector,
   cpu: createCpuCollector,
   diskstats: createDiskstatsCollector,
   entropy: createEntropyCollector,
@@ -38,6 +43,7 @@ export const collectorFactories: Record<string, CollectorFactory> = {
   stat: createStatCollector,
   time: createTimeCollector,
   timex: createTimexCollector,
+  udp_queues: createUdpQueuesCollector,
   uname: createUnameCollector,
   vmstat: createVmstatCollector(),
 };

@@ -11,7 +11,7 @@ test('every factory builds a collector named after its registry key', () => {
 test('createCollectors builds all by default, the named ones otherwise, and refuses unknown names', () => {
   assert.equal(createCollectors(fixturePaths).length, Object.keys(collectorFactories).length);
   assert.deepEqual(createCollectors(fixturePaths, ['meminfo', 'cpu']).map((c) => c.name), ['meminfo', 'cpu']);
-  assert.throws(() => createCollectors(fixturePaths, ['cpu', 'gpu']), /unknown collector "gpu"; known: cpu, /);
+  assert.throws(() => createCollectors(fixturePaths, ['cpu', 'gpu']), /unknown collector "gpu"; known: arp, conntrack, cpu, /);
   assert.throws(() => createCollectors(fixturePaths, ['toString']), /unknown collector "toString"/);
 });
 
