@@ -1,7 +1,9 @@
 import type { Logger } from '../log.js';
+import { RESERVED_LABELS } from '../protocol/names.js';
 import { collectAll } from './collect-all.js';
 import { createCollectors } from './collectors/index.js';
 import { createResponderCollector } from './collectors/responder.js';
+import { createTextfileCollector } from './collectors/textfile.js';
 import type { Collector, HostPaths } from './collectors/types.js';
 import { BridgeConnection, type ConnectionOptions } from './connection.js';
 import { ProbeResponder } from './probes/index.js';
@@ -23,6 +25,8 @@ export interface AgentOptions {
   collectorTimeoutMs: number;
   paths: HostPaths;
   collectors: string[];
+  /** FLEETPULSE_TEXTFILE_DIR: *.prom files to send with every batch; undefined = no textfile collector. */
+  textfileDir?: string | undefined;
   /** Where to write the status `fleetpulse agent --check` reads; undefined = none. */
   statusFile: string | undefined;
   /** undefined: no responder, no part in measurement tasks (FLEETPULSE_PROBES=off). */
@@ -70,6 +74,10 @@ export class Agent {
     this.collectors = createCollectors(options.paths, options.collectors);
     // Its counters from the responder once bound; until then (or if it cannot bind) no families.
     if (probes) this.collectors.push(createResponderCollector(() => this.responder?.counters()));
+    if (options.textfileDir !== undefined) {
+      const forbiddenLabels = new Set([...RESERVED_LABELS, ...Object.keys(options.connection.labels ?? {})]);
+      this.collectors.push(createTextfileCollector({ dir: options.textfileDir, forbiddenLabels, log: options.log }));
+    }
   }
 
   start(): void {

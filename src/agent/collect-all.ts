@@ -27,7 +27,7 @@ type Outcome = { ok: true; families: MetricFamily[]; seconds: number } | { ok: f
  * latest: a hung collector is abandoned (its signal aborted), never awaited.
  */
 export async function collectAll(collectors: readonly Collector[], options: CollectOptions): Promise<CollectResult> {
-  const outcomes = await Promise.all(collectors.map((c) => runOne(c, options.timeoutMs)));
+  const outcomes = reconcileAll(collectors, await Promise.all(collectors.map((c) => runOne(c, options.timeoutMs))));
   const families: MetricFamily[] = [];
   const failures: CollectorFailure[] = [];
   const success: Sample[] = [];
@@ -73,4 +73,18 @@ async function runOne(collector: Collector, timeoutMs: number): Promise<Outcome>
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Gives each collector with a reconcile step the others' families; one that throws counts as failed. */
+function reconcileAll(collectors: readonly Collector[], outcomes: Outcome[]): Outcome[] {
+  return outcomes.map((outcome, i) => {
+    const collector = collectors[i]!;
+    if (!outcome.ok || collector.reconcile === undefined) return outcome;
+    const others = outcomes.flatMap((o, j) => (j !== i && o.ok ? o.families : []));
+    try {
+      return { ...outcome, families: collector.reconcile(outcome.families, others) };
+    } catch (err) {
+      return { ok: false, error: err instanceof Error ? err.message : String(err), seconds: outcome.seconds };
+    }
+  });
 }

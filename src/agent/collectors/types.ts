@@ -22,6 +22,12 @@ export interface Collector {
    * aborts when the collector's timeout passes; collectors should stop work then.
    */
   collect(signal: AbortSignal): Promise<MetricFamily[]>;
+  /**
+   * Optional second step once every collector has run: replaces this collector's families (what
+   * its collect() returned) with the final ones, knowing the other collectors' families. The
+   * textfile collector uses it to refuse files that would shadow the agent's own families.
+   */
+  reconcile?(own: MetricFamily[], others: readonly MetricFamily[]): MetricFamily[];
 }
 
 export type CollectorFactory = (paths: HostPaths) => Collector;
