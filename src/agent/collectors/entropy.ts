@@ -9,7 +9,7 @@ export function parseRandomValue(text: string, file: string): number {
   return numberField(text.trim(), `random/${file}`);
 }
 
-/** Since Linux 5.18 both files read 256 (the pool is a fixed-size hash); older kernels vary. */
+/** Since Linux 5.18 poolsize is a constant 256 (the pool became a fixed-size hash). */
 export const createEntropyCollector: CollectorFactory = (paths) => ({
   name: 'entropy',
   async collect(signal) {
