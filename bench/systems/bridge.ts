@@ -22,6 +22,9 @@ export async function startBridge(maxAgents: number): Promise<RunningBridge> {
     FLEETPULSE_INGEST_PORT: String(ingestPort),
     FLEETPULSE_HTTP_PORT: String(httpPort),
     FLEETPULSE_MAX_CONNECTIONS: String(maxAgents + 100),
+    // Every simulated host connects from 127.0.0.1: lift the per-source handshake cap.
+    FLEETPULSE_MAX_HANDSHAKES: String(maxAgents + 100),
+    FLEETPULSE_MAX_HANDSHAKES_PER_SOURCE: String(maxAgents + 100),
     FLEETPULSE_LOG_LEVEL: 'warn',
   });
   return { ...system, ingestPort, metricsUrl: `http://127.0.0.1:${httpPort}/metrics`, apiUrl: `http://127.0.0.1:${httpPort}/api/agents` };

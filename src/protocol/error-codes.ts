@@ -43,6 +43,9 @@ export const ProtocolErrors = {
   HEARTBEAT_TIMEOUT: spec('FP_HEARTBEAT_TIMEOUT', 'heartbeat_timeout', true, 'the peer was silent for 3 heartbeat intervals; check the network'),
   SLOW_CONSUMER: spec('FP_SLOW_CONSUMER', 'slow_consumer', true, 'the peer stopped reading; check it is not frozen'),
   SHUTTING_DOWN: spec('FP_SHUTTING_DOWN', 'shutting_down', true, 'the bridge is stopping; the agent reconnects by itself'),
+  INTERNAL: spec('FP_INTERNAL', 'internal_error', true, 'the bridge failed while handling this connection and logged why; other agents are unaffected and reconnecting is safe; please report it'),
+  TOO_MANY_HANDSHAKES: spec('FP_TOO_MANY_HANDSHAKES', 'too_many_handshakes', true, 'too many connections are waiting to send their hello; send hello right after connecting, or raise FLEETPULSE_MAX_HANDSHAKES / FLEETPULSE_MAX_HANDSHAKES_PER_SOURCE on the bridge'),
+  AUTH_RATE_LIMITED: spec('FP_AUTH_RATE_LIMITED', 'auth_rate_limited', true, 'too many failed authentications from this address; fix the agent\'s credentials, it is let in again within a minute'),
 } as const satisfies Record<string, ProtocolErrorSpec>;
 
 export type ProtocolErrorName = keyof typeof ProtocolErrors;

@@ -2,7 +2,10 @@ import { isUtf8 } from 'node:buffer';
 
 export type DecodedFrame =
   | { kind: 'line'; text: string }
-  /** A line longer than the limit; its bytes were dropped up to and including its newline. */
+  /**
+   * A line crossed the limit: reported at once, when `bytes` (> the limit) had arrived, not
+   * when its newline does. The rest of it, up to and including its newline, is dropped unseen.
+   */
   | { kind: 'oversized'; bytes: number }
   | { kind: 'invalid_utf8'; bytes: number };
 
@@ -11,20 +14,33 @@ const NEWLINE = 0x0a;
 /**
  * Splits a TCP byte stream into newline-terminated frames. Input may arrive split or
  * coalesced anywhere; bytes are only decoded once a whole line is present, so UTF-8
- * sequences cut across chunks are safe. Memory stays bounded by maxLineBytes: an
- * oversized line is discarded as it streams in and reported once, when it ends.
+ * sequences cut across chunks are safe. Memory stays bounded by maxLineBytes: a line
+ * that grows past it is reported as soon as it does and then discarded as it streams in.
  */
 export class LineDecoder {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
-  /** Bytes of the current oversized line seen so far, or -1 when not discarding. */
-  private discarding = -1;
+  /** True while dropping the rest of a line already reported as oversized. */
+  private discarding = false;
 
-  constructor(private readonly maxLineBytes: number) {}
+  constructor(private maxLineBytes: number) {}
 
   /** Bytes buffered towards the next, incomplete line. */
   get bufferedBytes(): number {
     return this.pendingBytes;
+  }
+
+  get limit(): number {
+    return this.maxLineBytes;
+  }
+
+  /**
+   * Changes the limit for the line being received and every later one (the bridge allows
+   * longer lines once a hello was accepted). A partial line already past a lower limit is
+   * reported by the next push.
+   */
+  setLimit(maxLineBytes: number): void {
+    this.maxLineBytes = maxLineBytes;
   }
 
   push(chunk: Buffer): DecodedFrame[] {
@@ -40,22 +56,15 @@ export class LineDecoder {
   }
 
   private take(piece: Buffer, complete: boolean, frames: DecodedFrame[]): void {
-    if (this.discarding >= 0) {
-      this.discarding += piece.length;
-      if (complete) {
-        frames.push({ kind: 'oversized', bytes: this.discarding });
-        this.discarding = -1;
-      }
+    if (this.discarding) {
+      if (complete) this.discarding = false;
       return;
     }
     if (this.pendingBytes + piece.length > this.maxLineBytes) {
-      this.discarding = this.pendingBytes + piece.length;
+      frames.push({ kind: 'oversized', bytes: this.pendingBytes + piece.length });
       this.pending = [];
       this.pendingBytes = 0;
-      if (complete) {
-        frames.push({ kind: 'oversized', bytes: this.discarding });
-        this.discarding = -1;
-      }
+      this.discarding = !complete;
       return;
     }
     if (!complete) {

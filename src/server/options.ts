@@ -15,7 +15,13 @@ export interface BridgeOptions {
   /** Accept agents from any address although no authentication is configured. */
   insecure?: boolean | undefined;
   maxLineBytes: number;
+  /** Agents connected at once (connections that completed their hello). */
   maxConnections: number;
+  /** Connections still before their hello: in all, and per source address (IPv6: per /64). */
+  maxHandshakes: number;
+  maxHandshakesPerSource: number;
+  /** Failed authentications a source may have per minute before it is refused at connect. */
+  authFailuresPerMinute: number;
   maxSeriesPerAgent: number;
   helloTimeoutMs: number;
   heartbeatMs: number;

@@ -18,6 +18,11 @@ export class SelfMetrics {
     help: 'Agent TCP connections currently open (including ones still before hello).',
     registers: [this.registry],
   });
+  readonly handshakesOpen = new Gauge({
+    name: 'fleetpulse_bridge_handshakes',
+    help: 'Agent TCP connections open that have not completed their hello yet.',
+    registers: [this.registry],
+  });
   readonly connectionsAccepted = new Counter({
     name: 'fleetpulse_bridge_connections_accepted_total',
     help: 'Agent TCP connections accepted.',
@@ -25,7 +30,7 @@ export class SelfMetrics {
   });
   readonly connectionsRefused = new Counter({
     name: 'fleetpulse_bridge_connections_refused_total',
-    help: 'Agent TCP connections refused because the connection limit was reached.',
+    help: 'Agent TCP connections refused on connect (handshake pool full, source rate-limited); by reason in fleetpulse_bridge_frames_rejected_total.',
     registers: [this.registry],
   });
   readonly framesReceived = new Counter({

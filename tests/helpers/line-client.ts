@@ -21,9 +21,10 @@ export class LineClient {
     });
   }
 
-  static connect(port: number, host = '127.0.0.1'): Promise<LineClient> {
+  /** @param localAddress source address, e.g. 127.0.0.2 to look like another host on loopback */
+  static connect(port: number, host = '127.0.0.1', localAddress?: string): Promise<LineClient> {
     return new Promise((resolve, reject) => {
-      const socket = connect({ port, host }, () => resolve(new LineClient(socket)));
+      const socket = connect({ port, host, ...(localAddress ? { localAddress } : {}) }, () => resolve(new LineClient(socket)));
       socket.once('error', reject);
     });
   }

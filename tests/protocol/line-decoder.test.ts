@@ -67,15 +67,34 @@ describe('LineDecoder', () => {
     assert.deepEqual(frames, [{ kind: 'oversized', bytes: 40 }, { kind: 'line', text: '{"ok":1}' }]);
   });
 
-  it('discards an oversized line streamed over many chunks without buffering it', () => {
+  it('reports a line as soon as it crosses the limit, then discards the rest without buffering it', () => {
     const decoder = new LineDecoder(100);
-    const frames: DecodedFrame[] = [];
+    const first = decoder.push(Buffer.alloc(64, 0x61));
+    assert.deepEqual(first, [], 'under the limit: nothing yet');
+    assert.deepEqual(decoder.push(Buffer.alloc(64, 0x61)), [{ kind: 'oversized', bytes: 128 }], 'reported by the chunk that crosses the limit, before any newline');
     for (let i = 0; i < 50; i++) {
-      frames.push(...decoder.push(Buffer.alloc(64, 0x61)));
-      assert.ok(decoder.bufferedBytes <= 100, 'memory stays bounded by the limit');
+      assert.deepEqual(decoder.push(Buffer.alloc(64, 0x61)), [], 'the rest of that line is not reported again');
+      assert.equal(decoder.bufferedBytes, 0, 'nothing of it is buffered');
     }
-    frames.push(...decoder.push(Buffer.from('\n{"after":true}\n')));
-    assert.deepEqual(frames, [{ kind: 'oversized', bytes: 3200 }, { kind: 'line', text: '{"after":true}' }]);
+    assert.deepEqual(decoder.push(Buffer.from('\n{"after":true}\n')), [{ kind: 'line', text: '{"after":true}' }]);
+  });
+
+  it('byte by byte, reports the oversized line at the byte past the limit', () => {
+    const decoder = new LineDecoder(10);
+    const line = Buffer.from(`${'b'.repeat(30)}\n{"n":1}\n`);
+    const got: { at: number; frame: DecodedFrame }[] = [];
+    for (let i = 0; i < line.length; i++) for (const frame of decoder.push(line.subarray(i, i + 1))) got.push({ at: i, frame });
+    assert.deepEqual(got, [
+      { at: 10, frame: { kind: 'oversized', bytes: 11 } },
+      { at: line.length - 1, frame: { kind: 'line', text: '{"n":1}' } },
+    ]);
+  });
+
+  it('a raised limit applies to the line being received', () => {
+    const decoder = new LineDecoder(8);
+    assert.deepEqual(decoder.push(Buffer.from('123456')), []);
+    decoder.setLimit(64);
+    assert.deepEqual(decoder.push(Buffer.from('7890abc\n')), [{ kind: 'line', text: '1234567890abc' }]);
   });
 
   it('accepts a line of exactly the limit', () => {

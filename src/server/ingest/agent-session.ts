@@ -18,6 +18,13 @@ import { looksLikeMetrics } from './repeat-batch.js';
 import { VERSION } from '../../version.js';
 
 
+/**
+ * Longest line before a hello was accepted: a hello is small (static labels at most 16 KiB),
+ * so a stranger cannot make the bridge buffer a full metrics line per connection.
+ */
+export const MAX_HELLO_LINE_BYTES = 32 * 1024;
+/** Logged by the listener's AuthThrottle, once per source and minute, rather than per attempt. */
+const AUTHENTICATION_ERRORS: ReadonlySet<ProtocolErrorSpec> = new Set([ProtocolErrors.AUTH_FAILED, ProtocolErrors.IDENTITY_MISMATCH]);
 /** A peer that leaves this much unread output is frozen; drop it rather than buffer forever. */
 const MAX_PENDING_WRITE_BYTES = 1024 * 1024;
 /** Per batch, how many family rejections are reported back individually. */
@@ -31,7 +38,10 @@ export interface SessionDeps {
   authenticate(agentId: string, token: string | undefined): Proof;
   /** Throws when a live session holds the id with stronger proof. */
   checkTakeover(agentId: string, proof: Proof): void;
-  /** Called once hello succeeded, so the listener can close an older session of the same id. */
+  /**
+   * Called once hello passed its checks, so the listener can close an older session of the
+   * same id. Throws a ProtocolError when the agent may not connect (no agent slot left).
+   */
   claim(agentId: string, session: AgentSession): void;
   /** Called once when the session ends. */
   release(session: AgentSession): void;
@@ -73,7 +83,7 @@ export class AgentSession {
   ) {
     this.address = (socket.remoteAddress ?? 'unknown').replace(/^::ffff:/, '');
     this.log = deps.options.log.child({ remote: `${this.address}:${socket.remotePort ?? 0}` });
-    this.decoder = new LineDecoder(deps.options.maxLineBytes);
+    this.decoder = new LineDecoder(Math.min(MAX_HELLO_LINE_BYTES, deps.options.maxLineBytes));
     this.intake = new BatchIntake(deps.store, deps.options);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -117,16 +127,29 @@ export class AgentSession {
       try {
         this.onFrame(frame);
       } catch (err) {
-        if (!(err instanceof ProtocolError)) throw err;
+        if (!(err instanceof ProtocolError)) return this.failInternally(err);
         // Before the handshake, nothing about the peer is known: any error ends it.
         this.fail(this.agentId === undefined ? asFatal(err) : err);
       }
     }
   }
 
+  /** A bug met while handling this peer: close this connection only, never the process. */
+  private failInternally(err: unknown): void {
+    const error = err instanceof Error ? err : new Error(String(err));
+    this.log.error('internal error while handling a connection; closing it', { error: error.message, stack: error.stack });
+    try {
+      this.fail(protocolError('INTERNAL', 'the bridge failed while handling this connection'));
+    } catch {
+      this.socket.destroy();
+    }
+  }
+
   private onFrame(frame: DecodedFrame): void {
     if (frame.kind === 'oversized') {
-      throw protocolError('LINE_TOO_LONG', `a line of ${frame.bytes} bytes exceeds the limit of ${this.deps.options.maxLineBytes} bytes; it was discarded`);
+      const limit = this.decoder.limit;
+      const before = this.agentId === undefined ? ' before a hello' : '';
+      throw protocolError('LINE_TOO_LONG', `a line grew past the limit of ${limit} bytes${before} (${frame.bytes} bytes so far); the rest of it is discarded`);
     }
     if (frame.kind === 'invalid_utf8') throw protocolError('BAD_JSON', `a line of ${frame.bytes} bytes is not valid UTF-8`);
     // Most batches repeat the agent's previous one with new values: store those without JSON.parse.
@@ -185,11 +208,12 @@ export class AgentSession {
   }
 
   private onHello(hello: ReturnType<typeof checkHello>): void {
-    clearTimeout(this.helloTimer);
     const { options, store } = this.deps;
-    this.agentId = hello.id;
-    this.log = this.log.child({ agent: hello.id });
     this.deps.claim(hello.id, this);
+    clearTimeout(this.helloTimer);
+    this.agentId = hello.id;
+    this.decoder.setLimit(options.maxLineBytes);
+    this.log = this.log.child({ agent: hello.id });
     const { probe, probeProblem, ...agent } = hello;
     // Peers dial the address the agent advertises, or else the one it reached us from.
     this.lease = store.connect({ ...agent, address: this.address, probe: probe && { address: probe.address ?? this.address, port: probe.port } });
@@ -244,7 +268,8 @@ export class AgentSession {
     const { spec } = error;
     this.deps.metrics.framesRejected.inc({ reason: spec.reason });
     if (this.agentId !== undefined) this.deps.store.noteError(this.agentId, `${spec.code}: ${error.message}`);
-    this.log[spec.fatal ? 'warn' : 'info']('rejected', { code: spec.code, error: error.message, hint: spec.hint, seq });
+    // Failed authentications are logged by the listener, once per source and minute.
+    if (!AUTHENTICATION_ERRORS.has(spec)) this.log[spec.fatal ? 'warn' : 'info']('rejected', { code: spec.code, error: error.message, hint: spec.hint, seq });
     this.send({ type: 'error', code: spec.code, message: `${error.message} (${spec.hint})`, fatal: spec.fatal, ...(seq === undefined ? {} : { seq }) });
   }
 

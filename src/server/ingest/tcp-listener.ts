@@ -1,20 +1,32 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { encodeMessage } from '../../protocol/encode.js';
-import { ProtocolErrors, protocolError } from '../../protocol/error-codes.js';
+import { ProtocolErrors, protocolError, type ProtocolErrorSpec } from '../../protocol/error-codes.js';
+import { sourceKey } from '../../net/source-key.js';
 import type { BridgeOptions } from '../options.js';
 import type { SelfMetrics } from '../self-metrics.js';
 import type { AgentStore } from '../store/agent-store.js';
 import type { TaskResultMessage } from '../../protocol/messages.js';
 import { AgentSession } from './agent-session.js';
+import { AuthThrottle } from './auth-throttle.js';
+import { HandshakePool } from './handshake-pool.js';
 import { createAgentLinkSecurity, type AgentLinkSecurity } from '../auth/agent-link-security.js';
 import type { PeerInfo } from '../auth/agent-link-gate.js';
 
-/** Accepts agent connections, one AgentSession each; the newest session of an agent id wins. */
+/**
+ * Accepts agent connections, one AgentSession each; the newest session of an agent id wins.
+ * From the TCP accept until its hello is accepted (TLS handshake included), a connection lives
+ * in a small pool of its own, capped per source, so strangers never take an agent's place;
+ * sources that keep failing authentication are refused at connect for a while.
+ */
 export class TcpListener {
   private readonly server: Server;
   private readonly sessions = new Set<AgentSession>();
   private readonly byAgent = new Map<string, AgentSession>();
   readonly security: AgentLinkSecurity;
+  /** Connections in the handshake pool by remote address and port (the same on a TLS socket). */
+  private readonly handshaking = new Map<string, string>();
+  private readonly handshakes: HandshakePool;
+  private readonly authThrottle: AuthThrottle;
 
   constructor(
     private readonly store: AgentStore,
@@ -22,11 +34,14 @@ export class TcpListener {
     private readonly options: BridgeOptions,
     private readonly onTaskResult?: (agentId: string, message: TaskResultMessage) => void,
   ) {
+    this.handshakes = new HandshakePool(options.maxHandshakes, options.maxHandshakesPerSource);
+    this.authThrottle = new AuthThrottle(options.authFailuresPerMinute, options.log);
     this.security = createAgentLinkSecurity(options, (spec) => {
       this.metrics.connectionsRefused.inc();
       this.metrics.framesRejected.inc({ reason: spec.reason });
     });
-    this.server = createServer(this.security.gate((socket, peer) => this.accept(socket, peer)));
+    const gate = this.security.gate((socket, peer) => this.accept(socket, peer));
+    this.server = createServer((socket) => this.admit(socket, gate));
   }
 
   /** The live, helloed session of an agent, if it is connected. */
@@ -53,31 +68,50 @@ export class TcpListener {
     await closed;
   }
 
-  private accept(socket: Socket, peer: PeerInfo): void {
+  /** Before anything is read: rate limit and handshake pool, then the security gate. */
+  private admit(socket: Socket, gate: (socket: Socket) => void): void {
     this.metrics.connectionsAccepted.inc();
-    if (this.sessions.size >= this.options.maxConnections) {
-      const spec = ProtocolErrors.TOO_MANY_CONNECTIONS;
-      this.metrics.connectionsRefused.inc();
-      this.metrics.framesRejected.inc({ reason: spec.reason });
-      this.options.log.warn('refusing connection over the limit', { remote: socket.remoteAddress, limit: this.options.maxConnections, hint: spec.hint });
-      socket.on('error', () => {});
-      socket.end(encodeMessage({ type: 'error', code: spec.code, message: `the bridge accepts at most ${this.options.maxConnections} connections (${spec.hint})`, fatal: true }));
-      setTimeout(() => socket.destroy(), 2000).unref();
-      return;
+    const source = sourceKey(socket.remoteAddress);
+    if (this.authThrottle.limited(source)) {
+      return this.refuse(socket, ProtocolErrors.AUTH_RATE_LIMITED, `${source} failed authentication ${this.options.authFailuresPerMinute} times within a minute`);
     }
+    const place = this.handshakes.enter(source);
+    if (!place.ok) return this.refuse(socket, ProtocolErrors.TOO_MANY_HANDSHAKES, place.why);
+    const key = connectionKey(socket);
+    this.handshaking.set(key, source);
+    this.metrics.handshakesOpen.set(this.handshakes.size);
+    socket.once('close', () => this.endHandshake(key));
+    gate(socket);
+  }
+
+  private accept(socket: Socket, peer: PeerInfo): void {
+    const key = connectionKey(socket);
+    const source = sourceKey(socket.remoteAddress);
     const session = new AgentSession(socket, {
       store: this.store,
       metrics: this.metrics,
       options: this.options,
       ...(this.onTaskResult ? { onTaskResult: this.onTaskResult } : {}),
-      authenticate: (agentId, token) => this.security.authenticate(agentId, token, peer),
+      authenticate: (agentId, token) => {
+        try {
+          return this.security.authenticate(agentId, token, peer);
+        } catch (err) {
+          this.authThrottle.failed(source, (err as Error).message);
+          throw err;
+        }
+      },
       checkTakeover: (agentId, proof) => this.security.checkTakeover(agentId, this.byAgent.get(agentId)?.proof, proof),
       claim: (agentId, claimant) => {
         const older = this.byAgent.get(agentId);
+        if (older === undefined && this.byAgent.size >= this.options.maxConnections) {
+          throw protocolError('TOO_MANY_CONNECTIONS', `the bridge accepts at most ${this.options.maxConnections} agents at once`);
+        }
+        this.endHandshake(key);
         this.byAgent.set(agentId, claimant);
         older?.fail(protocolError('REPLACED', `a newer connection from ${claimant.address} took over agent id "${agentId}"`));
       },
       release: (ended) => {
+        this.endHandshake(key);
         this.sessions.delete(ended);
         if (ended.agentId !== undefined && this.byAgent.get(ended.agentId) === ended) this.byAgent.delete(ended.agentId);
         this.metrics.connectionsOpen.set(this.sessions.size);
@@ -86,4 +120,28 @@ export class TcpListener {
     this.sessions.add(session);
     this.metrics.connectionsOpen.set(this.sessions.size);
   }
+
+  private endHandshake(key: string): void {
+    const source = this.handshaking.get(key);
+    if (source === undefined) return;
+    this.handshaking.delete(key);
+    this.handshakes.leave(source);
+    this.metrics.handshakesOpen.set(this.handshakes.size);
+  }
+
+  /** Tells a peer why it is not let in, without reading anything from it, and closes. */
+  private refuse(socket: Socket, spec: ProtocolErrorSpec, why: string): void {
+    this.metrics.connectionsRefused.inc();
+    this.metrics.framesRejected.inc({ reason: spec.reason });
+    // Debug only: a flood must not become a flood of log lines; the metric counts it.
+    this.options.log.debug('refusing connection', { remote: socket.remoteAddress, code: spec.code, why });
+    socket.on('error', () => {});
+    socket.end(encodeMessage({ type: 'error', code: spec.code, message: `${why} (${spec.hint})`, fatal: true }));
+    setTimeout(() => socket.destroy(), 2000).unref();
+  }
+}
+
+/** Remote address and port: one live TCP connection, whether seen raw or through TLS. */
+function connectionKey(socket: Socket): string {
+  return `${socket.remoteAddress ?? '?'}|${socket.remotePort ?? '?'}`;
 }

@@ -73,7 +73,7 @@ describe('bad input on the agent port', () => {
     const c = await agent('big-talker');
     c.sendRaw(`{"type":"metrics","pad":"${'x'.repeat(100 * 1024)}"}\n`);
     const err = await c.waitForError('FP_LINE_TOO_LONG');
-    assert.match(String(err.message), /exceeds the limit of 65536 bytes/);
+    assert.match(String(err.message), /grew past the limit of 65536 bytes/);
     c.send({ type: 'ping', id: 9, t0: 1 });
     await c.waitFor((m) => m.type === 'pong' && m.id === 9);
     c.close();
@@ -204,16 +204,24 @@ describe('limits and authentication', () => {
     assert.match(text, /^fleetpulse_bridge_max_series_per_agent 50$/m);
   });
 
-  it('more connections than the limit: FP_TOO_MANY_CONNECTIONS, existing agents unaffected', async () => {
+  it('more agents than the limit: the next hello gets FP_TOO_MANY_CONNECTIONS, connected agents unaffected, a known id still reconnects', async () => {
     const small = await startTestBridge({ maxConnections: 2 });
     const a = await LineClient.connect(small.ingestPort);
     const b = await LineClient.connect(small.ingestPort);
     const c = await LineClient.connect(small.ingestPort);
+    for (const [client, id] of [[a, 'a'], [b, 'b']] as const) {
+      client.hello(id);
+      await client.waitFor((m) => m.type === 'welcome');
+    }
+    c.hello('c');
     await c.waitForError('FP_TOO_MANY_CONNECTIONS');
     await c.waitForClose();
-    a.hello('a');
-    await a.waitFor((m) => m.type === 'welcome');
-    a.close();
+    const again = await LineClient.connect(small.ingestPort);
+    again.hello('a');
+    await again.waitFor((m) => m.type === 'welcome');
+    await a.waitForError('FP_REPLACED');
+    assert.equal(b.closed, false);
+    again.close();
     b.close();
     await small.stop();
   });
