@@ -85,7 +85,7 @@ export class Bridge {
   }
 
   async start(): Promise<BridgeAddresses> {
-    // A bad task file stops start-up before any port is taken.
+    // An unreadable task directory stops start-up before any port is taken (corrupt files are set aside).
     await this.tasks.start();
     const ingestPort = await this.listener.listen();
     const httpPort = await new Promise<number>((resolve, reject) => {

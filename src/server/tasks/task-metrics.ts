@@ -21,10 +21,16 @@ export class TaskMetrics {
   private readonly lastRun: Gauge<'task' | 'src' | 'dst'>;
   private readonly failures: Counter<'task' | 'src' | 'dst' | 'reason'>;
   private readonly info: Gauge<'task' | 'name' | 'type' | 'status'>;
+  private readonly corruptFiles: Counter;
   /** The info labels currently exposed per task, to replace them when the status changes. */
   private readonly infoLabels = new Map<string, { task: string; name: string; type: string; status: string }>();
 
   constructor(registry: Registry) {
+    this.corruptFiles = new Counter({
+      name: 'fleetpulse_bridge_task_files_corrupt_total',
+      help: 'Task files found corrupt at start-up and moved aside to <file>.corrupt (the bridge logs each path).',
+      registers: [registry],
+    });
     const pairGauge = (name: string, help: string) => new Gauge({ name, help, labelNames: ['task', 'src', 'dst'] as const, registers: [registry] });
     this.rtt = new Gauge({
       name: 'fleetpulse_probe_rtt_seconds',
@@ -86,9 +92,15 @@ export class TaskMetrics {
     if (info) this.info.remove(info);
     this.infoLabels.delete(task.id);
   }
+
+  /** A corrupt task file was set aside at start-up. */
+  corruptFile(): void {
+    this.corruptFiles.inc();
+  }
 }
 
 function setOrRemove<L extends string>(gauge: Gauge<L>, labels: Record<L, string>, value: number | undefined): void {
   if (value === undefined) gauge.remove(labels);
   else gauge.set(labels, value);
+
 }

@@ -4,9 +4,17 @@ import { join } from 'node:path';
 import type { Task } from './task.js';
 import { taskFileJson, taskFromFile } from './task-json.js';
 
-/** A task file the bridge cannot use; start-up stops with this one line. */
+/** The task directory or a task file cannot be read at all; start-up stops with this one line. */
 export class TaskFileError extends Error {
   readonly code = 'FP_TASK_FILE';
+}
+
+/** A task file that was not a valid task, moved aside so the bridge starts with the rest. */
+export interface CorruptTaskFile {
+  path: string;
+  /** Where it is now (`<path>.corrupt`, numbered if that exists); undefined if it could not be moved. */
+  movedTo: string | undefined;
+  problem: string;
 }
 
 const TASK_FILE_RE = /^(t_[0-9a-f]{20})\.json$/;
@@ -26,21 +34,23 @@ export class TaskRepository {
   constructor(readonly dir: string | undefined) {}
 
   /**
-   * Reads every task file. Throws TaskFileError naming the first file that cannot be read or
-   * is not a valid task; nothing is written or removed then. Returns the names of other files.
+   * Reads every task file. A file that is not a valid task is moved aside to `<name>.corrupt`
+   * and reported in `corrupt`; one that cannot be read at all (permissions) throws
+   * TaskFileError naming it, and nothing is changed then. Returns the names of other files.
    */
-  async loadAll(): Promise<{ tasks: Task[]; ignored: string[] }> {
-    if (this.dir === undefined) return { tasks: [], ignored: [] };
+  async loadAll(): Promise<{ tasks: Task[]; ignored: string[]; corrupt: CorruptTaskFile[] }> {
+    if (this.dir === undefined) return { tasks: [], ignored: [], corrupt: [] };
     let names: string[];
     try {
       names = (await readdir(this.dir)).sort();
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { tasks: [], ignored: [] };
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { tasks: [], ignored: [], corrupt: [] };
       throw new TaskFileError(`task directory ${this.dir} cannot be read: ${(err as Error).message} (check FLEETPULSE_DATA_DIR and its permissions)`);
     }
     const tasks: Task[] = [];
     const ignored: string[] = [];
     const leftovers: string[] = [];
+    const corrupt: CorruptTaskFile[] = [];
     for (const name of names) {
       const id = TASK_FILE_RE.exec(name)?.[1];
       if (id === undefined) {
@@ -57,12 +67,12 @@ export class TaskRepository {
       try {
         tasks.push(taskFromFile(text, id));
       } catch (err) {
-        throw new TaskFileError(`task file ${path} is corrupt: ${(err as Error).message}; fix it or move it away (nothing was changed)`);
+        corrupt.push({ path, movedTo: await moveAside(path, names), problem: (err as Error).message });
       }
     }
     // Temp files of writes a crash interrupted; the real file still holds the previous version.
     for (const name of leftovers) await unlink(join(this.dir, name)).catch(() => {});
-    return { tasks, ignored };
+    return { tasks, ignored, corrupt };
   }
 
   /** Writes the task's file atomically; writes of one task happen in call order. */
@@ -122,6 +132,19 @@ export class TaskRepository {
       if (this.queues.get(id) === next) this.queues.delete(id);
     }).catch(() => {});
     return next;
+  }
+}
+
+/** Renames a corrupt file to `<path>.corrupt` (or `.corrupt.N`), never over an earlier one. */
+async function moveAside(path: string, existing: readonly string[]): Promise<string | undefined> {
+  const taken = new Set(existing.map((name) => join(path, '..', name)));
+  let target = `${path}.corrupt`;
+  for (let n = 1; taken.has(target); n++) target = `${path}.corrupt.${n}`;
+  try {
+    await rename(path, target);
+    return target;
+  } catch {
+    return undefined;
   }
 }
 

@@ -58,10 +58,19 @@ export class TaskScheduler {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Loads the task files and arms their next slots. Throws TaskFileError on a bad file. */
+  /** Loads the task files and arms their next slots; corrupt files are set aside. Throws TaskFileError on an unreadable one. */
   async start(): Promise<void> {
-    const { tasks, ignored } = await this.repository.loadAll();
+    const { tasks, ignored, corrupt } = await this.repository.loadAll();
     for (const name of ignored) this.log.warn('ignoring a file in the task directory that is not a task file', { dir: this.repository.dir, file: name });
+    for (const file of corrupt) {
+      this.metrics.corruptFile();
+      this.log.error('task file is corrupt; starting without it', {
+        path: file.path,
+        moved_to: file.movedTo ?? 'nowhere (it could not be renamed; it stays and is skipped at every start)',
+        problem: file.problem,
+        hint: 'fix the file and move it back to <id>.json before a restart, or delete it',
+      });
+    }
     for (const task of tasks) {
       this.tasks.set(task.id, task);
       for (const result of task.results.values()) if (result.ok) this.metrics.record(task.id, result);

@@ -85,24 +85,30 @@ describe('TaskRepository', () => {
     assert.deepEqual(await readdir(dir), []);
   });
 
-  it('stops at a corrupt file with one line naming it and what is wrong, and leaves it untouched', async () => {
+  it('moves a corrupt file aside to <name>.corrupt, says what is wrong, and loads the rest', async () => {
     const dir = await tempDir();
     await new TaskRepository(dir).save(sample());
+    const good = JSON.parse(await readFile(join(dir, 't_00112233445566778899.json'), 'utf8'));
     const bad = join(dir, 't_ffffffffffffffffffff.json');
-    for (const [content, problem] of [
+    const cases = [
       ['{"format":1, "id": ', /is not valid JSON/],
       ['[]', /is not a JSON object/],
-      [JSON.stringify({ ...JSON.parse(await readFile(join(dir, 't_00112233445566778899.json'), 'utf8')), id: 't_ffffffffffffffffffff', period_seconds: 1 }), /period_seconds: must be a whole number/],
-      [JSON.stringify({ ...JSON.parse(await readFile(join(dir, 't_00112233445566778899.json'), 'utf8')) }), /id: "t_00112233445566778899" does not match the file name/],
-    ] as const) {
+      [JSON.stringify({ ...good, id: 't_ffffffffffffffffffff', period_seconds: 1 }), /period_seconds: must be a whole number/],
+      [JSON.stringify(good), /id: "t_00112233445566778899" does not match the file name/],
+    ] as const;
+    for (const [i, [content, problem]] of cases.entries()) {
       await writeFile(bad, content);
-      const err = await new TaskRepository(dir).loadAll().then(() => assert.fail('loaded a corrupt file'), (e: unknown) => e);
-      assert.ok(err instanceof TaskFileError);
-      assert.ok(err.message.startsWith(`task file ${bad} is corrupt: `), err.message);
-      assert.match(err.message, problem);
-      assert.doesNotMatch(err.message, /\n/);
-      assert.equal(await readFile(bad, 'utf8'), content, 'the corrupt file is left as it was');
+      const { tasks, corrupt } = await new TaskRepository(dir).loadAll();
+      assert.deepEqual(tasks.map((t) => t.id), ['t_00112233445566778899'], 'the good task still loads');
+      assert.equal(corrupt.length, 1);
+      assert.equal(corrupt[0]!.path, bad);
+      assert.match(corrupt[0]!.problem, problem);
+      // Earlier ones are never overwritten: .corrupt, then .corrupt.1, .corrupt.2 ...
+      const movedTo = i === 0 ? `${bad}.corrupt` : `${bad}.corrupt.${i}`;
+      assert.equal(corrupt[0]!.movedTo, movedTo);
+      assert.equal(await readFile(movedTo, 'utf8'), content, 'kept byte for byte for the operator');
     }
+    assert.deepEqual((await readdir(dir)).filter((n) => n.endsWith('.json')), ['t_00112233445566778899.json'], 'nothing corrupt is left under a task name');
   });
 
   it('stops at a task file that cannot be read, naming it', async () => {
@@ -126,9 +132,9 @@ describe('TaskRepository', () => {
   });
 
   it('a missing directory is no tasks; without a directory nothing is written', async () => {
-    assert.deepEqual(await new TaskRepository(join(await tempDir(), 'nope')).loadAll(), { tasks: [], ignored: [] });
+    assert.deepEqual(await new TaskRepository(join(await tempDir(), 'nope')).loadAll(), { tasks: [], ignored: [], corrupt: [] });
     const memory = new TaskRepository(undefined);
     await memory.save(sample());
-    assert.deepEqual(await memory.loadAll(), { tasks: [], ignored: [] });
+    assert.deepEqual(await memory.loadAll(), { tasks: [], ignored: [], corrupt: [] });
   });
 });
