@@ -9,6 +9,7 @@ import { agentOptions, bridgeOptions } from './config/build-options.js';
 import { ConfigError, helpText, loadConfig, readDotEnv } from './config/load-config.js';
 import type { Command } from './config/settings.js';
 import { createLogger } from './log.js';
+import { formatHostPort } from './net/listen.js';
 import { TaskFileError } from './server/tasks/task-repository.js';
 import { VERSION } from './version.js';
 import { TlsFileError } from './net/tls-files.js';
@@ -46,9 +47,9 @@ async function start(command: Command, argv: string[]): Promise<Stoppable[]> {
     // Loaded only here: an agent never pays for the bridge's modules (prom-client among them).
     const { Bridge } = await import('./server/bridge.js');
     const bridge = new Bridge({ ...bridgeOptions(values, log.child({ component: 'bridge' })), ...(generatedToken ? { adminToken: generatedToken } : {}) });
-    const { ingestPort, httpPort } = await bridge.start();
+    const { ingestPort, httpPort, host } = await bridge.start();
     running.push(bridge);
-    log.info('bridge listening', { ingest: `${values.bind}:${ingestPort}`, http: `${values.bind}:${httpPort}`, agent_link: bridge.agentLink.summary });
+    log.info('bridge listening', { ingest: formatHostPort(host, ingestPort), http: formatHostPort(host, httpPort), agent_link: bridge.agentLink.summary });
     if (bridge.agentLink.protectedMode) {
       log.warn('no agent authentication is configured: protected mode accepts agents only from loopback and private addresses', {
         fix: 'set FLEETPULSE_TOKEN, FLEETPULSE_AGENT_TOKENS_FILE or FLEETPULSE_TLS_CLIENT_CA (docs/security.md); FLEETPULSE_INSECURE=true accepts any address',

@@ -9,6 +9,7 @@ import { BridgeConnection, type ConnectionOptions } from './connection.js';
 import { ProbeResponder } from './probes/index.js';
 import { writeStatus } from './status-file.js';
 import { TaskRunner } from './task-runner.js';
+import { NO_IPV6 } from '../net/listen.js';
 
 /** The probe responder and what the agent advertises to peers (docs/tasks.md). */
 export interface ProbeSettings {
@@ -34,8 +35,6 @@ export interface AgentOptions {
   log: Logger;
 }
 
-/** Bind errors that mean "no IPv6 here", after which `::` is retried as 0.0.0.0. */
-const NO_IPV6 = new Set(['EAFNOSUPPORT', 'EADDRNOTAVAIL', 'EPROTONOSUPPORT']);
 
 /**
  * Collects every interval, whether or not the bridge is reachable, and hands each

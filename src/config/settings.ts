@@ -57,7 +57,7 @@ export const SETTINGS = {
   tlsCert: setting({ env: 'FLEETPULSE_TLS_CERT', flag: 'tls-cert', commands: TLS, default: undefined, description: 'PEM certificate. On the bridge: the agent port then speaks TLS only. On the agent: its client certificate for mutual TLS (turns TLS on). Re-read when the file changes', parse: nonEmpty }),
   tlsKey: setting({ env: 'FLEETPULSE_TLS_KEY', flag: 'tls-key', commands: TLS, default: undefined, description: 'PEM private key of FLEETPULSE_TLS_CERT', parse: nonEmpty }),
 
-  bind: setting({ env: 'FLEETPULSE_BIND', flag: 'bind', commands: BRIDGE, default: '0.0.0.0', description: 'Address the bridge listens on (both ports)', parse: parseHost }),
+  bind: setting({ env: 'FLEETPULSE_BIND', flag: 'bind', commands: BRIDGE, default: '::', description: 'Address the bridge listens on (both ports); :: is every IPv4 and IPv6 address, falling back to 0.0.0.0 where IPv6 is unavailable', parse: parseHost }),
   ingestPort: setting({ env: 'FLEETPULSE_INGEST_PORT', flag: 'ingest-port', commands: BRIDGE, default: '9700', description: 'TCP port agents connect to', parse: parsePort }),
   httpPort: setting({ env: 'FLEETPULSE_HTTP_PORT', flag: 'http-port', commands: BRIDGE, default: '9701', description: 'HTTP port for the web console, /metrics, /api/*, /healthz, /readyz', parse: parsePort }),
   maxLineBytes: setting({ env: 'FLEETPULSE_MAX_LINE_BYTES', flag: 'max-line-bytes', commands: BRIDGE, default: '1MiB', description: 'Largest protocol line accepted from an agent', parse: byteSizeBetween(1024, 64 * 1024 ** 2) }),

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { listenDualStack } from '../net/listen.js';
 import { MetricsBody } from './exposition/metrics-body.js';
 import { agentViews, agentsRoute } from './http/agents-route.js';
 import { consoleConfigRoute } from './http/console-config-route.js';
@@ -21,6 +21,8 @@ import { TaskScheduler } from './tasks/task-scheduler.js';
 export interface BridgeAddresses {
   ingestPort: number;
   httpPort: number;
+  /** The address both ports are bound to: the bind setting, or 0.0.0.0 where `::` had no IPv6. */
+  host: string;
 }
 
 /** The bridge: the agents' TCP listener, the store, and the HTTP side, started and stopped together. */
@@ -87,16 +89,11 @@ export class Bridge {
   async start(): Promise<BridgeAddresses> {
     // An unreadable task directory stops start-up before any port is taken (corrupt files are set aside).
     await this.tasks.start();
-    const ingestPort = await this.listener.listen();
-    const httpPort = await new Promise<number>((resolve, reject) => {
-      this.http.once('error', reject);
-      this.http.listen(this.options.httpPort, this.options.bindHost, () => {
-        this.http.off('error', reject);
-        resolve((this.http.address() as AddressInfo).port);
-      });
-    });
+    const ingest = await this.listener.listen();
+    const http = await listenDualStack(this.http, this.options.httpPort, ingest.host);
+    if (ingest.host !== this.options.bindHost) this.options.log.warn('IPv6 is not available here; listening on IPv4 only', { bind: ingest.host });
     this.ready = true;
-    return { ingestPort, httpPort };
+    return { ingestPort: ingest.port, httpPort: http.port, host: ingest.host };
   }
 
   async stop(): Promise<void> {

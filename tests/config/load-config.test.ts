@@ -18,7 +18,7 @@ describe('loadConfig', () => {
     const { values } = loadConfig('server', [], {}, {});
     assert.equal(values.ingestPort, 9700);
     assert.equal(values.httpPort, 9701);
-    assert.equal(values.bind, '0.0.0.0');
+    assert.equal(values.bind, '::');
     assert.equal(values.maxLineBytes, 1024 * 1024);
     assert.equal(values.maxSeriesPerAgent, 10_000);
     assert.equal(values.token, undefined);

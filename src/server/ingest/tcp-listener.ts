@@ -1,6 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { encodeMessage } from '../../protocol/encode.js';
 import { ProtocolErrors, protocolError, type ProtocolErrorSpec } from '../../protocol/error-codes.js';
+import { listenDualStack } from '../../net/listen.js';
 import { sourceKey } from '../../net/source-key.js';
 import type { BridgeOptions } from '../options.js';
 import type { SelfMetrics } from '../self-metrics.js';
@@ -49,14 +50,9 @@ export class TcpListener {
     return this.byAgent.get(agentId);
   }
 
-  listen(): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(this.options.ingestPort, this.options.bindHost, () => {
-        this.server.off('error', reject);
-        resolve((this.server.address() as { port: number }).port);
-      });
-    });
+  /** Listens on the ingest port; resolves with the address bound (`::` may fall back to 0.0.0.0). */
+  listen(): Promise<{ host: string; port: number }> {
+    return listenDualStack(this.server, this.options.ingestPort, this.options.bindHost);
   }
 
   /** Stops accepting, tells every agent why, and waits for the sockets to close. */
