@@ -1,6 +1,8 @@
 import { PROBE_FIGURES, type ProbeResultReason, type TaskResultMessage, type TaskRunMessage, type TaskRunTarget } from '../../protocol/messages.js';
-import { RESULT_MARGIN_MS, RUN_LEAD_MS, bandwidthOrder, bandwidthSlotMs, runWorkMs } from './schedule.js';
-import { orderedPairs, pairKey, type BandwidthOptions, type PairResult, type Task } from './task.js';
+import { orderedPairs, pairKey } from './pairs.js';
+import { RUN_LEAD_MS } from './schedule.js';
+import { kindOf } from './task-kinds.js';
+import type { PairResult, Task } from './task.js';
 
 // One run of a task: who gets which task_run, which pairs are decided at once (a member
 // offline), and which results the bridge waits for until the deadline. Pure.
@@ -60,15 +62,8 @@ export function planRun(task: Task, members: readonly MemberState[], nowMs: numb
     else live.push([src, dst]);
   }
 
-  const pairStart = new Map<string, number>();
-  let deadlineMs: number;
-  if (task.type === 'bandwidth') {
-    const slotMs = bandwidthSlotMs(task.options as BandwidthOptions);
-    bandwidthOrder(live).forEach(([src, dst], i) => pairStart.set(pairKey(src, dst), startAtMs + i * slotMs));
-    deadlineMs = startAtMs + live.length * slotMs + RESULT_MARGIN_MS;
-  } else {
-    deadlineMs = startAtMs + runWorkMs(task);
-  }
+  const timing = kindOf(task.type).timePairs(live, task.options as unknown as Record<string, number>);
+  const deadlineMs = startAtMs + timing.workMs;
 
   const messages = new Map<string, TaskRunMessage>();
   if (participants.length >= 2) {
@@ -78,13 +73,13 @@ export function planRun(task: Task, members: readonly MemberState[], nowMs: numb
       for (const [s, dst] of live) {
         if (s !== src) continue;
         const peer = byId.get(dst)!;
-        const startAt = pairStart.get(pairKey(src, dst));
+        const offsetMs = timing.offsetsMs.get(pairKey(src, dst));
         targets.push({
           agent_id: dst,
           address: peer.probe!.address,
           port: peer.probe!.port,
           ...(peer.clockOffsetMs === undefined ? {} : { clock_offset_ms: peer.clockOffsetMs }),
-          ...(startAt === undefined ? {} : { start_at_ms: startAt }),
+          ...(offsetMs === undefined ? {} : { start_at_ms: startAtMs + offsetMs }),
         });
       }
       messages.set(src, {

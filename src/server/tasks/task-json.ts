@@ -1,5 +1,6 @@
 import { PROBE_FIGURES, PROBE_RESULT_REASONS, type ProbeFigure, type ProbeResultReason } from '../../protocol/messages.js';
-import { TASK_ID_RE, pairKey, type PairResult, type Task, type TaskOptions, type TaskStatus } from './task.js';
+import { pairKey } from './pairs.js';
+import { TASK_ID_RE, type PairResult, type Task, type TaskOptions, type TaskStatus } from './task.js';
 import { TaskInputError, parseIsoTime, parseTaskInput } from './validate-task.js';
 
 // The JSON forms of a task: the API's view (docs/tasks.md) and the task file, which is the

@@ -1,6 +1,7 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { PROBE_RESULT_REASONS, type ProbeFigure } from '../../protocol/messages.js';
-import { orderedPairs, type PairResult, type Task } from './task.js';
+import { orderedPairs } from './pairs.js';
+import type { PairResult, Task } from './task.js';
 
 // The tasks' series on /metrics: the latest figures per ordered pair, failures by reason,
 // and one info series per task. `task` is the task id (stable); its name is in

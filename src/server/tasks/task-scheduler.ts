@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../../log.js';
 import type { TaskResultMessage, TaskRevokeMessage, TaskRunMessage } from '../../protocol/messages.js';
-import { setLongTimeout, type LongTimeout } from '../util/long-timeout.js';
+import type { LongTimeout } from '../util/long-timeout.js';
+import { realTimers, type Timers } from '../util/timers.js';
 import { acceptResults, overdueResults, planRun, type MemberState, type RunPlan } from './run-plan.js';
 import { slotAtOrAfter } from './schedule.js';
-import { MAX_TASKS, pairKey, type PairResult, type Task, type TaskSpec } from './task.js';
+import { pairKey } from './pairs.js';
+import { kindOf } from './task-kinds.js';
+import { MAX_TASKS, type PairResult, type Task, type TaskSpec } from './task.js';
 import type { TaskMetrics } from './task-metrics.js';
 import type { TaskRepository } from './task-repository.js';
 
@@ -34,7 +37,7 @@ const CLOCK_RETRY_MS = 100;
 
 interface ActiveRun {
   plan: RunPlan;
-  timer: NodeJS.Timeout;
+  timer: LongTimeout;
 }
 
 /**
@@ -45,7 +48,8 @@ interface ActiveRun {
  */
 export class TaskScheduler {
   private readonly tasks = new Map<string, Task>();
-  private readonly timers = new Map<string, LongTimeout>();
+  /** The armed timer of each task's next slot (or of its clock-offset retry). */
+  private readonly slots = new Map<string, LongTimeout>();
   private readonly nextRunAt = new Map<string, number>();
   private readonly active = new Map<string, ActiveRun>();
   private stopped = false;
@@ -55,8 +59,12 @@ export class TaskScheduler {
     private readonly metrics: TaskMetrics,
     private readonly link: AgentLink,
     private readonly log: Logger,
-    private readonly now: () => number = Date.now,
+    private readonly timers: Timers = realTimers,
   ) {}
+
+  private now(): number {
+    return this.timers.now();
+  }
 
   /** Loads the task files and arms their next slots; corrupt files are set aside. Throws TaskFileError on an unreadable one. */
   async start(): Promise<void> {
@@ -82,9 +90,9 @@ export class TaskScheduler {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const timer of this.timers.values()) timer.cancel();
-    for (const run of this.active.values()) clearTimeout(run.timer);
-    this.timers.clear();
+    for (const timer of this.slots.values()) timer.cancel();
+    for (const run of this.active.values()) run.timer.cancel();
+    this.slots.clear();
     this.active.clear();
     await this.repository.flush();
   }
@@ -135,11 +143,11 @@ export class TaskScheduler {
     const task = this.tasks.get(id);
     if (!task) return false;
     this.tasks.delete(id);
-    this.timers.get(id)?.cancel();
-    this.timers.delete(id);
+    this.slots.get(id)?.cancel();
+    this.slots.delete(id);
     this.nextRunAt.delete(id);
     const run = this.active.get(id);
-    if (run) clearTimeout(run.timer);
+    run?.timer.cancel();
     this.active.delete(id);
     // Only agents with a responder know task messages (docs/protocol.md section 12).
     for (const member of task.members) if (this.link.member(member).probe) this.link.send(member, { type: 'task_revoke', task_id: id });
@@ -173,9 +181,9 @@ export class TaskScheduler {
   }
 
   private arm(task: Task, slotMs: number, nowMs: number): void {
-    this.timers.get(task.id)?.cancel();
+    this.slots.get(task.id)?.cancel();
     this.nextRunAt.set(task.id, slotMs);
-    this.timers.set(task.id, setLongTimeout(() => this.run(task, slotMs), Math.max(0, slotMs - nowMs)));
+    this.slots.set(task.id, this.timers.setTimeout(() => this.run(task, slotMs), Math.max(0, slotMs - nowMs)));
   }
 
   private run(task: Task, slotMs: number): void {
@@ -184,8 +192,8 @@ export class TaskScheduler {
     const now = this.now();
     const members = task.members.map((id) => this.link.member(id));
     const clockPending = members.some((m) => m.probe !== undefined && m.clockOffsetMs === undefined);
-    if (task.type === 'latency' && clockPending && now - slotMs < CLOCK_WAIT_MS) {
-      this.timers.set(task.id, setLongTimeout(() => this.run(task, slotMs), CLOCK_RETRY_MS));
+    if (kindOf(task.type).waitsForClockOffsets && clockPending && now - slotMs < CLOCK_WAIT_MS) {
+      this.slots.set(task.id, this.timers.setTimeout(() => this.run(task, slotMs), CLOCK_RETRY_MS));
       return;
     }
     const plan = planRun(task, members, now, randomBytes(8).toString('hex'), randomBytes(32).toString('base64url'));
@@ -197,8 +205,7 @@ export class TaskScheduler {
       this.log.warn('task run cannot happen', { task: task.id, absent });
     } else {
       for (const [agentId, message] of plan.messages) this.link.send(agentId, message);
-      const timer = setTimeout(() => this.finish(task), plan.deadlineMs - now + COLLECT_GRACE_MS);
-      timer.unref();
+      const timer = this.timers.setTimeout(() => this.finish(task), plan.deadlineMs - now + COLLECT_GRACE_MS);
       this.active.set(task.id, { plan, timer });
       const reason = plan.absent.length === 0 ? null : `left out of the last run: ${plan.absent.map((a) => a.reason).join('; ')}`;
       this.setStatus(task, 'running', reason);
@@ -211,7 +218,7 @@ export class TaskScheduler {
   private finish(task: Task): void {
     const run = this.active.get(task.id);
     if (!run) return;
-    clearTimeout(run.timer);
+    run.timer.cancel();
     this.active.delete(task.id);
     for (const result of overdueResults(run.plan, (id) => this.link.member(id).connected, this.now())) this.store(task, result);
     if (!this.nextRunAt.has(task.id)) this.setStatus(task, 'finished', null);

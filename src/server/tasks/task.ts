@@ -1,4 +1,6 @@
 import type { ProbeFigure, ProbeResultReason, TaskKind } from '../../protocol/messages.js';
+import type { BandwidthOptions } from './kind-bandwidth.js';
+import type { LatencyOptions } from './kind-latency.js';
 
 // A measurement task: what to measure between which agents, when, and what came of it.
 // docs/tasks.md describes the model, the API and the metrics.
@@ -10,17 +12,6 @@ export const MIN_PERIOD_SECONDS = 10;
 export const MAX_PERIOD_SECONDS = 86_400;
 export const MAX_NAME_CHARS = 64;
 export const MAX_DESCRIPTION_CHARS = 500;
-
-export interface LatencyOptions {
-  /** Probe packets per pair and run. */
-  count: number;
-  interval_ms: number;
-}
-
-export interface BandwidthOptions {
-  /** Length of each pair's bulk transfer. */
-  duration_ms: number;
-}
 
 export type TaskOptions = LatencyOptions | BandwidthOptions;
 
@@ -64,15 +55,3 @@ export interface Task extends TaskSpec {
 }
 
 export const TASK_ID_RE = /^t_[0-9a-f]{20}$/;
-
-export function pairKey(src: string, dst: string): string {
-  // Agent ids cannot contain spaces.
-  return `${src} ${dst}`;
-}
-
-/** Every ordered pair of distinct members. */
-export function orderedPairs(members: readonly string[]): [string, string][] {
-  const pairs: [string, string][] = [];
-  for (const src of members) for (const dst of members) if (src !== dst) pairs.push([src, dst]);
-  return pairs;
-}

@@ -1,6 +1,7 @@
 import { TASK_KINDS, type TaskKind } from '../../protocol/messages.js';
 import { AGENT_ID_RE, quoteForError } from '../../protocol/names.js';
-import { runSpanMs } from './schedule.js';
+import { orderedPairs } from './pairs.js';
+import { kindOf, runSpanMs } from './task-kinds.js';
 import {
   MAX_DESCRIPTION_CHARS,
   MAX_MEMBERS,
@@ -26,10 +27,6 @@ export interface TaskInputContext {
 }
 
 const FIELDS = ['name', 'description', 'type', 'members', 'start', 'end', 'period_seconds', 'options'] as const;
-const OPTION_RULES: Record<TaskKind, Record<string, { min: number; max: number; default: number }>> = {
-  latency: { count: { min: 1, max: 100, default: 10 }, interval_ms: { min: 1, max: 1000, default: 10 } },
-  bandwidth: { duration_ms: { min: 500, max: 10_000, default: 2000 } },
-};
 /** Letters, digits, space, dot, underscore, hyphen: safe in a label, a log line and HTML. */
 const NAME_RE = /^[A-Za-z0-9 ._-]+$/;
 /** Control characters other than tab and newline have no business in a description. */
@@ -95,7 +92,7 @@ function parseMembers(value: unknown, isKnown: ((id: string) => boolean) | undef
 function parseOptions(type: TaskKind, value: unknown): TaskOptions {
   if (value !== undefined && !isRecord(value)) return fail(`options: must be an object; got ${quoteForError(value)}`);
   const given = value ?? {};
-  const rules = OPTION_RULES[type];
+  const rules = kindOf(type).options;
   for (const key of Object.keys(given)) {
     if (!(key in rules)) fail(`options.${key}: unknown option for a ${type} task; allowed: ${Object.keys(rules).join(', ')}`);
   }
@@ -110,11 +107,7 @@ function parseOptions(type: TaskKind, value: unknown): TaskOptions {
 function periodProblem(spec: TaskSpec): string | undefined {
   const spanMs = runSpanMs(spec);
   if (spanMs <= spec.periodSeconds * 1000) return undefined;
-  const n = spec.members.length;
-  const work =
-    spec.type === 'latency'
-      ? `${(spec.options as { count: number }).count} probes ${(spec.options as { interval_ms: number }).interval_ms} ms apart, plus waiting for late replies`
-      : `${n * (n - 1)} transfers of ${(spec.options as { duration_ms: number }).duration_ms} ms, one pair after another, plus set-up`;
+  const work = kindOf(spec.type).describeWork(orderedPairs(spec.members).length, spec.options as unknown as Record<string, number>);
   return `period_seconds: ${spec.periodSeconds} is too short: one run takes up to ${(spanMs / 1000).toFixed(1)} s (${work}); use at least ${Math.ceil(spanMs / 1000)}`;
 }
 

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { RUN_LEAD_MS, bandwidthOrder, runSpanMs, slotAtOrAfter } from '../../../src/server/tasks/schedule.js';
-import { orderedPairs } from '../../../src/server/tasks/task.js';
+import { bandwidthOrder } from '../../../src/server/tasks/kind-bandwidth.js';
+import { orderedPairs } from '../../../src/server/tasks/pairs.js';
+import { RUN_LEAD_MS, slotAtOrAfter } from '../../../src/server/tasks/schedule.js';
+import { runSpanMs } from '../../../src/server/tasks/task-kinds.js';
 
 const T0 = Date.parse('2030-01-01T09:00:00Z');
 const spec = { startMs: T0, endMs: T0 + 3600_000, periodSeconds: 600 };
