@@ -22,6 +22,9 @@ import {
 
 export type Command = 'server' | 'agent' | 'demo';
 
+/** A measurement task takes at most 20 members (src/server/tasks/task.ts). */
+const MAX_DEMO_AGENTS = 20;
+
 /** Names of the agent's collectors; kept here so config does not load collector code. */
 export const COLLECTOR_NAMES = [
   'cpu', 'loadavg', 'stat', 'meminfo', 'filesystem', 'diskstats', 'netdev', 'netclass', 'uname', 'time', 'timex', 'process',
@@ -34,8 +37,8 @@ export interface Setting<T = unknown> {
   commands: readonly Command[];
   /** Shown in --help and .env.example. */
   description: string;
-  /** The default as a user would write it (parsed like any other value); undefined = unset. */
-  default: string | (() => string) | undefined;
+  /** The default as a user would write it (parsed like any other value); undefined = unset. A function may depend on the command. */
+  default: string | ((command: Command) => string) | undefined;
   parse(raw: string): T;
 }
 
@@ -49,6 +52,11 @@ const ALL: Command[] = ['server', 'agent', 'demo'];
 /** Not the demo: its agent and bridge talk over loopback in one process. */
 const TLS: Command[] = ['server', 'agent'];
 
+/** The demo runs with a working admin token: it listens on loopback unless told otherwise. */
+function loopbackForDemo(otherwise: string): (command: Command) => string {
+  return (command) => (command === 'demo' ? '127.0.0.1' : otherwise);
+}
+
 // One table of every setting. Precedence: flag > environment > .env file > default.
 export const SETTINGS = {
   logLevel: setting({ env: 'FLEETPULSE_LOG_LEVEL', flag: 'log-level', commands: ALL, default: 'info', description: 'Log verbosity: error, warn, info or debug', parse: oneOf(LOG_LEVELS) }),
@@ -57,7 +65,7 @@ export const SETTINGS = {
   tlsCert: setting({ env: 'FLEETPULSE_TLS_CERT', flag: 'tls-cert', commands: TLS, default: undefined, description: 'PEM certificate. On the bridge: the agent port then speaks TLS only. On the agent: its client certificate for mutual TLS (turns TLS on). Re-read when the file changes', parse: nonEmpty }),
   tlsKey: setting({ env: 'FLEETPULSE_TLS_KEY', flag: 'tls-key', commands: TLS, default: undefined, description: 'PEM private key of FLEETPULSE_TLS_CERT', parse: nonEmpty }),
 
-  bind: setting({ env: 'FLEETPULSE_BIND', flag: 'bind', commands: BRIDGE, default: '::', description: 'Address the bridge listens on (both ports); :: is every IPv4 and IPv6 address, falling back to 0.0.0.0 where IPv6 is unavailable', parse: parseHost }),
+  bind: setting({ env: 'FLEETPULSE_BIND', flag: 'bind', commands: BRIDGE, default: loopbackForDemo('::'), description: 'Address the bridge listens on (both ports); default :: (every IPv4 and IPv6 address, falling back to 0.0.0.0 where IPv6 is unavailable), for the demo 127.0.0.1', parse: parseHost }),
   ingestPort: setting({ env: 'FLEETPULSE_INGEST_PORT', flag: 'ingest-port', commands: BRIDGE, default: '9700', description: 'TCP port agents connect to', parse: parsePort }),
   httpPort: setting({ env: 'FLEETPULSE_HTTP_PORT', flag: 'http-port', commands: BRIDGE, default: '9701', description: 'HTTP port for the web console, /metrics, /api/*, /healthz, /readyz', parse: parsePort }),
   maxLineBytes: setting({ env: 'FLEETPULSE_MAX_LINE_BYTES', flag: 'max-line-bytes', commands: BRIDGE, default: '1MiB', description: 'Largest protocol line accepted from an agent', parse: byteSizeBetween(1024, 64 * 1024 ** 2) }),
@@ -90,11 +98,12 @@ export const SETTINGS = {
   textfileDir: setting({ env: 'FLEETPULSE_TEXTFILE_DIR', flag: 'textfile-dir', commands: AGENT, default: undefined, description: 'Directory of *.prom files (Prometheus text format) sent with every batch, as node_exporter\'s textfile collector; unset: none', parse: nonEmpty }),
   probes: setting({ env: 'FLEETPULSE_PROBES', flag: 'probes', commands: AGENT, default: 'on', description: 'Run the probe responder and take part in measurement tasks: on or off', parse: parseOnOff }),
   probePort: setting({ env: 'FLEETPULSE_PROBE_PORT', flag: 'probe-port', commands: AGENT, default: '9702', description: 'UDP and TCP port of the probe responder that peers measure against', parse: parsePort }),
-  probeBind: setting({ env: 'FLEETPULSE_PROBE_BIND', flag: 'probe-bind', commands: AGENT, default: '::', description: 'Address the probe responder binds (:: falls back to 0.0.0.0 where IPv6 is unavailable)', parse: parseIpAddress }),
+  probeBind: setting({ env: 'FLEETPULSE_PROBE_BIND', flag: 'probe-bind', commands: AGENT, default: loopbackForDemo('::'), description: 'Address the probe responder binds; default :: (falling back to 0.0.0.0 where IPv6 is unavailable), for the demo 127.0.0.1', parse: parseIpAddress }),
   probeAddress: setting({ env: 'FLEETPULSE_PROBE_ADDRESS', flag: 'probe-address', commands: AGENT, default: undefined, description: 'Host or host:port peers use to reach the probe responder (default: the local address of the connection to the bridge, and the probe port)', parse: parseHostOptionalPort }),
   reconnectMin: setting({ env: 'FLEETPULSE_RECONNECT_MIN', flag: 'reconnect-min', commands: AGENT, default: '500ms', description: 'Backoff ceiling of the first reconnect attempt (doubles per attempt, full jitter)', parse: durationBetween(10, 600_000, 'use 10ms to 10m') }),
   reconnectMax: setting({ env: 'FLEETPULSE_RECONNECT_MAX', flag: 'reconnect-max', commands: AGENT, default: '30s', description: 'Longest wait between reconnect attempts', parse: durationBetween(10, 3_600_000, 'use 10ms to 1h') }),
   statusFile: setting({ env: 'FLEETPULSE_STATUS_FILE', flag: 'status-file', commands: ['agent'], default: undefined, description: 'Where the agent writes the status that `fleetpulse agent --check` reads (default: <tmpdir>/fleetpulse-agent-<id>.status.json)', parse: nonEmpty }),
+  demoAgents: setting({ env: 'FLEETPULSE_DEMO_AGENTS', flag: 'agents', commands: ['demo'], default: '1', description: 'Agents the demo runs (ids <agent id>, <agent id>-2, ...; each its own responder port); with 2 or more it also creates a latency task between them', parse: positiveInteger(MAX_DEMO_AGENTS) }),
   hostProc: setting({ env: 'HOST_PROC', flag: 'path.procfs', commands: AGENT, default: '/proc', description: 'Where the host\'s /proc is mounted (e.g. /host/proc in a container)', parse: nonEmpty }),
   hostSys: setting({ env: 'HOST_SYS', flag: 'path.sysfs', commands: AGENT, default: '/sys', description: 'Where the host\'s /sys is mounted', parse: nonEmpty }),
   hostRoot: setting({ env: 'HOST_ROOT', flag: 'path.rootfs', commands: AGENT, default: '/', description: 'Where the host\'s / is mounted; filesystem mount points are reported relative to it', parse: nonEmpty }),

@@ -35,6 +35,25 @@ describe('loadConfig', () => {
     assert.throws(() => loadConfig('agent', [], { FLEETPULSE_AGENT_ID: 'bad id!' }, {}), /FLEETPULSE_AGENT_ID="bad id!" is not a valid agent id/);
   });
 
+  it('warns about FLEETPULSE_* names no setting has, with the name meant, and not about other commands\' settings', () => {
+    const { values, warnings } = loadConfig('agent', [], { FLEETPULSE_INTERVALL: '10s', FLEETPULSE_HTTP_PORT: '1', PATH: '/bin' }, { FLEETPULSE_LABLES: 'a=b', FLEETPULSE_WHATEVER: 'x' });
+    assert.equal(values.interval, 5000, 'the typo changed nothing');
+    assert.deepEqual(warnings, [
+      'FLEETPULSE_INTERVALL (environment) is not a fleetpulse setting and is ignored; did you mean FLEETPULSE_INTERVAL? ("fleetpulse <command> --help" lists them all)',
+      'FLEETPULSE_LABLES (.env) is not a fleetpulse setting and is ignored; did you mean FLEETPULSE_LABELS? ("fleetpulse <command> --help" lists them all)',
+      'FLEETPULSE_WHATEVER (.env) is not a fleetpulse setting and is ignored ("fleetpulse <command> --help" lists them all)',
+    ]);
+    assert.deepEqual(loadConfig('server', [], { FLEETPULSE_SERVER: 'x:1', FLEETPULSE_AGENT_ID: 'a' }, {}).warnings, [], 'a shared .env holds other commands\' settings');
+  });
+
+  it('listens on loopback for the demo, on all addresses for the server', () => {
+    assert.equal(loadConfig('demo', [], {}, {}).values.bind, '127.0.0.1');
+    assert.equal(loadConfig('demo', [], {}, {}).values.probeBind, '127.0.0.1');
+    assert.equal(loadConfig('server', [], {}, {}).values.bind, '::');
+    assert.equal(loadConfig('agent', [], {}, {}).values.probeBind, '::');
+    assert.equal(loadConfig('demo', ['--bind', '0.0.0.0'], {}, {}).values.bind, '0.0.0.0');
+  });
+
   it('rejects unknown flags and flags of another command', () => {
     assert.throws(() => loadConfig('agent', ['--http-port', '1'], {}, {}), (err: unknown) => err instanceof ConfigError && /--http-port/.test(err.message) && /fleetpulse agent --help/.test(err.message));
   });

@@ -98,6 +98,13 @@ it('Docker and Compose are available for the Compose suite', { skip: unavailable
   if (unavailable) assert.fail(`${unavailable}; CI=true requires the Compose suite to run`);
 });
 
+// Settings a user's .env gives the stack, beyond those the tests need; values that change nothing
+// the tests look at, so that they only show that each arrives where it is read.
+const ENV_SETTINGS = {
+  server: { FLEETPULSE_FORGET_AFTER: '2h', FLEETPULSE_MAX_SERIES_PER_AGENT: '20000', FLEETPULSE_HELLO_TIMEOUT: '9s' },
+  agent: { FLEETPULSE_COLLECTOR_TIMEOUT: '900ms', FLEETPULSE_RECONNECT_MIN: '400ms' },
+};
+
 describe('the Compose stack', { skip: unavailable }, () => {
   before(async () => {
     const begun = Date.now();
@@ -117,6 +124,11 @@ describe('the Compose stack', { skip: unavailable }, () => {
           GRAFANA_PORT: String(grafanaPort),
           GRAFANA_ADMIN_USER: 'admin',
           GRAFANA_ADMIN_PASSWORD: grafanaPassword,
+          // As a user's .env gives them: each must reach the container that reads it.
+          ...ENV_SETTINGS.server,
+          ...ENV_SETTINGS.agent,
+          FLEETPULSE_PROMETHEUS_URL: `http://localhost:${prometheusPort}`,
+          FLEETPULSE_GRAFANA_URL: `http://localhost:${grafanaPort}`,
         },
       });
       const url = (c: StartedTestContainer, port: number) => `http://${c.getHost()}:${c.getMappedPort(port)}`;
@@ -168,7 +180,19 @@ describe('the Compose stack', { skip: unavailable }, () => {
     }
   });
 
-  it('the web console links to Prometheus and Grafana on their published host ports', { timeout: 60_000 }, async () => {
+  it('settings from .env reach the container that reads them, and only that one', { timeout: 60_000 }, async () => {
+    const { stack: s } = stack();
+    const environ = async (c: StartedTestContainer) => (await c.exec(['sh', '-c', 'tr "\\0" "\\n" < /proc/1/environ'])).stdout.split('\n');
+    const server = await environ(s.one('server'));
+    for (const [name, value] of Object.entries(ENV_SETTINGS.server)) assert.ok(server.includes(`${name}=${value}`), `server: ${name}=${value} missing`);
+    for (const container of s.containers.agent ?? []) {
+      const agent = await environ(container);
+      for (const [name, value] of Object.entries(ENV_SETTINGS.agent)) assert.ok(agent.includes(`${name}=${value}`), `agent: ${name}=${value} missing`);
+      for (const name of Object.keys(ENV_SETTINGS.server)) assert.ok(!agent.some((l) => l.startsWith(`${name}=`)), `agent got the bridge's ${name}`);
+    }
+  });
+
+  it('the web console links to Prometheus and Grafana as FLEETPULSE_PROMETHEUS_URL and FLEETPULSE_GRAFANA_URL in .env say', { timeout: 60_000 }, async () => {
     const { bridge, prometheus, ports } = stack();
     const config = await bridge.consoleConfig();
     assert.deepEqual([config.prometheus_url, config.grafana_url], [`http://localhost:${ports.prometheus}`, `http://localhost:${ports.grafana}`]);
