@@ -2,14 +2,14 @@
 // Each statfs on a hung NFS mount holds a libuv thread until it returns; with the default 4,
 // a few stuck mounts would stall every file read of the agent. Set before any async fs work.
 process.env.UV_THREADPOOL_SIZE ??= '16';
-import { randomBytes } from 'node:crypto';
 import { Agent } from './agent/agent.js';
 import { checkStatus, statusFilePath } from './agent/status-file.js';
-import { agentOptions, bridgeOptions } from './config/build-options.js';
+import { agentOptions } from './config/build-options.js';
 import { ConfigError, helpText, loadConfig, readDotEnv } from './config/load-config.js';
 import type { Command } from './config/settings.js';
+import type { Stoppable } from './demo.js';
+import { startBridge } from './start-bridge.js';
 import { createLogger } from './log.js';
-import { formatHostPort } from './net/listen.js';
 import { TaskFileError } from './server/tasks/task-repository.js';
 import { VERSION } from './version.js';
 import { TlsFileError } from './net/tls-files.js';
@@ -20,16 +20,15 @@ const USAGE = `fleetpulse ${VERSION} — push-based host monitoring for Promethe
 Usage:
   fleetpulse server   the bridge: agents connect on TCP 9700, Prometheus scrapes :9701/metrics
   fleetpulse agent    collect this host's metrics and push them to FLEETPULSE_SERVER
-  fleetpulse demo     a bridge and an agent for this machine in one process
+  fleetpulse demo     a bridge and an agent for this machine in one process, on loopback
+                      (--agents 3: three agents and a latency task between them)
   fleetpulse certs    make a CA, bridge and agent certificates, agent tokens, a web-config (docs/security.md)
   fleetpulse <command> --help   every setting of that command
   fleetpulse --version
 `;
 
-type Stoppable = { stop(): Promise<void> };
-
-async function start(command: Command, argv: string[]): Promise<Stoppable[]> {
-  const { values, help, check } = loadConfig(command, argv, process.env, readDotEnv());
+async function start(command: Command, argv: string[]): Promise<Stoppable> {
+  const { values, help, check, warnings } = loadConfig(command, argv, process.env, readDotEnv());
   if (help) {
     process.stdout.write(helpText(command));
     process.exit(0);
@@ -39,36 +38,16 @@ async function start(command: Command, argv: string[]): Promise<Stoppable[]> {
     process.stdout.write(`${result.message}\n`);
     process.exit(result.healthy ? 0 : 1);
   }
-  const log = createLogger(values.logLevel!, { component: command === 'demo' ? 'demo' : command });
-  const running: Stoppable[] = [];
-  if (command === 'server' || command === 'demo') {
-    // The demo should be usable at once, tasks included: make up an admin token and print it.
-    const generatedToken = command === 'demo' && values.adminToken === undefined ? randomBytes(18).toString('base64url') : undefined;
-    // Loaded only here: an agent never pays for the bridge's modules (prom-client among them).
-    const { Bridge } = await import('./server/bridge.js');
-    const bridge = new Bridge({ ...bridgeOptions(values, log.child({ component: 'bridge' })), ...(generatedToken ? { adminToken: generatedToken } : {}) });
-    const { ingestPort, httpPort, host } = await bridge.start();
-    running.push(bridge);
-    log.info('bridge listening', { ingest: formatHostPort(host, ingestPort), http: formatHostPort(host, httpPort), agent_link: bridge.agentLink.summary });
-    if (bridge.agentLink.protectedMode) {
-      log.warn('no agent authentication is configured: protected mode accepts agents only from loopback and private addresses', {
-        fix: 'set FLEETPULSE_TOKEN, FLEETPULSE_AGENT_TOKENS_FILE or FLEETPULSE_TLS_CLIENT_CA (docs/security.md); FLEETPULSE_INSECURE=true accepts any address',
-      });
-    }
-    if (command === 'demo') {
-      const agent = new Agent(agentOptions(values, log.child({ component: 'agent' }), { host: '127.0.0.1', port: ingestPort }));
-      agent.start();
-      running.unshift(agent);
-      const base = `http://localhost:${httpPort}`;
-      const token = generatedToken ? `${generatedToken} (generated; set FLEETPULSE_ADMIN_TOKEN to choose one)` : '(FLEETPULSE_ADMIN_TOKEN)';
-      process.stdout.write(`fleetpulse demo is running:\n  console  ${base}/\n  metrics  ${base}/metrics\n  agents   ${base}/api/agents\n  tasks    ${base}/api/tasks\n  admin token for task changes: ${token}\n  agents connect to TCP port ${ingestPort}\nPress Ctrl-C to stop.\n`);
-    }
-  } else {
-    const agent = new Agent(agentOptions(values, log));
-    agent.start();
-    running.push(agent);
+  const log = createLogger(values.logLevel!, { component: command });
+  for (const warning of warnings) log.warn(warning);
+  if (command === 'demo') return (await import('./demo.js')).startDemo(values, log);
+  if (command === 'server') {
+    const { bridge } = await startBridge(values, log);
+    return bridge;
   }
-  return running;
+  const agent = new Agent(agentOptions(values, log));
+  agent.start();
+  return agent;
 }
 
 async function main(): Promise<void> {
@@ -88,7 +67,7 @@ async function main(): Promise<void> {
     process.stderr.write(command === undefined || command === '--help' || command === 'help' ? USAGE : `fleetpulse: unknown command "${command}"\n\n${USAGE}`);
     process.exit(command === undefined || command === '--help' || command === 'help' ? 0 : 2);
   }
-  let running: Stoppable[];
+  let running: Stoppable;
   try {
     running = await start(command, argv);
   } catch (err) {
@@ -104,7 +83,7 @@ async function main(): Promise<void> {
     stopping = true;
     process.stderr.write(`fleetpulse: ${signal} received, stopping\n`);
     const force = setTimeout(() => process.exit(1), 5000).unref();
-    Promise.all(running.map((r) => r.stop())).then(() => {
+    running.stop().then(() => {
       clearTimeout(force);
       process.exit(0);
     });
