@@ -37,6 +37,28 @@ async function loadConfig() {
   link('link-prometheus', data.prometheus_url);
   link('link-grafana', data.grafana_url && `${data.grafana_url}/d/fleetpulse-overview`);
   taskList.setGrafana(data.grafana_url);
+  if (data.grafana_url) checkGrafana(document.getElementById('link-grafana'), data.grafana_url);
+}
+
+/**
+ * Whether anything answers at the Grafana URL: Grafana serves its logo without a login, and an
+ * image is what the page's Content-Security-Policy allows it to load from there.
+ */
+function checkGrafana(a, base) {
+  const img = new Image();
+  img.onload = () => {
+    a.classList.remove('unreachable');
+    a.dataset.answers = 'yes';
+    a.textContent = 'Grafana';
+    a.removeAttribute('title');
+  };
+  img.onerror = () => {
+    a.classList.add('unreachable');
+    a.dataset.answers = 'no';
+    a.textContent = 'Grafana (not answering)';
+    a.title = `nothing answers as Grafana at ${base}; is it running, and is FLEETPULSE_GRAFANA_URL the address your browser reaches it at?`;
+  };
+  img.src = `${base}/public/img/grafana_icon.svg`;
 }
 
 async function loadTasks() {

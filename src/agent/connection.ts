@@ -224,7 +224,8 @@ export class BridgeConnection {
     const delayMs = backoffDelayMs(this.attempt, this.options.backoff);
     // One line per change of state at info/warn; individual retries only at debug.
     if (this.state === 'connected') log.warn('lost connection to bridge, reconnecting', { bridge: `${host}:${port}` });
-    else if (this.attempt === 0 && !this.everConnected) log.warn('cannot reach bridge yet, retrying', { bridge: `${host}:${port}` });
+    // After a refusal (FP_AUTH_FAILED, ...) the bridge was reached: its error was logged already.
+    else if (this.attempt === 0 && !this.everConnected && this.lastFatal === undefined) log.warn('cannot reach bridge yet, retrying', { bridge: `${host}:${port}` });
     log.debug('reconnect scheduled', { attempt: this.attempt + 1, delay_ms: delayMs });
     this.attempt++;
     this.state = 'waiting';

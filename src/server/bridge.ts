@@ -38,7 +38,7 @@ export class Bridge {
     this.metrics = new SelfMetrics({ maxConnections: options.maxConnections, maxSeriesPerAgent: options.maxSeriesPerAgent });
     this.store = new AgentStore({ graceMs: options.graceMs, forgetMs: options.forgetMs, maxSeriesPerAgent: options.maxSeriesPerAgent });
     // The web console: static files from console/, its links, and live snapshots over SSE.
-    const consoleFiles = staticRoute();
+    const consoleFiles = staticRoute(undefined, options.grafanaUrl ? [new URL(options.grafanaUrl).origin] : []);
     const events = new EventStream([
       { name: 'agents', snapshot: () => agentViews(this.store) },
       { name: 'tasks', snapshot: () => this.tasks.list().map(({ task, nextRunAtMs }) => taskView(task, nextRunAtMs)) },

@@ -121,6 +121,8 @@ describe('bridge with three agents (child processes)', () => {
     // It keeps retrying with backoff, but logs the refusal once, not on every attempt.
     await new Promise((r) => setTimeout(r, 1500));
     assert.equal(intruder.output().split('FP_AUTH_FAILED').length - 1, 1, intruder.output());
+    // The bridge was reached: nothing may suggest a network problem.
+    assert.doesNotMatch(intruder.output(), /cannot reach bridge/);
     const list = await getJson<{ data: { id: string }[] }>(`http://127.0.0.1:${httpPort}/api/agents`);
     assert.ok(!list.data.some((a) => a.id === 'e2e-intruder'));
     await intruder.kill();

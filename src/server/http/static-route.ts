@@ -17,17 +17,20 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 // Everything the page loads comes from the bridge itself; no inline script or style, no
-// framing. connect-src 'self' covers fetch() and the EventSource of /api/events.
-export const CONSOLE_CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+// framing. connect-src 'self' covers fetch() and the EventSource of /api/events. The one
+// exception: images from the linked Grafana, which tell the page whether Grafana answers.
+export function consoleCsp(imageOrigins: readonly string[] = []): string {
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    ["img-src 'self' data:", ...imageOrigins].join(' '),
+    "connect-src 'self'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
 
 // One flat folder: a name is letters, digits, "_" and "-" with dotted extensions, so no
 // separator, no "..", no hidden file can ever reach the filesystem call.
@@ -37,7 +40,8 @@ const FILE_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_-]*(?:\.[A-Za-z0-9]+)+$/;
  * GET / (index.html) and GET /console/<file>. Unversioned file names, so the browser
  * revalidates every time (no-cache) and gets a 304 by ETag when nothing changed.
  */
-export function staticRoute(dir = CONSOLE_DIR) {
+export function staticRoute(dir = CONSOLE_DIR, imageOrigins: readonly string[] = []) {
+  const csp = consoleCsp(imageOrigins);
   const root = dir.endsWith(sep) ? dir : dir + sep;
   return async (req: IncomingMessage, res: ServerResponse, name: string | undefined): Promise<void> => {
     const file = name ?? 'index.html';
@@ -55,7 +59,7 @@ export function staticRoute(dir = CONSOLE_DIR) {
     res.setHeader('content-type', type);
     res.setHeader('cache-control', 'no-cache');
     res.setHeader('etag', etag);
-    res.setHeader('content-security-policy', CONSOLE_CSP);
+    res.setHeader('content-security-policy', csp);
     res.setHeader('x-content-type-options', 'nosniff');
     res.setHeader('referrer-policy', 'no-referrer');
     if (req.headers['if-none-match'] === etag) return void res.writeHead(304).end();
