@@ -28,7 +28,7 @@ export function demoAgentIds(baseId: string, count: number): string[] {
 export async function startDemo(values: SettingValues, log: Logger): Promise<Stoppable> {
   // The demo should be usable at once, tasks included: make up an admin token and print it.
   const generatedToken = values.adminToken === undefined ? randomBytes(18).toString('base64url') : undefined;
-  const { bridge, ingestPort, httpPort } = await startBridge(values, log, generatedToken ? { adminToken: generatedToken } : {});
+  const { bridge, ingestPort, httpPort, host: bound } = await startBridge(values, log, generatedToken ? { adminToken: generatedToken } : {});
 
   const ids = demoAgentIds(values.agentId!, values.demoAgents ?? 1);
   const agents = ids.map((agentId, i) => {
@@ -38,7 +38,7 @@ export async function startDemo(values: SettingValues, log: Logger): Promise<Sto
   });
   for (const agent of agents) agent.start();
 
-  const host = values.bind === '0.0.0.0' || values.bind === '::' ? 'localhost' : values.bind!.includes(':') ? `[${values.bind}]` : values.bind;
+  const host = bound === '0.0.0.0' || bound === '::' ? 'localhost' : bound.includes(':') ? `[${bound}]` : bound;
   const base = `http://${host}:${httpPort}`;
   const token = generatedToken ? `${generatedToken} (generated; set FLEETPULSE_ADMIN_TOKEN to choose one)` : '(FLEETPULSE_ADMIN_TOKEN)';
   const more = ids.length > 1 ? `  ${ids.length} agents: ${ids.join(', ')}; latency task "${DEMO_TASK_NAME}" between them every ${DEMO_PERIOD_SECONDS} s (console, Tasks)\n` : '  one agent; `npm start -- --agents 3` runs three with a latency task between them\n';
