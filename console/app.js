@@ -78,16 +78,60 @@ function setStatus(state, text) {
   status.textContent = text;
 }
 
+function showAgents(agents) {
+  fleet.update(agents);
+  taskForm.updateAgents(agents);
+  document.getElementById('fleet-count').textContent = String(agents.filter((a) => a.connected).length);
+}
+
+const POLL_MS = 5000;
+const STREAM_RETRY_MS = 30_000;
+let pollTimer;
+
+/** Without the event stream (refused: too many open, or a proxy that drops it): poll the API. */
+async function poll() {
+  try {
+    const res = await fetch('/api/agents');
+    const answer = await res.json();
+    if (answer.status !== 'success') throw new Error(answer.error);
+    showAgents(answer.data);
+    setStatus('polling', 'Polling');
+  } catch {
+    setStatus('down', 'Disconnected');
+  }
+  if (!tasksFromStream) void loadTasks();
+}
+
+function startPolling() {
+  if (!pollTimer) {
+    void poll();
+    pollTimer = setInterval(() => void poll(), POLL_MS);
+  }
+  // Try the stream again now and then; it replaces polling once it opens.
+  setTimeout(connect, STREAM_RETRY_MS);
+}
+
+function stopPolling() {
+  clearInterval(pollTimer);
+  pollTimer = undefined;
+}
+
 function connect() {
   const events = new EventSource('/api/events');
-  events.addEventListener('open', () => setStatus('live', 'Live'));
-  events.addEventListener('error', () => setStatus('down', events.readyState === EventSource.CLOSED ? 'Disconnected' : 'Reconnecting…'));
-  events.addEventListener('agents', (e) => {
-    const agents = JSON.parse(e.data);
-    fleet.update(agents);
-    taskForm.updateAgents(agents);
-    document.getElementById('fleet-count').textContent = String(agents.filter((a) => a.connected).length);
+  events.addEventListener('open', () => {
+    stopPolling();
+    setStatus('live', 'Live');
   });
+  events.addEventListener('error', () => {
+    // CLOSED: the bridge answered with an error (e.g. 429/503, streams refused); EventSource gives up.
+    if (events.readyState === EventSource.CLOSED) {
+      tasksFromStream = false;
+      startPolling();
+    } else {
+      setStatus('down', 'Reconnecting…');
+    }
+  });
+  events.addEventListener('agents', (e) => showAgents(JSON.parse(e.data)));
   events.addEventListener('tasks', (e) => {
     tasksFromStream = true;
     taskList.update(JSON.parse(e.data));

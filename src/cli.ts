@@ -14,6 +14,7 @@ import { TaskFileError } from './server/tasks/task-repository.js';
 import { VERSION } from './version.js';
 import { TlsFileError } from './net/tls-files.js';
 import { TokensFileError } from './server/auth/agent-tokens-file.js';
+import { WebConfigError } from './server/http/web-config-error.js';
 
 const USAGE = `fleetpulse ${VERSION} — push-based host monitoring for Prometheus
 
@@ -72,7 +73,7 @@ async function main(): Promise<void> {
     running = await start(command, argv);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    if (err instanceof ConfigError || err instanceof TaskFileError || err instanceof TlsFileError || err instanceof TokensFileError) process.stderr.write(`fleetpulse: ${e.message}\n`);
+    if (err instanceof ConfigError || err instanceof TaskFileError || err instanceof TlsFileError || err instanceof TokensFileError || err instanceof WebConfigError) process.stderr.write(`fleetpulse: ${e.message}\n`);
     else if (e.code === 'EADDRINUSE') process.stderr.write(`fleetpulse: cannot listen: ${e.message}; is another bridge running? choose other ports with FLEETPULSE_INGEST_PORT / FLEETPULSE_HTTP_PORT\n`);
     else process.stderr.write(`fleetpulse: ${e.stack ?? e.message}\n`);
     process.exit(2);

@@ -39,7 +39,7 @@ export async function startDemo(values: SettingValues, log: Logger): Promise<Sto
   for (const agent of agents) agent.start();
 
   const host = bound === '0.0.0.0' || bound === '::' ? 'localhost' : bound.includes(':') ? `[${bound}]` : bound;
-  const base = `http://${host}:${httpPort}`;
+  const base = `${bridge.httpFront.tls ? 'https' : 'http'}://${host}:${httpPort}`;
   const token = generatedToken ? `${generatedToken} (generated; set FLEETPULSE_ADMIN_TOKEN to choose one)` : '(FLEETPULSE_ADMIN_TOKEN)';
   const more = ids.length > 1 ? `  ${ids.length} agents: ${ids.join(', ')}; latency task "${DEMO_TASK_NAME}" between them every ${DEMO_PERIOD_SECONDS} s (console, Tasks)\n` : '  one agent; `npm start -- --agents 3` runs three with a latency task between them\n';
   process.stdout.write(`fleetpulse demo is running:\n  console  ${base}/\n  metrics  ${base}/metrics\n  agents   ${base}/api/agents\n  tasks    ${base}/api/tasks\n${more}  admin token for task changes: ${token}\n  agents connect to TCP port ${ingestPort}\nPress Ctrl-C to stop.\n`);

@@ -11,7 +11,7 @@ export async function startBridge(values: SettingValues, log: Logger, overrides:
   const { Bridge } = await import('./server/bridge.js');
   const bridge = new Bridge({ ...bridgeOptions(values, log.child({ component: 'bridge' })), ...overrides });
   const { ingestPort, httpPort, host } = await bridge.start();
-  log.info('bridge listening', { ingest: formatHostPort(host, ingestPort), http: formatHostPort(host, httpPort), agent_link: bridge.agentLink.summary });
+  log.info('bridge listening', { ingest: formatHostPort(host, ingestPort), http: formatHostPort(host, httpPort), agent_link: bridge.agentLink.summary, web: `${bridge.httpFront.tls ? 'https' : 'http'}${bridge.httpFront.basicAuth ? ' with basic auth' : ''}` });
   if (bridge.agentLink.protectedMode) {
     log.warn('no agent authentication is configured: protected mode accepts agents only from loopback and private addresses', {
       fix: 'set FLEETPULSE_TOKEN, FLEETPULSE_AGENT_TOKENS_FILE or FLEETPULSE_TLS_CLIENT_CA (docs/security.md); FLEETPULSE_INSECURE=true accepts any address',

@@ -82,6 +82,9 @@ export const SETTINGS = {
   tlsClientCa: setting({ env: 'FLEETPULSE_TLS_CLIENT_CA', flag: 'tls-client-ca', commands: ['server'], default: undefined, description: 'PEM CA bundle: agents must present a certificate it signed, whose Common Name or a DNS name is their agent id (needs FLEETPULSE_TLS_CERT)', parse: nonEmpty }),
   agentTokensFile: setting({ env: 'FLEETPULSE_AGENT_TOKENS_FILE', flag: 'agent-tokens-file', commands: BRIDGE, default: undefined, description: 'Per-agent tokens: lines of "<agent id or pattern> sha256:<hash>" (fleetpulse certs token <id>); re-read when it changes', parse: nonEmpty }),
   insecure: setting({ env: 'FLEETPULSE_INSECURE', flag: 'insecure', commands: BRIDGE, default: 'false', description: 'Without any agent authentication the bridge accepts agents only from loopback and private addresses (protected mode); true accepts any address', parse: parseOnOff }),
+  webConfig: setting({ env: 'FLEETPULSE_WEB_CONFIG', flag: 'web-config', commands: BRIDGE, default: undefined, description: 'exporter-toolkit web-config file (tls_server_config, basic_auth_users with bcrypt hashes), as node_exporter\'s --web.config.file: with TLS in it the HTTP port serves HTTPS only; re-read when it changes', parse: nonEmpty }),
+  httpAllowedHosts: setting({ env: 'FLEETPULSE_HTTP_ALLOWED_HOSTS', flag: 'http-allowed-hosts', commands: BRIDGE, default: undefined, description: 'Host names the HTTP side answers to, comma-separated (others get 421; guards against DNS rebinding); unset: any', parse: parseHostList }),
+  httpMaxConnections: setting({ env: 'FLEETPULSE_HTTP_MAX_CONNECTIONS', flag: 'http-max-connections', commands: BRIDGE, default: '256', description: 'HTTP connections accepted at once; more are dropped (headers must arrive within 10s)', parse: positiveInteger(100_000) }),
   forgetAfter: setting({ env: 'FLEETPULSE_FORGET_AFTER', flag: 'forget-after', commands: BRIDGE, default: '24h', description: 'How long a lost agent stays listed with fleetpulse_agent_up 0', parse: durationBetween(0, 365 * 86_400_000, 'use 0s to 365d') }),
   prometheusUrl: setting({ env: 'FLEETPULSE_PROMETHEUS_URL', flag: 'prometheus-url', commands: BRIDGE, default: undefined, description: 'Prometheus as the operator\'s browser reaches it; the web console links to it when set', parse: parseHttpUrl }),
   grafanaUrl: setting({ env: 'FLEETPULSE_GRAFANA_URL', flag: 'grafana-url', commands: BRIDGE, default: undefined, description: 'Grafana as the operator\'s browser reaches it; the web console links to its fleetpulse dashboards when set', parse: parseHttpUrl }),
@@ -108,6 +111,12 @@ export const SETTINGS = {
   hostSys: setting({ env: 'HOST_SYS', flag: 'path.sysfs', commands: AGENT, default: '/sys', description: 'Where the host\'s /sys is mounted', parse: nonEmpty }),
   hostRoot: setting({ env: 'HOST_ROOT', flag: 'path.rootfs', commands: AGENT, default: '/', description: 'Where the host\'s / is mounted; filesystem mount points are reported relative to it', parse: nonEmpty }),
 } as const;
+
+function parseHostList(raw: string): string[] {
+  const hosts = raw.split(',').map((h) => h.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1')).filter(Boolean);
+  if (hosts.length === 0 || hosts.some((h) => !/^[a-z0-9.:_-]{1,253}$/.test(h))) throw new ConfigValueError('is not a comma-separated list of host names (no ports), e.g. bridge.example.org,localhost');
+  return hosts;
+}
 
 function parseAgentId(raw: string): string {
   const id = raw.trim();

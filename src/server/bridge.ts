@@ -7,6 +7,7 @@ import { consoleConfigRoute } from './http/console-config-route.js';
 import { EventStream } from './http/events-route.js';
 import { taskView } from './tasks/task-json.js';
 import { createHttpServer } from './http/http-server.js';
+import { HttpFront } from './http/http-front.js';
 import { metricsRoute } from './http/metrics-route.js';
 import { staticRoute } from './http/static-route.js';
 import { tasksRoutes } from './http/tasks-route.js';
@@ -33,9 +34,12 @@ export class Bridge {
   private readonly listener: TcpListener;
   private readonly http: Server;
   private ready = false;
+  /** TLS, basic auth and limits of the HTTP side (FLEETPULSE_WEB_CONFIG). */
+  readonly httpFront: HttpFront;
 
   constructor(private readonly options: BridgeOptions) {
     this.metrics = new SelfMetrics({ maxConnections: options.maxConnections, maxSeriesPerAgent: options.maxSeriesPerAgent });
+    this.httpFront = new HttpFront({ webConfigPath: options.webConfig, allowedHosts: options.httpAllowedHosts, maxConnections: options.httpMaxConnections ?? 256, log: options.log });
     this.store = new AgentStore({ graceMs: options.graceMs, forgetMs: options.forgetMs, maxSeriesPerAgent: options.maxSeriesPerAgent });
     // The web console: static files from console/, its links, and live snapshots over SSE.
     const consoleFiles = staticRoute(undefined, options.grafanaUrl ? [new URL(options.grafanaUrl).origin] : []);
@@ -78,6 +82,7 @@ export class Bridge {
         write: { POST: { exact: { '/api/tasks': tasks.create } }, DELETE: { withParam: { '/api/tasks': tasks.remove } } },
       },
       options.log,
+      this.httpFront,
     );
   }
 

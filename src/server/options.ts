@@ -35,5 +35,11 @@ export interface BridgeOptions {
   dataDir?: string | undefined;
   /** Bearer token for changes through /api/tasks; undefined disables them (403). */
   adminToken?: string | undefined;
+  /** exporter-toolkit web-config file: TLS and basic auth for every HTTP route. */
+  webConfig?: string | undefined;
+  /** Host header names the HTTP side answers; undefined: any. */
+  httpAllowedHosts?: string[] | undefined;
+  /** HTTP connections at once (default 256). */
+  httpMaxConnections?: number | undefined;
   log: Logger;
 }

@@ -150,4 +150,29 @@ describe('web console: fleet page', { skip: skipUnlessChromium() }, () => {
     assert.deepEqual(browser!.errors.filter((e) => e !== 'console: Failed to load resource: net::ERR_NAME_NOT_RESOLVED'), []);
     assert.equal(await browser!.page.getAttribute('#link-grafana', 'data-answers'), 'no');
   });
+
+  it('falls back to polling /api/agents when its event stream is refused (per-address stream limit)', async () => {
+    const { page } = browser!;
+    // Take all of this address's event-stream slots while the page holds none.
+    await page.goto('about:blank');
+    const held: AbortController[] = [];
+    try {
+      for (let i = 0; i < 10; i++) {
+        const abort = new AbortController();
+        const res = await fetch(`${url()}/api/events`, { signal: abort.signal });
+        if (res.status === 429) {
+          assert.match(((await res.json()) as { error: string }).error, /at most 4 per address/);
+          break;
+        }
+        held.push(abort);
+      }
+      assert.ok(held.length < 10, 'the per-address limit refused a stream');
+      await page.goto(url());
+      await page.waitForFunction(() => document.getElementById('conn-status')?.textContent === 'Polling', undefined, { timeout: 15_000 });
+      await page.waitForFunction(() => document.querySelectorAll('#fleet-table tbody tr:not([hidden])').length === 3, undefined, { timeout: 15_000 });
+      assert.equal(await page.textContent('#sum-up'), '2');
+    } finally {
+      for (const abort of held) abort.abort();
+    }
+  });
 });

@@ -20,15 +20,18 @@ export interface EventStreamOptions {
   keepAliveMs: number;
   /** Open streams at once; more are refused with 503. */
   maxClients: number;
+  /** Open streams from one address, so one source cannot take every slot; more get 429. */
+  maxPerSource: number;
   /** A client that has not drained its socket for this long is dropped. */
   stallMs: number;
   now?: () => number;
 }
 
-export const DEFAULT_EVENT_OPTIONS: EventStreamOptions = { tickMs: 1000, refreshMs: 5000, keepAliveMs: 15_000, maxClients: 32, stallMs: 30_000 };
+export const DEFAULT_EVENT_OPTIONS: EventStreamOptions = { tickMs: 1000, refreshMs: 5000, keepAliveMs: 15_000, maxClients: 32, maxPerSource: 4, stallMs: 30_000 };
 
 interface Client {
   res: ServerResponse;
+  source: string;
   /** Set while the socket buffer is full; frames are skipped (the next snapshot supersedes them). */
   blockedSince: number | undefined;
 }
@@ -40,6 +43,7 @@ interface Sent {
 
 export class EventStream {
   private readonly clients = new Set<Client>();
+  private readonly perSource = new Map<string, number>();
   private readonly sent = new Map<string, Sent>();
   private readonly options: EventStreamOptions;
   private readonly now: () => number;
@@ -61,6 +65,12 @@ export class EventStream {
       res.setHeader('retry-after', '10');
       return sendError(res, 503, 'unavailable', `too many open console event streams (${this.options.maxClients}); close other console tabs`);
     }
+    const source = req.socket.remoteAddress ?? 'unknown';
+    const fromSource = this.perSource.get(source) ?? 0;
+    if (fromSource >= this.options.maxPerSource) {
+      res.setHeader('retry-after', '10');
+      return sendError(res, 429, 'too_many_requests', `${source} already has ${fromSource} console event streams open (at most ${this.options.maxPerSource} per address); close other console tabs`);
+    }
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
@@ -77,8 +87,9 @@ export class EventStream {
       if (this.clients.size === 0) this.sent.set(topic.name, { text, at: this.now() });
       first += frame(topic.name, text);
     }
-    const client: Client = { res, blockedSince: undefined };
+    const client: Client = { res, source, blockedSince: undefined };
     this.clients.add(client);
+    this.perSource.set(source, fromSource + 1);
     res.on('drain', () => (client.blockedSince = undefined));
     res.on('close', () => this.remove(client));
     this.write(client, first);
@@ -106,6 +117,7 @@ export class EventStream {
   close(): void {
     for (const client of this.clients) client.res.end();
     this.clients.clear();
+    this.perSource.clear();
     this.stopTimer();
   }
 
@@ -118,7 +130,10 @@ export class EventStream {
   }
 
   private remove(client: Client): void {
-    this.clients.delete(client);
+    if (!this.clients.delete(client)) return;
+    const left = (this.perSource.get(client.source) ?? 1) - 1;
+    if (left > 0) this.perSource.set(client.source, left);
+    else this.perSource.delete(client.source);
     if (this.clients.size === 0) {
       this.stopTimer();
       // A new first client gets fresh snapshots anyway; forget what was sent.

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Logger } from '../../log.js';
 import { sendError } from './json-envelope.js';
 import { HttpError, readJsonBody } from './json-body.js';
+import type { HttpFront } from './http-front.js';
 
 export type Route = (req: IncomingMessage, res: ServerResponse, param: string | undefined) => void | Promise<void>;
 
@@ -30,9 +31,10 @@ function findWrite(write: WriteRoutes | undefined, method: string, path: string)
 }
 
 /** A small router over node:http (GET routes, plus write routes with JSON bodies); every failure answers in the JSON envelope. */
-export function createHttpServer(routes: RouteTable, log: Logger): Server {
+export function createHttpServer(routes: RouteTable, log: Logger, front?: HttpFront): Server {
   const writeMethods = Object.keys(routes.write ?? {});
-  return createServer((req, res) => {
+  // The front (http-front.ts) adds TLS, basic auth, the Host allowlist and connection limits.
+  return (front ? front.createServer.bind(front) : createServer)((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname;
     const write = findWrite(routes.write, req.method ?? '', path);

@@ -132,7 +132,7 @@ describe('EventStream (GET /api/events)', () => {
   it('serializes each topic once per tick whatever the number of clients', async () => {
     let calls = 0;
     let n = 0;
-    const port = await start([{ name: 'agents', snapshot: () => (calls++, [n]) }]);
+    const port = await start([{ name: 'agents', snapshot: () => (calls++, [n]) }], { maxPerSource: 10 });
     const many = await Promise.all(Array.from({ length: 5 }, () => open(port)));
     await eventually(() => many.every((c) => c.events.length === 1), 2000, 'initial events');
     calls = 0;
@@ -150,6 +150,18 @@ describe('EventStream (GET /api/events)', () => {
     await eventually(() => refused.closed, 2000, 'refused stream closed');
     a!.close();
     await eventually(() => stream!.clientCount === 1, 2000, 'disconnect noticed');
+    assert.equal((await open(port)).status, 200);
+  });
+
+  it('refuses a fifth stream from one address with 429, while the limit for all is not reached, and counts the slot free again when one closes', async () => {
+    const port = await start([{ name: 'agents', snapshot: () => [] }], { maxClients: 32, maxPerSource: 4 });
+    const four = [await open(port), await open(port), await open(port), await open(port)];
+    assert.ok(four.every((c) => c.status === 200));
+    const refused = await open(port);
+    assert.equal(refused.status, 429);
+    await eventually(() => refused.closed, 2000, 'refused stream closed');
+    four[0]!.close();
+    await eventually(() => stream!.clientCount === 3, 2000, 'disconnect noticed');
     assert.equal((await open(port)).status, 200);
   });
 
