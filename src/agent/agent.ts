@@ -4,7 +4,7 @@ import { collectAll } from './collect-all.js';
 import { createCollectors } from './collectors/index.js';
 import { createResponderCollector } from './collectors/responder.js';
 import { createTextfileCollector } from './collectors/textfile.js';
-import type { Collector, HostPaths } from './collectors/types.js';
+import type { Collector, CollectorOptions, HostPaths } from './collectors/types.js';
 import { BridgeConnection, type ConnectionOptions } from './connection.js';
 import { ProbeResponder } from './probes/index.js';
 import { writeStatus } from './status-file.js';
@@ -26,6 +26,8 @@ export interface AgentOptions {
   collectorTimeoutMs: number;
   paths: HostPaths;
   collectors: string[];
+  /** FLEETPULSE_NETSTAT_FIELDS, FLEETPULSE_VMSTAT_FIELDS; absent: node_exporter's defaults. */
+  collectorOptions?: CollectorOptions | undefined;
   /** FLEETPULSE_TEXTFILE_DIR: *.prom files to send with every batch; undefined = no textfile collector. */
   textfileDir?: string | undefined;
   /** Where to write the status `fleetpulse agent --check` reads; undefined = none. */
@@ -70,7 +72,7 @@ export class Agent {
           }
         : {}),
     });
-    this.collectors = createCollectors(options.paths, options.collectors);
+    this.collectors = createCollectors(options.paths, options.collectors, options.collectorOptions);
     // Its counters from the responder once bound; until then (or if it cannot bind) no families.
     if (probes) this.collectors.push(createResponderCollector(() => this.responder?.counters()));
     if (options.textfileDir !== undefined) {

@@ -102,6 +102,7 @@ export function agentOptions(v: SettingValues, log: Logger, server = v.server!):
     collectorTimeoutMs: v.collectorTimeout ?? Math.min(Math.round(intervalMs * 0.8), 10_000),
     paths: { proc: v.hostProc!, sys: v.hostSys!, root: v.hostRoot! },
     collectors: v.collectors!,
+    collectorOptions: { netstatFields: v.netstatFields, vmstatFields: v.vmstatFields },
     textfileDir: v.textfileDir,
     statusFile: v.statusFile ?? statusFilePath(v.agentId!),
     probes: v.probes ? { bind: v.probeBind!, port: v.probePort!, advertise: v.probeAddress } : undefined,

@@ -17,6 +17,7 @@ import {
   parseLabels,
   parseOnOff,
   parsePort,
+  parseRegExp,
   positiveInteger,
 } from './value-parsers.js';
 
@@ -98,6 +99,8 @@ export const SETTINGS = {
   interval: setting({ env: 'FLEETPULSE_INTERVAL', flag: 'interval', commands: AGENT, default: '5s', description: 'Collection and push period', parse: durationBetween(100, 3_600_000, 'use 100ms to 1h') }),
   collectorTimeout: setting({ env: 'FLEETPULSE_COLLECTOR_TIMEOUT', flag: 'collector-timeout', commands: AGENT, default: undefined, description: 'Time each collector may take before it counts as failed (default: 80% of the interval, at most 10s)', parse: durationBetween(10, 600_000, 'use 10ms to 10m') }),
   collectors: setting({ env: 'FLEETPULSE_COLLECTORS', flag: 'collectors', commands: AGENT, default: COLLECTOR_NAMES.join(','), description: 'Host collectors to run, comma-separated (the probe responder\'s counters come with FLEETPULSE_PROBES)', parse: listOf(COLLECTOR_NAMES) }),
+  netstatFields: setting({ env: 'FLEETPULSE_NETSTAT_FIELDS', flag: 'netstat-fields', commands: AGENT, default: undefined, description: 'Regular expression of "<Protocol>_<Field>" names the netstat collector sends, as node_exporter\'s --collector.netstat.fields (default: its default, in docs/collectors.md)', parse: parseRegExp }),
+  vmstatFields: setting({ env: 'FLEETPULSE_VMSTAT_FIELDS', flag: 'vmstat-fields', commands: AGENT, default: undefined, description: 'Regular expression of /proc/vmstat fields the vmstat collector sends, as node_exporter\'s --collector.vmstat.fields (default: ^(oom_kill|pgpg|pswp|pg.*fault).*)', parse: parseRegExp }),
   textfileDir: setting({ env: 'FLEETPULSE_TEXTFILE_DIR', flag: 'textfile-dir', commands: AGENT, default: undefined, description: 'Directory of *.prom files (Prometheus text format) sent with every batch, as node_exporter\'s textfile collector; unset: none', parse: nonEmpty }),
   probes: setting({ env: 'FLEETPULSE_PROBES', flag: 'probes', commands: AGENT, default: 'on', description: 'Run the probe responder and take part in measurement tasks: on or off', parse: parseOnOff }),
   probePort: setting({ env: 'FLEETPULSE_PROBE_PORT', flag: 'probe-port', commands: AGENT, default: '9702', description: 'UDP and TCP port of the probe responder that peers measure against', parse: parsePort }),

@@ -160,3 +160,16 @@ export function nonEmpty(raw: string): string {
   if (raw === '') throw new ConfigValueError('is empty');
   return raw;
 }
+
+/**
+ * A regular expression in JavaScript syntax (node_exporter's RE2 field filters read the same).
+ * Like Go's MatchString it may match anywhere in a name unless anchored with ^ and $.
+ */
+export function parseRegExp(raw: string): RegExp {
+  if (raw === '') throw new ConfigValueError('is empty');
+  try {
+    return new RegExp(raw);
+  } catch (err) {
+    throw new ConfigValueError(`is not a valid regular expression: ${(err as Error).message}`);
+  }
+}

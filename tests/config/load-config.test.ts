@@ -64,4 +64,18 @@ describe('loadConfig', () => {
       if ((s.commands as readonly string[]).includes('agent')) assert.ok(help.includes(s.env) && help.includes(`--${s.flag}`), s.env);
     }
   });
+
+  it('turns FLEETPULSE_NETSTAT_FIELDS and FLEETPULSE_VMSTAT_FIELDS into the collectors\' filters, node_exporter\'s when unset', async () => {
+    const { agentOptions } = await import('../../src/config/build-options.js');
+    const { createLogger } = await import('../../src/log.js');
+    const log = createLogger('error');
+    const set = agentOptions(loadConfig('agent', [], { FLEETPULSE_NETSTAT_FIELDS: '^Tcp_', FLEETPULSE_VMSTAT_FIELDS: '^nr_' }, {}).values, log);
+    assert.deepEqual([set.collectorOptions?.netstatFields?.source, set.collectorOptions?.vmstatFields?.source], ['^Tcp_', '^nr_']);
+    const unset = agentOptions(loadConfig('agent', [], {}, {}).values, log);
+    assert.deepEqual(unset.collectorOptions, { netstatFields: undefined, vmstatFields: undefined });
+    assert.throws(
+      () => loadConfig('agent', ['--netstat-fields', '^(Tcp'], {}, {}),
+      (err: unknown) => err instanceof ConfigError && /--netstat-fields="\^\(Tcp" is not a valid regular expression/.test(err.message),
+    );
+  });
 });

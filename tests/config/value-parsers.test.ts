@@ -53,3 +53,12 @@ describe('static labels on the agent', () => {
     assert.throws(() => parseLabels(Array.from({ length: 33 }, (_, i) => `l${i}=v`).join(',')), /at most 32/);
   });
 });
+
+describe('parseRegExp', () => {
+  it('compiles a field filter and reports a broken one with the engine\'s reason', async () => {
+    const { parseRegExp } = await import('../../src/config/value-parsers.js');
+    assert.ok(parseRegExp('^Tcp_(InSegs|OutSegs)$').test('Tcp_InSegs'));
+    assert.throws(() => parseRegExp('^(Tcp'), /is not a valid regular expression: .*Unterminated group/);
+    assert.throws(() => parseRegExp(''), /is empty/);
+  });
+});

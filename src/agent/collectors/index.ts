@@ -17,7 +17,7 @@ import { createSoftnetCollector } from './softnet.js';
 import { createStatCollector } from './stat.js';
 import { createTimeCollector } from './time.js';
 import { createTimexCollector } from './timex.js';
-import type { Collector, CollectorFactory, HostPaths } from './types.js';
+import type { Collector, CollectorFactory, CollectorOptions, HostPaths } from './types.js';
 import { createUdpQueuesCollector } from './udp-queues.js';
 import { createUnameCollector } from './uname.js';
 import { createVmstatCollector } from './vmstat.js';
@@ -35,7 +35,7 @@ export const collectorFactories: Record<string, CollectorFactory> = {
   meminfo: createMeminfoCollector,
   netclass: createNetclassCollector,
   netdev: createNetdevCollector,
-  netstat: createNetstatCollector(),
+  netstat: createNetstatCollector,
   pressure: createPressureCollector,
   process: createProcessCollector,
   sockstat: createSockstatCollector,
@@ -45,16 +45,16 @@ export const collectorFactories: Record<string, CollectorFactory> = {
   timex: createTimexCollector,
   udp_queues: createUdpQueuesCollector,
   uname: createUnameCollector,
-  vmstat: createVmstatCollector(),
+  vmstat: createVmstatCollector,
 };
 
 /** Creates the named collectors (all of them by default); an unknown name is a configuration error. */
-export function createCollectors(paths: HostPaths, enabled: string[] = Object.keys(collectorFactories)): Collector[] {
+export function createCollectors(paths: HostPaths, enabled: string[] = Object.keys(collectorFactories), options: CollectorOptions = {}): Collector[] {
   return enabled.map((name) => {
     const factory = Object.hasOwn(collectorFactories, name) ? collectorFactories[name] : undefined;
     if (factory === undefined) {
       throw new Error(`unknown collector "${name}"; known: ${Object.keys(collectorFactories).join(', ')}`);
     }
-    return factory(paths);
+    return factory(paths, options);
   });
 }

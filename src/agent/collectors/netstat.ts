@@ -63,8 +63,9 @@ export function parseSnmp6(text: string, keep: RegExp): NetStatField[] {
 }
 
 /** netstat, snmp and snmp6 of the agent's network namespace, as node_exporter reads them (see docs/collectors.md). */
-export function createNetstatCollector(fields: RegExp = DEFAULT_NETSTAT_FIELDS): CollectorFactory {
-  return (paths) => ({
+export const createNetstatCollector: CollectorFactory = (paths, options) => {
+  const fields = options?.netstatFields ?? DEFAULT_NETSTAT_FIELDS;
+  return {
     name: 'netstat',
     async collect(signal) {
       const dir = join(paths.proc, 'net');
@@ -87,5 +88,5 @@ export function createNetstatCollector(fields: RegExp = DEFAULT_NETSTAT_FIELDS):
       }
       return [...families.values()];
     },
-  });
-}
+  };
+};

@@ -30,4 +30,10 @@ export interface Collector {
   reconcile?(own: MetricFamily[], others: readonly MetricFamily[]): MetricFamily[];
 }
 
-export type CollectorFactory = (paths: HostPaths) => Collector;
+/** Settings some collectors take (FLEETPULSE_NETSTAT_FIELDS, ...); absent: node_exporter's defaults. */
+export interface CollectorOptions {
+  netstatFields?: RegExp | undefined;
+  vmstatFields?: RegExp | undefined;
+}
+
+export type CollectorFactory = (paths: HostPaths, options?: CollectorOptions) => Collector;

@@ -24,8 +24,9 @@ export function parseVmstat(text: string, keep: RegExp): Array<{ field: string; 
   return out;
 }
 
-export function createVmstatCollector(fields: RegExp = DEFAULT_VMSTAT_FIELDS): CollectorFactory {
-  return (paths) => ({
+export const createVmstatCollector: CollectorFactory = (paths, options) => {
+  const fields = options?.vmstatFields ?? DEFAULT_VMSTAT_FIELDS;
+  return {
     name: 'vmstat',
     async collect(signal) {
       const families: MetricFamily[] = [];
@@ -37,5 +38,5 @@ export function createVmstatCollector(fields: RegExp = DEFAULT_VMSTAT_FIELDS): C
       }
       return families;
     },
-  });
-}
+  };
+};

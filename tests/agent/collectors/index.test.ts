@@ -19,3 +19,10 @@ test('FLEETPULSE_COLLECTORS accepts exactly the host collectors; responder follo
   assert.deepEqual([...COLLECTOR_NAMES].sort(), Object.keys(collectorFactories).sort());
   assert.ok(!(COLLECTOR_NAMES as readonly string[]).includes('responder'));
 });
+
+test('createCollectors hands the field filters to netstat and vmstat', async () => {
+  const [netstat, vmstat] = createCollectors(fixturePaths, ['netstat', 'vmstat'], { netstatFields: /^Tcp_MaxConn$/, vmstatFields: /^nr_free_pages$/ });
+  const names = async (c: typeof netstat): Promise<string[]> => (await c!.collect(new AbortController().signal)).map((f) => f.name);
+  assert.deepEqual(await names(netstat), ['node_netstat_Tcp_MaxConn']);
+  assert.deepEqual(await names(vmstat), ['node_vmstat_nr_free_pages']);
+});

@@ -42,7 +42,7 @@ test('parseSnmp6 splits the protocol at the first "6"', () => {
 });
 
 test('netstat collector on this machine (Linux 6.18) matches the golden file', async () => {
-  const families = await run(createNetstatCollector()(fixturePaths));
+  const families = await run(createNetstatCollector(fixturePaths));
   assert.ok(families.every((f) => f.type === 'untyped' && f.help === `Statistic ${f.name.slice('node_netstat_'.length).replace('_', '')}.`));
   assert.equal(valueOf(families, 'node_netstat_IpExt_InOctets'), 2100513475);
   assert.equal(valueOf(families, 'node_netstat_Icmp6_OutMsgs'), 20);
@@ -51,7 +51,7 @@ test('netstat collector on this machine (Linux 6.18) matches the golden file', a
 });
 
 test('netstat collector on node_exporter\'s older-kernel fixture gives the values node_exporter\'s test expects', async () => {
-  const families = await run(createNetstatCollector()(nodeExporterPaths));
+  const families = await run(createNetstatCollector(nodeExporterPaths));
   // As in node_exporter's collector/netstat_linux_test.go over the same files.
   assert.equal(valueOf(families, 'node_netstat_Tcp_InErrs'), 5);
   assert.equal(valueOf(families, 'node_netstat_TcpExt_TCPOFOQueue'), 42);
@@ -62,6 +62,6 @@ test('netstat collector on node_exporter\'s older-kernel fixture gives the value
 });
 
 test('a custom field list replaces the default selection', async () => {
-  const families = await run(createNetstatCollector(/^Tcp_MaxConn$/)(nodeExporterPaths));
+  const families = await run(createNetstatCollector(nodeExporterPaths, { netstatFields: /^Tcp_MaxConn$/ }));
   assert.deepEqual(families.map((f) => [f.name, f.samples[0]?.value]), [['node_netstat_Tcp_MaxConn', -1]]);
 });

@@ -18,7 +18,7 @@ test('parseVmstat keeps matching lines and rejects a bad kept value only', () =>
 });
 
 test('vmstat collector on this machine (Linux 6.18) matches the golden file', async () => {
-  const families = await run(createVmstatCollector()(fixturePaths));
+  const families = await run(createVmstatCollector(fixturePaths));
   assert.deepEqual(families.map((f) => f.name).sort(), [
     'node_vmstat_oom_kill', 'node_vmstat_pgfault', 'node_vmstat_pgmajfault', 'node_vmstat_pgpgin', 'node_vmstat_pgpgout', 'node_vmstat_pswpin', 'node_vmstat_pswpout',
   ]);
@@ -28,7 +28,7 @@ test('vmstat collector on this machine (Linux 6.18) matches the golden file', as
 });
 
 test('vmstat collector on node_exporter\'s 4.x-kernel fixture', async () => {
-  const families = await run(createVmstatCollector()(nodeExporterPaths));
+  const families = await run(createVmstatCollector(nodeExporterPaths));
   assert.equal(valueOf(families, 'node_vmstat_pgfault'), 2320168809);
   assert.equal(valueOf(families, 'node_vmstat_pswpout'), 35045);
   await assertGolden('vmstat-node-exporter', families);
