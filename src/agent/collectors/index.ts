@@ -10,8 +10,10 @@ import { createMeminfoCollector } from './meminfo.js';
 import { createNetclassCollector } from './netclass.js';
 import { createNetdevCollector } from './netdev.js';
 import { createNetstatCollector } from './netstat.js';
+import { createOsCollector } from './os.js';
 import { createPressureCollector } from './pressure.js';
 import { createProcessCollector } from './process.js';
+import { createProcessesCollector } from './processes.js';
 import { createSockstatCollector } from './sockstat.js';
 import { createSoftnetCollector } from './softnet.js';
 import { createStatCollector } from './stat.js';
@@ -36,8 +38,10 @@ export const collectorFactories: Record<string, CollectorFactory> = {
   netclass: createNetclassCollector,
   netdev: createNetdevCollector,
   netstat: createNetstatCollector,
+  os: createOsCollector,
   pressure: createPressureCollector,
   process: createProcessCollector,
+  processes: createProcessesCollector,
   sockstat: createSockstatCollector,
   softnet: createSoftnetCollector,
   stat: createStatCollector,
