@@ -14,4 +14,9 @@ test('Node Exporter Full: fleetpulse fills at least the recorded number of panel
   assert.deepEqual(result.panels.flatMap((p) => p.errors.map((e) => `${p.panel}: ${e}`)), [], 'every panel query parses and evaluates');
   assert.ok(result.nodeExporter > 0, `node_exporter fills no panel: the comparison itself is broken\n${report}`);
   assert.ok(result.fleetpulse >= FLOOR.fleetpulse, `fleetpulse fills ${result.fleetpulse} panels, below the recorded floor ${FLOOR.fleetpulse}\n${report}`);
+  // A panel node_exporter fills and we do not must be explained in docs/collectors.md (by its title).
+  const docs = readFileSync(new URL('../../docs/collectors.md', import.meta.url), 'utf8');
+  const explained = docs.slice(docs.indexOf('## Node Exporter Full'));
+  const unexplained = result.panels.filter((p) => p.nodeExporter && !p.fleetpulse && !explained.includes(`**${p.panel}**`)).map((p) => p.panel);
+  assert.deepEqual(unexplained, [], `panels node_exporter fills and fleetpulse does not, with no reason under "Node Exporter Full" in docs/collectors.md\n${report}`);
 });
