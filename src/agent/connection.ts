@@ -7,6 +7,7 @@ import { PROTOCOL_VERSION, type AgentMessage, type MetricFamily, type ProbeEndpo
 import { epochMs } from '../net/epoch-clock.js';
 import { parseServerMessage } from '../protocol/parse.js';
 import { Heartbeat } from '../net/heartbeat.js';
+import { realTimers, type Timers } from '../net/timers.js';
 import type { Logger } from '../log.js';
 import { backoffDelayMs, type BackoffPolicy } from './backoff.js';
 import type { ReloadingTlsFiles } from '../net/tls-files.js';
@@ -30,11 +31,15 @@ export interface ConnectionOptions {
   probe?: () => ProbeEndpoint | undefined;
   /** task_run and task_revoke from the bridge. */
   onTask?: (message: TaskRunMessage | TaskRevokeMessage) => void;
+  /** Clock and timers (handshake timeout, reconnect backoff, heartbeat); tests drive them by hand. */
+  timers?: Timers;
 }
 
 export type ConnectionState = 'connecting' | 'connected' | 'waiting' | 'stopped';
 
 const MAX_SERVER_LINE_BYTES = 1024 * 1024;
+/** How long stop() waits for the bridge to close its side after our goodbye. */
+const STOP_TIMEOUT_MS = 1000;
 
 /**
  * The agent's link to the bridge: connect, hello, send snapshots, heartbeat, and reconnect
@@ -49,8 +54,9 @@ export class BridgeConnection {
   private pending: { families: MetricFamily[]; timestampMs: number } | undefined;
   private seq = 0;
   private heartbeat: Heartbeat | undefined;
-  private retryTimer: NodeJS.Timeout | undefined;
-  private handshakeTimer: NodeJS.Timeout | undefined;
+  private retryTimer: unknown;
+  private handshakeTimer: unknown;
+  private readonly timers: Timers;
   private pingId = 0;
   private lastFatal: string | undefined;
   /** Batch-level rejections already logged at warn, so a steady problem is said once. */
@@ -60,7 +66,9 @@ export class BridgeConnection {
   welcome: WelcomeMessage | undefined;
   acked = 0;
 
-  constructor(private readonly options: ConnectionOptions) {}
+  constructor(private readonly options: ConnectionOptions) {
+    this.timers = options.timers ?? realTimers;
+  }
 
   start(): void {
     this.open();
@@ -80,16 +88,20 @@ export class BridgeConnection {
   async stop(): Promise<void> {
     const wasConnected = this.state === 'connected';
     this.state = 'stopped';
-    clearTimeout(this.retryTimer);
-    clearTimeout(this.handshakeTimer);
+    this.timers.clearTimeout(this.retryTimer);
+    this.timers.clearTimeout(this.handshakeTimer);
     this.heartbeat?.stop();
     const socket = this.socket;
     if (!socket || socket.destroyed) return;
     await new Promise<void>((resolve) => {
-      socket.once('close', () => resolve());
+      // A bridge that never closes its side must not hold the agent's exit.
+      const force = this.timers.setTimeout(() => socket.destroy(), STOP_TIMEOUT_MS);
+      socket.once('close', () => {
+        this.timers.clearTimeout(force);
+        resolve();
+      });
       if (wasConnected) socket.write(encodeMessage({ type: 'goodbye', reason: 'agent stopping' }));
       socket.end();
-      setTimeout(() => socket.destroy(), 1000).unref();
     });
   }
 
@@ -104,7 +116,7 @@ export class BridgeConnection {
     this.socket = socket;
     socket.setNoDelay(true);
     const decoder = new LineDecoder(MAX_SERVER_LINE_BYTES);
-    this.handshakeTimer = setTimeout(() => {
+    this.handshakeTimer = this.timers.setTimeout(() => {
       log.debug('handshake timed out', { timeout_ms: this.options.handshakeTimeoutMs });
       socket.destroy();
     }, this.options.handshakeTimeoutMs);
@@ -183,7 +195,7 @@ export class BridgeConnection {
   }
 
   private onWelcome(welcome: WelcomeMessage): void {
-    clearTimeout(this.handshakeTimer);
+    this.timers.clearTimeout(this.handshakeTimer);
     const { log, host, port } = this.options;
     if (welcome.protocol !== PROTOCOL_VERSION) {
       log.error('bridge answered with another protocol version; upgrade the older side', { ours: PROTOCOL_VERSION, theirs: welcome.protocol });
@@ -202,6 +214,7 @@ export class BridgeConnection {
       intervalMs: welcome.heartbeat_ms,
       timeoutMs: 3 * welcome.heartbeat_ms,
       sendPing: () => this.write({ type: 'ping', id: ++this.pingId, t0: Date.now() }),
+      timers: this.timers,
       // Our batches and pongs already show the bridge (and NAT on the way) that we are alive.
       pingOnlyWhenIdle: true,
       onTimeout: (silentMs) => {
@@ -215,7 +228,7 @@ export class BridgeConnection {
 
   private onClose(socket: Socket): void {
     if (socket !== this.socket) return;
-    clearTimeout(this.handshakeTimer);
+    this.timers.clearTimeout(this.handshakeTimer);
     this.heartbeat?.stop();
     this.heartbeat = undefined;
     this.socket = undefined;
@@ -229,7 +242,7 @@ export class BridgeConnection {
     log.debug('reconnect scheduled', { attempt: this.attempt + 1, delay_ms: delayMs });
     this.attempt++;
     this.state = 'waiting';
-    this.retryTimer = setTimeout(() => this.open(), delayMs);
+    this.retryTimer = this.timers.setTimeout(() => this.open(), delayMs);
   }
 
   private flush(): void {

@@ -1,15 +1,7 @@
-/** Clock and timer, injectable so tests drive time instead of sleeping. */
-export interface HeartbeatTimers {
-  now(): number;
-  setInterval(fn: () => void, ms: number): unknown;
-  clearInterval(handle: unknown): void;
-}
+import { realTimers, type Timers } from './timers.js';
 
-export const realTimers: HeartbeatTimers = {
-  now: () => Date.now(),
-  setInterval: (fn, ms) => setInterval(fn, ms).unref(),
-  clearInterval: (handle) => clearInterval(handle as NodeJS.Timeout),
-};
+/** The part of the clock and timers a heartbeat needs (see ./timers.ts). */
+export type HeartbeatTimers = Pick<Timers, 'now' | 'setInterval' | 'clearInterval'>;
 
 export interface HeartbeatOptions {
   intervalMs: number;

@@ -1,33 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Heartbeat, type HeartbeatTimers } from '../../src/net/heartbeat.js';
+import { Heartbeat } from '../../src/net/heartbeat.js';
+import { FakeTimers } from '../helpers/fake-timers.js';
 
 /** A clock the test moves by hand. */
 function fakeTimers() {
-  let now = 0;
-  const intervals = new Map<number, { fn: () => void; ms: number; next: number }>();
-  let nextId = 1;
-  const timers: HeartbeatTimers = {
-    now: () => now,
-    setInterval: (fn, ms) => {
-      const id = nextId++;
-      intervals.set(id, { fn, ms, next: now + ms });
-      return id;
-    },
-    clearInterval: (id) => void intervals.delete(id as number),
-  };
-  const advance = (ms: number) => {
-    const end = now + ms;
-    for (;;) {
-      const due = [...intervals.values()].filter((i) => i.next <= end).sort((a, b) => a.next - b.next)[0];
-      if (!due) break;
-      now = due.next;
-      due.next += due.ms;
-      due.fn();
-    }
-    now = end;
-  };
-  return { timers, advance, active: () => intervals.size };
+  const timers = new FakeTimers();
+  return { timers, advance: (ms: number) => timers.advance(ms), active: () => timers.pending };
 }
 
 describe('Heartbeat', () => {
