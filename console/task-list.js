@@ -1,9 +1,12 @@
-import { el, setText } from './dom.js';
+import { el, setClass, setText } from './dom.js';
 import { ago, dateTime, lossPercent, megabits, milliseconds, period, until } from './format.js';
 
 // The task list: one card per task, rebuilt only when that task's data changed; times
 // ("last run 12 s ago") are refreshed by tick(). Each card ends with the latest results
 // as a src × dst matrix.
+
+/** How long a first click on Delete waits for the confirming second one. */
+const CONFIRM_MS = 4000;
 
 export class TaskList {
   /** @param root the list container; @param now () => bridge clock; @param tokenOf () => admin token */
@@ -13,6 +16,8 @@ export class TaskList {
     this.tokenOf = tokenOf;
     this.onChanged = onChanged;
     this.cards = new Map();
+    /** Task id -> timer of a Delete waiting for its confirmation; kept here, so a card rebuilt by new results stays armed. */
+    this.armed = new Map();
     this.grafanaUrl = null;
     this.emptyText = 'No tasks yet. Create one with the form.';
   }
@@ -66,19 +71,11 @@ export class TaskList {
     const lastRun = el('span', { class: 'when' });
     const nextRun = el('span', { class: 'when' });
     const del = el('button', { type: 'button', class: 'btn danger small', title: 'Delete this task and its metrics' }, 'Delete');
-    let armed;
+    showArmed(del, this.armed.has(task.id));
     del.addEventListener('click', () => {
-      if (!armed) {
-        del.textContent = 'Confirm delete';
-        del.classList.add('armed');
-        armed = setTimeout(() => {
-          armed = undefined;
-          del.textContent = 'Delete';
-          del.classList.remove('armed');
-        }, 4000);
-        return;
-      }
-      clearTimeout(armed);
+      if (!this.armed.has(task.id)) return this.arm(task.id);
+      clearTimeout(this.armed.get(task.id));
+      this.armed.delete(task.id);
       void this.remove(task, del, error);
     });
     const error = el('p', { class: 'card-error', role: 'alert', hidden: true });
@@ -109,7 +106,18 @@ export class TaskList {
       error,
       matrix(task),
     );
-    return { node, json, task, lastRun, nextRun };
+    return { node, json, task, lastRun, nextRun, del };
+  }
+
+  arm(id) {
+    const timer = setTimeout(() => {
+      this.armed.delete(id);
+      const card = this.cards.get(id);
+      if (card) showArmed(card.del, false);
+    }, CONFIRM_MS);
+    this.armed.set(id, timer);
+    const card = this.cards.get(id);
+    if (card) showArmed(card.del, true);
   }
 
   async remove(task, button, error) {
@@ -121,12 +129,16 @@ export class TaskList {
       error.textContent = `Not deleted: ${answer?.error ?? (res instanceof Error ? res.message : `${res.status} ${res.statusText}`)}`;
       error.hidden = false;
       button.disabled = false;
-      button.textContent = 'Delete';
-      button.classList.remove('armed');
+      showArmed(button, false);
       return;
     }
     this.onChanged();
   }
+}
+
+function showArmed(button, armed) {
+  setText(button, armed ? 'Confirm delete' : 'Delete');
+  setClass(button, 'armed', armed);
 }
 
 /** The newest result per ordered pair. */

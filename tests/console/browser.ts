@@ -8,6 +8,11 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 // run, and the flags that keep a headless browser from calling home.
 
 export const CHROMIUM = '/usr/bin/chromium';
+/**
+ * How long any wait for a page state may take before the test fails: a limit for a hang, not
+ * a timing assertion, so generous enough for a machine whose cores are all busy.
+ */
+export const PAGE_DEADLINE_MS = 60_000;
 export const OUTPUT_DIR = fileURLToPath(new URL('./output/', import.meta.url));
 
 const ARGS = [
@@ -41,6 +46,8 @@ export async function launchBrowser(viewport = { width: 1440, height: 900 }): Pr
   const profile = mkdtempSync(join(tmpdir(), 'fleetpulse-chromium-'));
   const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport });
   const page = context.pages()[0] ?? (await context.newPage());
+  context.setDefaultTimeout(PAGE_DEADLINE_MS);
+  page.setDefaultTimeout(PAGE_DEADLINE_MS);
   const errors: string[] = [];
   page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
   page.on('console', (msg) => {

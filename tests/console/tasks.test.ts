@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { eventually, getJson, getText } from '../helpers/http.js';
-import { freePort, killAll, runCli } from '../helpers/processes.js';
+import { killAll, runCli, startBridgeProcess } from '../helpers/processes.js';
 import { launchBrowser, skipUnlessChromium, type TestBrowser } from './browser.js';
 
 // The tasks page in a real browser: a bridge with an admin token and three real agents
@@ -34,26 +34,23 @@ describe('web console: tasks page', { skip: skipUnlessChromium() }, () => {
   const tasks = async () => (await getJson<{ data: Task[] }>(`${url()}/api/tasks`)).data;
 
   before(async () => {
-    httpPort = await freePort();
-    const ingestPort = await freePort();
     dataDir = mkdtempSync(join(tmpdir(), 'fleetpulse-console-tasks-'));
-    runCli(['server'], {
-      FLEETPULSE_BIND: '127.0.0.1',
-      FLEETPULSE_HTTP_PORT: String(httpPort),
-      FLEETPULSE_INGEST_PORT: String(ingestPort),
+    const bridge = await startBridgeProcess({
       FLEETPULSE_HEARTBEAT: '1s',
       FLEETPULSE_ADMIN_TOKEN: ADMIN_TOKEN,
       FLEETPULSE_DATA_DIR: dataDir,
       FLEETPULSE_GRAFANA_URL: 'http://grafana.example:3000',
     });
-    await eventually(async () => (await getText(`${url()}/readyz`)).status === 200, 15_000, 'bridge ready');
+    httpPort = bridge.httpPort;
+    const ingestPort = bridge.ingestPort;
     for (const id of AGENTS) {
-      // Three agents on one host: each its own probe responder port.
+      // Three agents on one host: each its own probe responder port, whichever the kernel gives.
       runCli(['agent'], {
         FLEETPULSE_SERVER: `127.0.0.1:${ingestPort}`,
         FLEETPULSE_AGENT_ID: id,
         FLEETPULSE_INTERVAL: '500ms',
-        FLEETPULSE_PROBE_PORT: String(await freePort()),
+        FLEETPULSE_PROBE_PORT: '0',
+        FLEETPULSE_STATUS_FILE: join(dataDir, `${id}.status.json`),
       });
     }
     browser = await launchBrowser();
@@ -83,7 +80,7 @@ describe('web console: tasks page', { skip: skipUnlessChromium() }, () => {
   it('lists the connected agents as members to pick', async () => {
     const { page } = browser!;
     await page.goto(`${url()}/#tasks`);
-    await page.waitForFunction((n) => document.querySelectorAll('#member-list .member:not(.lost)').length === n, AGENTS.length, { timeout: 20_000 });
+    await page.waitForFunction((n) => document.querySelectorAll('#member-list .member:not(.lost)').length === n, AGENTS.length);
     assert.deepEqual(await page.$$eval('#member-list input', (boxes) => boxes.map((b) => (b as HTMLInputElement).value)), AGENTS);
     assert.equal(await page.textContent('#task-list .empty'), 'No tasks yet. Create one with the form.');
   });
@@ -129,7 +126,7 @@ describe('web console: tasks page', { skip: skipUnlessChromium() }, () => {
     await page.waitForFunction((sel) => {
       const cells = [...document.querySelectorAll(`${sel} table.matrix tbody td:not(.diag)`)];
       return cells.length === 6 && cells.every((td) => td.classList.contains('ok') || td.classList.contains('warn'));
-    }, card, { timeout: 45_000 });
+    }, card);
     const cells = await page.$$eval(`${card} table.matrix tbody td:not(.diag)`, (tds) => tds.map((td) => td.textContent));
     for (const text of cells) assert.match(text!, /^[\d.]+ ms[\d.]+ % loss$/);
     assert.match(await page.textContent(`${card} .badge.status`) ?? '', /running|scheduled/);
@@ -141,9 +138,11 @@ describe('web console: tasks page', { skip: skipUnlessChromium() }, () => {
     const [task] = await tasks();
     const card = `article.task[data-task="${task!.id}"]`;
     await page.click(`${card} button.danger`);
+    // Armed, whether or not new results rebuilt the card meanwhile.
+    await page.waitForSelector(`${card} button.danger.armed`);
     assert.equal(await page.textContent(`${card} button.danger`), 'Confirm delete');
     await page.click(`${card} button.danger`);
-    await page.waitForSelector(card, { state: 'detached', timeout: 10_000 });
+    await page.waitForSelector(card, { state: 'detached' });
     assert.equal((await tasks()).length, 0);
   });
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { eventually, getJson, getText } from '../helpers/http.js';
-import { CLI, freePort, killAll, runCli, type RunningProcess } from '../helpers/processes.js';
+import { CLI, killAll, restartBridgeProcess, runCli, startBridgeProcess, type BridgeProcess, type RunningProcess } from '../helpers/processes.js';
 
 // A bridge and three agents as real child processes on 127.0.0.1, driven through the CLI
 // and the documented settings only.
@@ -16,23 +16,22 @@ const STATUS_DIR = mkdtempSync(join(tmpdir(), 'fleetpulse-e2e-'));
 const statusFile = (id: string) => join(STATUS_DIR, `${id}.status.json`);
 const AGENTS = ['e2e-a', 'e2e-b', 'e2e-c'];
 const RECONNECT_MAX_MS = 2000;
-const GRACE_MS = 3000;
+/**
+ * Long enough that a scrape showing a killed agent down still finds its series, however slowly
+ * this loaded machine polls: that scrape is the proof that down comes first and removal later.
+ */
+const GRACE_MS = 8000;
 
 let ingestPort: number;
 let httpPort: number;
-let bridge: RunningProcess;
+let bridge: BridgeProcess;
 const agents = new Map<string, RunningProcess>();
 
-function startBridge(): RunningProcess {
-  return runCli(['server'], {
-    FLEETPULSE_BIND: '127.0.0.1',
-    FLEETPULSE_INGEST_PORT: String(ingestPort),
-    FLEETPULSE_HTTP_PORT: String(httpPort),
-    FLEETPULSE_TOKEN: TOKEN,
-    FLEETPULSE_HEARTBEAT: '1s',
-    FLEETPULSE_GRACE_PERIOD: `${GRACE_MS}ms`,
-  });
-}
+const BRIDGE_ENV = {
+  FLEETPULSE_TOKEN: TOKEN,
+  FLEETPULSE_HEARTBEAT: '1s',
+  FLEETPULSE_GRACE_PERIOD: `${GRACE_MS}ms`,
+};
 
 function startAgent(id: string, token = TOKEN): RunningProcess {
   return runCli(['agent'], {
@@ -63,10 +62,8 @@ function hasAllFamilies(text: string, id: string): boolean {
 }
 
 before(async () => {
-  ingestPort = await freePort();
-  httpPort = await freePort();
-  bridge = startBridge();
-  await eventually(async () => (await getText(`http://127.0.0.1:${httpPort}/readyz`)).status === 200, 15_000, 'bridge ready');
+  bridge = await startBridgeProcess(BRIDGE_ENV);
+  ({ ingestPort, httpPort } = bridge);
   for (const id of AGENTS) agents.set(id, startAgent(id));
 });
 
@@ -87,9 +84,9 @@ describe('bridge with three agents (child processes)', () => {
   });
 
   it('all agents come back within the backoff cap after the bridge is killed and restarted', async () => {
-    await bridge.kill('SIGKILL');
-    bridge = startBridge();
-    await eventually(async () => (await getText(`http://127.0.0.1:${httpPort}/readyz`)).status === 200, 15_000, 'bridge ready again');
+    await bridge.proc.kill('SIGKILL');
+    // Same ports: the agents know only these.
+    bridge = await restartBridgeProcess(bridge, BRIDGE_ENV);
     const restartedAt = Date.now();
     await eventually(async () => {
       const text = await metrics();
@@ -105,7 +102,7 @@ describe('bridge with three agents (child processes)', () => {
     const downText = await eventually(async () => {
       const text = await metrics();
       return upOf(text, victim) === '0' ? text : undefined;
-    }, 3000, 'agent_up 0');
+    }, GRACE_MS, 'agent_up 0');
     assert.ok(hasAllFamilies(downText, victim), 'series stay during the grace period');
     await eventually(async () => {
       const text = await metrics();
@@ -116,10 +113,14 @@ describe('bridge with three agents (child processes)', () => {
   });
 
   it('an agent with a wrong token is refused with FP_AUTH_FAILED and says so once', async () => {
+    const refusals = async () => Number(/^fleetpulse_bridge_frames_rejected_total\{reason="auth_failed"\} (\d+)$/m.exec(await metrics())?.[1] ?? 0);
+    const before = await refusals();
     const intruder = startAgent('e2e-intruder', 'wrong-token');
-    await eventually(() => intruder.output().includes('FP_AUTH_FAILED'), 10_000, 'auth error in the agent log');
-    // It keeps retrying with backoff, but logs the refusal once, not on every attempt.
-    await new Promise((r) => setTimeout(r, 1500));
+    await intruder.waitForOutput(/FP_AUTH_FAILED/);
+    // It keeps retrying with backoff, but logs the refusal once, not on every attempt. The
+    // agent makes attempt n+1 only after it has read attempt n's refusal and seen the close:
+    // once the bridge has refused it three times, it has handled at least two refusals.
+    await eventually(async () => (await refusals()) >= before + 3, 30_000, 'three refused attempts');
     assert.equal(intruder.output().split('FP_AUTH_FAILED').length - 1, 1, intruder.output());
     // The bridge was reached: nothing may suggest a network problem.
     assert.doesNotMatch(intruder.output(), /cannot reach bridge/);
@@ -128,11 +129,15 @@ describe('bridge with three agents (child processes)', () => {
     await intruder.kill();
   });
 
-  it('`fleetpulse agent --check` says healthy for a running agent and unhealthy for a dead one', () => {
+  it('`fleetpulse agent --check` says healthy for a running agent and unhealthy for a dead one', async () => {
     const check = (id: string) =>
       spawnSync(process.execPath, [CLI, 'agent', '--check'], { env: { PATH: process.env.PATH, FLEETPULSE_AGENT_ID: id, FLEETPULSE_STATUS_FILE: statusFile(id) }, encoding: 'utf8' });
-    const alive = check(AGENTS[0]!);
-    assert.equal(alive.status, 0, alive.stdout + alive.stderr);
+    // Healthy means a collection within 3 intervals (1.5 s here): a starved agent may miss that
+    // now and then on a loaded machine, as it should; a running one is healthy again next time.
+    const alive = await eventually(() => {
+      const r = check(AGENTS[0]!);
+      return r.status === 0 ? r : undefined;
+    }, 30_000, 'a healthy check of the running agent');
     assert.match(alive.stdout, /^ok: \d+ collections/);
     const dead = check(AGENTS[2]!); // killed above
     assert.equal(dead.status, 1);
@@ -150,6 +155,6 @@ describe('bridge with three agents (child processes)', () => {
       const list = await getJson<{ data: { id: string }[] }>(`http://127.0.0.1:${httpPort}/api/agents`);
       return !list.data.some((a) => a.id === AGENTS[0]);
     }, GRACE_MS + 10_000, 'stopped agent forgotten');
-    assert.equal(await bridge.kill('SIGTERM'), 0, bridge.output());
+    assert.equal(await bridge.proc.kill('SIGTERM'), 0, bridge.proc.output());
   });
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { eventually, getText } from '../helpers/http.js';
-import { freePort, killAll, runCli } from '../helpers/processes.js';
+import { killAll, runCli, startBridgeProcess } from '../helpers/processes.js';
 import { isNodeExporterNaming, promtoolCheckMetrics, skipUnlessInstalled, startPrometheus, type TestPrometheus } from '../helpers/prometheus.js';
 
 // A real Prometheus (Debian's package) scraping a real bridge fed by two real agents.
@@ -18,10 +18,9 @@ let prometheus: TestPrometheus | undefined;
 
 describe('real Prometheus scraping the bridge', { skip }, () => {
   before(async () => {
-    const ingestPort = await freePort();
-    httpPort = await freePort();
-    runCli(['server'], { FLEETPULSE_BIND: '127.0.0.1', FLEETPULSE_INGEST_PORT: String(ingestPort), FLEETPULSE_HTTP_PORT: String(httpPort) });
-    await eventually(async () => (await getText(`http://127.0.0.1:${httpPort}/readyz`)).status === 200, 15_000, 'bridge ready');
+    const bridge = await startBridgeProcess();
+    const ingestPort = bridge.ingestPort;
+    httpPort = bridge.httpPort;
     for (const id of AGENTS) {
       runCli(['agent'], { FLEETPULSE_SERVER: `127.0.0.1:${ingestPort}`, FLEETPULSE_AGENT_ID: id, FLEETPULSE_INTERVAL: '1s' });
     }

@@ -1,20 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
 
 export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
-
-/** A port that was free a moment ago on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export interface RunningProcess {
   child: ChildProcess;
@@ -22,6 +10,8 @@ export interface RunningProcess {
   output(): string;
   /** Resolves with the exit code (or signal name). */
   exited: Promise<number | string>;
+  /** Resolves with the first match of `pattern` in its output; fails if it exits first. */
+  waitForOutput(pattern: RegExp, deadlineMs?: number): Promise<RegExpMatchArray>;
   kill(signal?: NodeJS.Signals): Promise<number | string>;
 }
 
@@ -38,13 +28,43 @@ export function runCli(args: string[], env: Record<string, string>, prefix: stri
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  const changed = new EventEmitter();
+  const append = (c: Buffer) => {
+    out += c.toString();
+    changed.emit('output');
+  };
+  child.stdout!.on('data', append);
+  child.stderr!.on('data', append);
   const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
   const proc: RunningProcess = {
     child,
     output: () => out,
     exited,
+    waitForOutput: (pattern, deadlineMs = 30_000) =>
+      new Promise((resolve, reject) => {
+        const done = () => {
+          changed.off('output', check);
+          clearTimeout(timer);
+        };
+        const check = () => {
+          const match = out.match(pattern);
+          if (match) {
+            done();
+            resolve(match);
+          }
+        };
+        const timer = setTimeout(() => {
+          done();
+          reject(new Error(`no ${pattern} in the output within ${deadlineMs} ms:\n${out}`));
+        }, deadlineMs);
+        void exited.then((code) => {
+          if (out.match(pattern)) return;
+          done();
+          reject(new Error(`exited (${code}) before printing ${pattern}:\n${out}`));
+        });
+        changed.on('output', check);
+        check();
+      }),
     kill: (signal = 'SIGKILL') => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;
@@ -58,4 +78,43 @@ export function runCli(args: string[], env: Record<string, string>, prefix: stri
 /** Kills every child still running (for after hooks). */
 export async function killAll(): Promise<void> {
   await Promise.all([...running].map((p) => p.kill('SIGKILL')));
+}
+
+export interface BridgeProcess {
+  proc: RunningProcess;
+  ingestPort: number;
+  httpPort: number;
+}
+
+/**
+ * `fleetpulse server` as a child process on 127.0.0.1. Ports default to 0: the bridge binds
+ * whatever the kernel gives and its log line says which, so no port is chosen first and bound
+ * later (where a parallel test could take it in between). Resolves once it listens (and is ready).
+ */
+export async function startBridgeProcess(env: Record<string, string> = {}): Promise<BridgeProcess> {
+  const proc = runCli(['server'], { FLEETPULSE_BIND: '127.0.0.1', FLEETPULSE_INGEST_PORT: '0', FLEETPULSE_HTTP_PORT: '0', ...env });
+  const [, ingest, http] = await proc.waitForOutput(/msg="bridge listening" .*ingest=\S+:(\d+) http=\S+:(\d+)/);
+  return { proc, ingestPort: Number(ingest), httpPort: Number(http) };
+}
+
+/**
+ * The bridge again on the ports it had (agents are configured with them). The old process
+ * must have exited; should something else have bound a port in between, try again.
+ */
+export async function restartBridgeProcess(previous: BridgeProcess, env: Record<string, string> = {}, deadlineMs = 30_000): Promise<BridgeProcess> {
+  const giveUp = Date.now() + deadlineMs;
+  for (;;) {
+    try {
+      return await startBridgeProcess({ ...env, FLEETPULSE_INGEST_PORT: String(previous.ingestPort), FLEETPULSE_HTTP_PORT: String(previous.httpPort) });
+    } catch (err) {
+      if (!/EADDRINUSE/.test(String(err)) || Date.now() > giveUp) throw err;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
+/** The port an agent's probe responder bound (FLEETPULSE_PROBE_PORT=0 lets the kernel choose), from its log. */
+export async function probePortOf(agent: RunningProcess): Promise<number> {
+  const [, port] = await agent.waitForOutput(/msg="probe responder listening" .*udp_tcp=\S+:(\d+)/);
+  return Number(port);
 }

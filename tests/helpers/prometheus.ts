@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventually } from './http.js';
-import { freePort } from './processes.js';
+import { portToHandOut } from './ports.js';
 
 /** Where Debian's prometheus package puts its binaries, or undefined when absent. */
 export function findBinary(name: 'prometheus' | 'promtool' | 'amtool'): string | undefined {
@@ -29,13 +29,27 @@ export interface TestPrometheus {
 
 /**
  * A real Prometheus on a free loopback port, scraping `target` every second with honor_labels,
- * or nothing at all when `target` is undefined (to check that queries parse).
+ * or nothing at all when `target` is undefined (to check that queries parse). Prometheus cannot
+ * bind port 0 and report it, so the port is picked first: should another process take it in
+ * between, Prometheus exits with "address already in use" and we try another.
  */
 export async function startPrometheus(target: string | undefined, extraConfig = ''): Promise<TestPrometheus> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startPrometheusOnce(target, extraConfig);
+    } catch (err) {
+      if (!(err instanceof PortTakenError) || attempt >= 5) throw err;
+    }
+  }
+}
+
+class PortTakenError extends Error {}
+
+async function startPrometheusOnce(target: string | undefined, extraConfig: string): Promise<TestPrometheus> {
   const binary = findBinary('prometheus');
   if (!binary) throw new Error('prometheus binary not found; install Debian\'s prometheus package (.ci/run does)');
   const dir = mkdtempSync(join(tmpdir(), 'fleetpulse-prom-'));
-  const port = await freePort();
+  const port = await portToHandOut();
   writeFileSync(
     join(dir, 'prometheus.yml'),
     target === undefined
@@ -62,10 +76,15 @@ export async function startPrometheus(target: string | undefined, extraConfig = 
   };
   const url = `http://127.0.0.1:${port}`;
   try {
-    await eventually(async () => (await fetch(`${url}/-/ready`)).ok, 30_000, `prometheus ready (${stderr.slice(-500)})`);
+    let ready = false;
+    const exitedFirst = exited.then(() => {
+      if (!ready) throw new Error(`prometheus exited before it was ready: ${stderr.slice(-500)}`);
+    });
+    exitedFirst.catch(() => {});
+    await Promise.race([eventually(async () => (await fetch(`${url}/-/ready`)).ok, 60_000, 'prometheus ready').then(() => (ready = true)), exitedFirst]);
   } catch (err) {
     await stop();
-    throw err;
+    throw /address already in use/.test(stderr) ? new PortTakenError(String(err)) : err;
   }
   return {
     url,

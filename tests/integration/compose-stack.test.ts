@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { StartedTestContainer } from 'testcontainers';
 import { AGENT_NODE_FLAGS } from '../../src/agent/node-flags.js';
-import { freePort } from '../helpers/processes.js';
+import { portToHandOut } from '../helpers/ports.js';
 import { isNodeExporterNaming } from '../helpers/prometheus.js';
 import { AlertmanagerApi, receivedNotifications } from './alertmanager-api.js';
 import { BridgeApi, type PairResultView, type TaskInput, type TaskView } from './bridge-api.js';
@@ -109,7 +109,11 @@ describe('the Compose stack', { skip: unavailable }, () => {
   before(async () => {
     const begun = Date.now();
     try {
-      const [httpPort, ingestPort, prometheusPort, grafanaPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+      // Host ports Compose publishes once the images are built, minutes later: picked outside the
+      // ephemeral range, so no outgoing connection of this busy machine takes one meanwhile.
+      const ports = new Set<number>();
+      while (ports.size < 4) ports.add(await portToHandOut());
+      const [httpPort, ingestPort, prometheusPort, grafanaPort] = [...ports] as [number, number, number, number];
       const grafanaPassword = randomBytes(12).toString('hex');
       const adminToken = randomBytes(16).toString('hex');
       started = await startStack({

@@ -5,7 +5,7 @@ import { measureBandwidth, type BandwidthResult } from '../../../src/agent/probe
 import { ProbeResponder } from '../../../src/agent/probes/responder.js';
 import type { ProbeFailure } from '../../../src/agent/probes/result.js';
 import { signSinkHello } from '../../../src/agent/probes/sink-protocol.js';
-import { freePort } from '../../helpers/processes.js';
+import { closedTcpPort } from '../../helpers/ports.js';
 
 const SECRET = 'bandwidth-test-secret-01';
 
@@ -68,7 +68,7 @@ describe('measureBandwidth on loopback', () => {
   });
 
   it('reports refused for a closed port and error for bad options', async () => {
-    assert.equal(reason(await measureBandwidth({ host: '127.0.0.1', port: await freePort(), taskId: 'bw-1', secret: SECRET })), 'refused');
+    assert.equal(reason(await measureBandwidth({ host: '127.0.0.1', port: await closedTcpPort(), taskId: 'bw-1', secret: SECRET })), 'refused');
     assert.equal(reason(await measureBandwidth({ host: '127.0.0.1', port, taskId: 'bw-1', secret: SECRET, durationMs: 10 })), 'error');
   });
 

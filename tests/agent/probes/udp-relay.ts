@@ -27,6 +27,8 @@ export interface RelayedProbe {
 
 export interface UdpRelay {
   port: number;
+  /** Where requests go; may be set after start (a responder started later, on a port it picked). */
+  target: { host: string; port: number };
   forwarded: number;
   dropped: number;
   returned: number;
@@ -68,6 +70,7 @@ export async function startUdpRelay(options: UdpRelayOptions): Promise<UdpRelay>
   };
   const relay: UdpRelay = {
     port: 0,
+    target: options.target,
     forwarded: 0,
     dropped: 0,
     returned: 0,
@@ -87,7 +90,7 @@ export async function startUdpRelay(options: UdpRelayOptions): Promise<UdpRelay>
     relay.forwarded++;
     const request = echo(datagram, PacketKind.echoRequest);
     later(
-      () => back.send(datagram, options.target.port, options.target.host),
+      () => back.send(datagram, relay.target.port, relay.target.host),
       (heldMs) => {
         if (!request) return;
         if (!bySession.has(request.sessionId)) bySession.set(request.sessionId, new Map());
