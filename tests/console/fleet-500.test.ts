@@ -96,7 +96,9 @@ describe(`web console: fleet page with ${COUNT} agents`, { skip: skipUnlessChrom
     const byCpu = await measure();
     t.diagnostic(`sorted by CPU: ${describeCost(byCpu)}`);
     // One read of the rows on screen, in one task: fleet.update re-sorts before the browser
-    // yields, so whatever update was last applied, the rows must be in its order.
+    // yields, so whatever update was last applied, the rows must be in its order. Not $$eval:
+    // it finds the elements in one round trip and reads them in a second, and an update landing
+    // in between re-sorts the rows, so it reads new values in the old order (the 236 inversions).
     const shown = await page.evaluate(() => ({
       sort: document.querySelector('th.col-cpu')!.getAttribute('aria-sort'),
       renders: Number(document.getElementById('fleet-table')!.dataset.renders),
