@@ -1,20 +1,34 @@
 #!/usr/bin/env node
-// Runs every tests/**/*.test.ts with node's own test runner (through tsx), so the
-// closing summary is node's: "# pass N / # fail N / # skipped N".
-// Usage: node scripts/run-tests.mjs <dir> [more node --test flags]
+// Runs tests/**/*.test.ts with node's own test runner (through tsx), so the closing summary
+// is node's: "# pass N / # fail N / # skipped N".
+//
+// Usage: node scripts/run-tests.mjs [--unit] <dir> [more node --test flags]
+//   (default)  every test: what `npm test` and CI run.
+//   --unit     the fast lane for the edit-test loop (`npm run test:unit`): every test outside
+//              SYSTEM_DIRS. Membership is by folder, and checked: in this lane a test that
+//              starts a child process fails (scripts/unit-lane-guard.mjs), so a test that
+//              needs one must live in a system folder.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
-const [root = 'tests', ...extra] = process.argv.slice(2);
-// The Compose integration suite needs Docker and minutes; it runs as `npm run test:integration`.
-const SEPARATE_SUITES = new Set([join(root, 'integration')]);
+/**
+ * Tests that start processes, browsers, Prometheus, network namespaces or Docker: they run in
+ * `npm test` only. tests/integration (Docker, minutes) runs as `npm run test:integration`.
+ */
+export const SYSTEM_DIRS = ['bench', 'console', 'deploy', 'e2e', 'integration', 'prometheus'];
+
+const args = process.argv.slice(2);
+const unit = args[0] === '--unit';
+const [root = 'tests', ...extra] = unit ? args.slice(1) : args;
+const skipped = new Set([join(root, 'integration'), ...(unit ? SYSTEM_DIRS.map((dir) => join(root, dir)) : [])]);
 
 function findTests(dir) {
   const found = [];
   for (const name of readdirSync(dir).sort()) {
     const path = join(dir, name);
-    if (name === 'fixtures' || name === 'node_modules' || SEPARATE_SUITES.has(path)) continue;
+    if (name === 'fixtures' || name === 'node_modules' || skipped.has(path)) continue;
     if (statSync(path).isDirectory()) found.push(...findTests(path));
     else if (name.endsWith('.test.ts')) found.push(path);
   }
@@ -26,9 +40,13 @@ if (files.length === 0) {
   console.error(`no *.test.ts files under ${root}`);
   process.exit(1);
 }
+const guard = unit ? ['--import', fileURLToPath(new URL('./unit-lane-guard.mjs', import.meta.url))] : [];
+// Unit test files mostly wait on sockets and timers: four at once, whatever the core count
+// (node's default is one fewer than the cores, i.e. one at a time on two).
+const concurrency = unit ? ['--test-concurrency=4'] : [];
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-reporter=spec', ...extra, ...files],
+  ['--import', 'tsx', ...guard, '--test', '--test-reporter=spec', ...concurrency, ...extra, ...files],
   { stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);

@@ -21,7 +21,7 @@ const RECEIVE_MS = 20;
 const CLOCK_SLACK_MS = 2;
 const EXACT_MS = 1e-6;
 /** Long enough that no reply on a busy machine counts as lost: losses here are the relay's. */
-const TIMEOUT_MS = 3000;
+const TIMEOUT_MS = 2000;
 /** The peer's clock runs this far ahead of ours in the offset test. */
 const PEER_AHEAD_MS = 5_000;
 

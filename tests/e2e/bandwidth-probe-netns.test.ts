@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { createStarNetwork, netnsExec, type NetnsHost, type StarNetwork } from '../../helpers/netns.js';
+import { createStarNetwork, netnsExec, type NetnsHost, type StarNetwork } from '../helpers/netns.js';
 
 // Two hosts in network namespaces of their own, the sender's link limited by tbf (this kernel
 // has tbf but not netem). Only the namespaces and addresses created by the helper are used.
@@ -12,8 +12,8 @@ const TOLERANCE = 0.15;
 const SECRET = 'netns-bandwidth-secret-1';
 const TASK = 'netns-task';
 const PORT = 9702;
-const REPO = fileURLToPath(new URL('../../../', import.meta.url));
-const FIXTURES = fileURLToPath(new URL('../../fixtures/probes/', import.meta.url));
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('../fixtures/probes/', import.meta.url));
 
 const children = new Set<ChildProcess>();
 
