@@ -5,24 +5,29 @@
 // Usage: node scripts/run-tests.mjs [--unit] <dir> [more node --test flags]
 //   (default)  every test: what `npm test` and CI run.
 //   --unit     the fast lane for the edit-test loop (`npm run test:unit`): every test outside
-//              SYSTEM_DIRS. Membership is by folder, and checked: in this lane a test that
-//              starts a child process fails (scripts/unit-lane-guard.mjs), so a test that
-//              needs one must live in a system folder.
+//              SYSTEM_DIRS and SYSTEM_FILES. Membership is by these lists, and checked: in this
+//              lane a test that starts a heavy program (our CLI, a browser, Prometheus, Docker,
+//              a network namespace: scripts/unit-lane-guard.mjs) fails, so it must be listed here.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /**
- * Tests that start processes, browsers, Prometheus, network namespaces or Docker: they run in
- * `npm test` only. tests/integration (Docker, minutes) runs as `npm run test:integration`.
+ * Tests that start our CLI, browsers, Prometheus or Alertmanager, network namespaces or Docker:
+ * they run in `npm test` only. tests/integration (Docker, minutes) runs as `npm run test:integration`.
  */
-export const SYSTEM_DIRS = ['bench', 'console', 'deploy', 'e2e', 'integration', 'prometheus'];
+export const SYSTEM_DIRS = ['alertmanager', 'bench', 'console', 'deploy', 'e2e', 'integration', 'parity', 'prometheus'];
+/** The same, for files that sit beside the unit tests of their subject (relative to tests/). */
+export const SYSTEM_FILES = [
+  'agent/textfile/parse-text-format.test.ts', // compares with promtool
+  'server/auth/protected-mode.test.ts', // network namespaces
+];
 
 const args = process.argv.slice(2);
 const unit = args[0] === '--unit';
 const [root = 'tests', ...extra] = unit ? args.slice(1) : args;
-const skipped = new Set([join(root, 'integration'), ...(unit ? SYSTEM_DIRS.map((dir) => join(root, dir)) : [])]);
+const skipped = new Set([join(root, 'integration'), ...(unit ? [...SYSTEM_DIRS, ...SYSTEM_FILES].map((path) => join(root, path)) : [])]);
 
 function findTests(dir) {
   const found = [];

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { eventually, getJson, getText } from '../helpers/http.js';
+import { getJson } from '../helpers/http.js';
 import { killAll, runCli, startBridgeProcess } from '../helpers/processes.js';
 import { launchBrowser, skipUnlessChromium, type TestBrowser } from './browser.js';
 

@@ -1,57 +1,53 @@
 import type { Timers } from '../../src/net/timers.js';
+import { ManualTimers } from './manual-timers.js';
 
-interface Entry {
-  fn: () => void;
-  due: number;
-  /** Set for an interval: its period. */
-  every: number | undefined;
-}
+type Handle = { cancel(): void };
 
 /**
- * A clock the test moves by hand (src/net/timers.ts): nothing fires until advance(), and then
- * everything that falls due fires in order, intervals as often as they fall due.
+ * src/net/timers.ts's Timers (one-shots and intervals, as BridgeConnection and Heartbeat use
+ * them) on a ManualTimers clock the test moves: nothing fires until advance(), then everything
+ * that falls due fires in order, an interval as often as it falls due.
  */
 export class FakeTimers implements Timers {
-  private clock: number;
-  private nextId = 1;
-  private readonly entries = new Map<number, Entry>();
+  private readonly clock: ManualTimers;
   private waiters: (() => void)[] = [];
 
-  constructor(startMs = 0) {
-    this.clock = startMs;
+  constructor(startMs?: number) {
+    this.clock = new ManualTimers(startMs);
   }
 
-  now = (): number => this.clock;
+  now = (): number => this.clock.now();
 
-  setTimeout = (fn: () => void, ms: number): unknown => this.add(fn, ms, undefined);
-  setInterval = (fn: () => void, ms: number): unknown => this.add(fn, ms, ms);
-  clearTimeout = (handle: unknown): void => this.remove(handle);
-  clearInterval = (handle: unknown): void => this.remove(handle);
+  setTimeout = (fn: () => void, ms: number): unknown => this.changed(this.clock.setTimeout(fn, ms));
+
+  setInterval = (fn: () => void, ms: number): unknown => {
+    let current: Handle;
+    const arm = () => {
+      current = this.clock.setTimeout(() => {
+        arm();
+        fn();
+      }, Math.max(1, ms));
+    };
+    arm();
+    return this.changed({ cancel: () => current.cancel() });
+  };
+
+  clearTimeout = (handle: unknown): void => this.cancel(handle);
+  clearInterval = (handle: unknown): void => this.cancel(handle);
 
   /** How many timers are pending. */
   get pending(): number {
-    return this.entries.size;
+    return this.clock.armed;
   }
 
   /** Delays from now of the pending timers, soonest first. */
   scheduled(): number[] {
-    return [...this.entries.values()].map((e) => e.due - this.clock).sort((a, b) => a - b);
+    return this.clock.dueTimes().map((at) => at - this.clock.now());
   }
 
   /** Moves the clock forward by ms, firing every timer that falls due on the way, in order. */
   advance(ms: number): void {
-    const end = this.clock + ms;
-    for (;;) {
-      let next: [number, Entry] | undefined;
-      for (const item of this.entries) if (item[1].due <= end && (!next || item[1].due < next[1].due)) next = item;
-      if (!next) break;
-      const [id, entry] = next;
-      this.clock = entry.due;
-      if (entry.every === undefined) this.entries.delete(id);
-      else entry.due += Math.max(1, entry.every);
-      entry.fn();
-    }
-    this.clock = end;
+    this.clock.advance(ms);
   }
 
   /**
@@ -73,20 +69,15 @@ export class FakeTimers implements Timers {
     }
   }
 
-  private add(fn: () => void, ms: number, every: number | undefined): number {
-    const id = this.nextId++;
-    this.entries.set(id, { fn, due: this.clock + Math.max(0, ms), every });
-    this.wake();
-    return id;
+  private cancel(handle: unknown): void {
+    if (handle === undefined) return;
+    this.changed(handle as Handle).cancel();
   }
 
-  private remove(handle: unknown): void {
-    if (this.entries.delete(handle as number)) this.wake();
-  }
-
-  private wake(): void {
+  private changed<T>(value: T): T {
     const waiters = this.waiters;
     this.waiters = [];
-    for (const w of waiters) w();
+    for (const wake of waiters) wake();
+    return value;
   }
 }

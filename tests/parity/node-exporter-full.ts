@@ -6,8 +6,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { fileQueries, type PanelQuery } from '../integration/dashboard-queries.js';
-import { eventually, getText } from '../helpers/http.js';
-import { freePort, runCli, type RunningProcess } from '../helpers/processes.js';
+import { eventually } from '../helpers/http.js';
+import { portToHandOut } from '../helpers/ports.js';
+import { runCli, startBridgeProcess, type RunningProcess } from '../helpers/processes.js';
 import { findBinary, startPrometheus, type TestPrometheus } from '../helpers/prometheus.js';
 
 export const DASHBOARD = fileURLToPath(new URL('../fixtures/third-party/node-exporter-full.json', import.meta.url));
@@ -120,16 +121,14 @@ async function startStack(log: (line: string) => void): Promise<Stack> {
     for (const s of started.reverse()) await s();
   };
   try {
-    const nodeExporterPort = await freePort();
+    // node_exporter cannot report a port it picked: it is handed one.
+    const nodeExporterPort = await portToHandOut();
     log(`node_exporter on 127.0.0.1:${nodeExporterPort}`);
     const nodeExporter = spawnNodeExporter(nodeExporterPort);
     started.push(() => nodeExporter.kill());
-    const ingestPort = await freePort();
-    const httpPort = await freePort();
-    log(`bridge on 127.0.0.1:${ingestPort} (agents) and :${httpPort} (HTTP), agent "${AGENT_ID}"`);
-    const bridge = runCli(['server'], { FLEETPULSE_BIND: '127.0.0.1', FLEETPULSE_INGEST_PORT: String(ingestPort), FLEETPULSE_HTTP_PORT: String(httpPort) });
+    const { proc: bridge, ingestPort, httpPort } = await startBridgeProcess();
     started.push(() => stopGently(bridge));
-    await eventually(async () => (await getText(`http://127.0.0.1:${httpPort}/readyz`)).status === 200, 30_000, `bridge ready (${bridge.output().slice(-300)})`);
+    log(`bridge on 127.0.0.1:${ingestPort} (agents) and :${httpPort} (HTTP), agent "${AGENT_ID}"`);
     const agent = runCli(['agent'], {
       FLEETPULSE_SERVER: `127.0.0.1:${ingestPort}`,
       FLEETPULSE_AGENT_ID: AGENT_ID,
