@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { eventually, getText } from '../helpers/http.js';
-import { freePort, killAll, runCli } from '../helpers/processes.js';
+import { killAll, startBridgeProcess } from '../helpers/processes.js';
 import { launchBrowser, skipUnlessChromium, type TestBrowser } from './browser.js';
 
 // The console's Grafana link says so when nothing answers there, instead of leading nowhere.
@@ -26,10 +25,8 @@ describe('web console: Prometheus and Grafana links', { skip: skipUnlessChromium
   before(async () => {
     grafana = await grafanaStandIn();
     grafanaUrl = `http://127.0.0.1:${(grafana.address() as AddressInfo).port}`;
-    const httpPort = await freePort();
+    const { httpPort } = await startBridgeProcess({ FLEETPULSE_GRAFANA_URL: grafanaUrl });
     base = `http://127.0.0.1:${httpPort}`;
-    runCli(['server'], { FLEETPULSE_BIND: '127.0.0.1', FLEETPULSE_HTTP_PORT: String(httpPort), FLEETPULSE_INGEST_PORT: '0', FLEETPULSE_GRAFANA_URL: grafanaUrl });
-    await eventually(async () => (await getText(`${base}/readyz`)).status === 200, 15_000, 'bridge ready');
     browser = await launchBrowser();
   });
 
@@ -44,7 +41,7 @@ describe('web console: Prometheus and Grafana links', { skip: skipUnlessChromium
   it('links to the Grafana dashboards while Grafana answers', async () => {
     await browser!.page.goto(base);
     // The check is an image load: wait until it has come back either way.
-    await browser!.page.waitForSelector('#link-grafana[data-answers]', { state: 'attached', timeout: 10_000 });
+    await browser!.page.waitForSelector('#link-grafana[data-answers]', { state: 'attached' });
     assert.deepEqual(await linkState(), { text: 'Grafana', unreachable: false, answers: 'yes', href: `${grafanaUrl}/d/fleetpulse-overview`, title: null });
   });
 
@@ -52,7 +49,7 @@ describe('web console: Prometheus and Grafana links', { skip: skipUnlessChromium
     await new Promise((resolve) => grafana.close(resolve));
     grafana.closeAllConnections();
     await browser!.page.reload();
-    await browser!.page.waitForSelector('#link-grafana[data-answers="no"]', { state: 'attached', timeout: 10_000 });
+    await browser!.page.waitForSelector('#link-grafana[data-answers="no"]', { state: 'attached' });
     const state = await linkState();
     assert.equal(state.text, 'Grafana (not answering)');
     assert.match(state.title!, /nothing answers as Grafana at http:\/\/127\.0\.0\.1:\d+; is it running, and is FLEETPULSE_GRAFANA_URL/);
