@@ -15,7 +15,7 @@ export const FIXED_IN_COMPOSE: Record<string, string> = {
   FLEETPULSE_PROBE_BIND: 'not passed: the responder listens on all of its container\'s addresses',
   FLEETPULSE_STATUS_FILE: 'not passed: the container HEALTHCHECK reads the default path',
   FLEETPULSE_DEMO_AGENTS: 'not used; the stack runs no demo',
-  FLEETPULSE_TOKEN_FILE: 'not passed; a file: mount it into the container and name its path under that service\'s environment',
+  FLEETPULSE_TOKEN_FILE: 'fixed: the bridge creates the agents\' token in the fleetpulse-secrets volume at first start and agents read it there (FLEETPULSE_TOKEN in .env wins)',
   FLEETPULSE_AGENT_TOKENS_FILE: 'not passed; a file: mount it into the server container and name its path under server.environment',
   FLEETPULSE_TLS_CERT: 'not passed; a file: mount it into the server container and name its path under server.environment',
   FLEETPULSE_TLS_KEY: 'not passed; a file: mount it into the server container and name its path under server.environment',

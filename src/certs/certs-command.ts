@@ -25,6 +25,7 @@ export const CERTS_USAGE = `Usage: fleetpulse certs <what> [options]
 
 Options:
   --dir D        where files are read and written (default: ./certs)
+  --ca-dir D     where ca.crt and ca.key are (default: --dir), so the CA key can live apart
   --days N       validity in days (default: 3650 for the CA, 825 for the others)
   --if-missing   do nothing when the files exist already (for init containers)
   --force        overwrite existing files
@@ -78,6 +79,7 @@ export function runCerts(argv: string[], out: (line: string) => void): void {
       allowPositionals: true,
       options: {
         dir: { type: 'string', default: 'certs' },
+        'ca-dir': { type: 'string' },
         days: { type: 'string' },
         name: { type: 'string', multiple: true },
         user: { type: 'string', default: 'prometheus' },
@@ -94,17 +96,20 @@ export function runCerts(argv: string[], out: (line: string) => void): void {
   if (values.help || what === undefined) return void out(CERTS_USAGE);
   if (extra.length > 0) throw new CertsError(`unexpected arguments: ${extra.join(' ')}`);
   const p: Paths = { dir: values.dir, force: values.force, ifMissing: values['if-missing'] };
+  const caDir = values['ca-dir'] ?? values.dir;
   const days = values.days === undefined ? (what === 'ca' ? 3650 : 825) : Number(values.days);
   if (!Number.isInteger(days) || days < 1 || days > 36500) throw new CertsError(`--days ${values.days} is not a number of days 1-36500`);
   switch (what) {
     case 'ca': {
       const ca = issueCa('fleetpulse agent-link CA', { days });
-      writeAll(p, [{ name: 'ca.crt', text: ca.certPem, secret: false }, { name: 'ca.key', text: ca.keyPem, secret: true }], out);
+      if (writeAll({ ...p, dir: caDir }, [{ name: 'ca.crt', text: ca.certPem, secret: false }, { name: 'ca.key', text: ca.keyPem, secret: true }], out) && caDir !== p.dir) {
+        writeAll(p, [{ name: 'ca.crt', text: ca.certPem, secret: false }], out);
+      }
       return;
     }
     case 'bridge': {
       const names = values.name ?? [hostname(), 'localhost', '127.0.0.1', '::1'];
-      const leaf = issueLeaf(readCa(p.dir), 'server', [...new Set(names)], { days });
+      const leaf = issueLeaf(readCa(caDir), 'server', [...new Set(names)], { days });
       if (writeAll(p, [{ name: 'bridge.crt', text: leaf.certPem, secret: false }, { name: 'bridge.key', text: leaf.keyPem, secret: true }], out)) {
         out(`names: ${[...new Set(names)].join(', ')} (agents must dial one of them, or set FLEETPULSE_TLS_SERVER_NAME)`);
       }
@@ -112,7 +117,7 @@ export function runCerts(argv: string[], out: (line: string) => void): void {
     }
     case 'agent': {
       if (subject === undefined || !AGENT_ID_RE.test(subject)) throw new CertsError(`"fleetpulse certs agent <agent-id>" needs a valid agent id (1-128 letters, digits, ".", "_", "-" or ":"), got ${JSON.stringify(subject ?? '')}`);
-      const leaf = issueLeaf(readCa(p.dir), 'client', [subject], { days });
+      const leaf = issueLeaf(readCa(caDir), 'client', [subject], { days });
       writeAll(p, [{ name: `${subject}.crt`, text: leaf.certPem, secret: false }, { name: `${subject}.key`, text: leaf.keyPem, secret: true }], out);
       return;
     }
@@ -124,7 +129,6 @@ export function runCerts(argv: string[], out: (line: string) => void): void {
       return;
     }
     case 'web-config': {
-      readCa(p.dir);
       if (!existsSync(join(p.dir, 'bridge.crt'))) throw new CertsError(`no ${join(p.dir, 'bridge.crt')}; run "fleetpulse certs bridge" first`);
       const user = values.user;
       if (!/^[A-Za-z0-9._-]{1,64}$/.test(user)) throw new CertsError(`--user ${JSON.stringify(user)} is not a plain user name`);

@@ -7,12 +7,23 @@ import type { BridgeOptions } from '../server/options.js';
 import { VERSION } from '../version.js';
 import { ConfigError } from './load-config.js';
 import type { SettingValues } from './settings.js';
-import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { ReloadingTlsFiles, TlsFileError } from '../net/tls-files.js';
 
-/** FLEETPULSE_TOKEN, else the first line of FLEETPULSE_TOKEN_FILE. */
-function sharedToken(v: SettingValues): string | undefined {
+/**
+ * FLEETPULSE_TOKEN, else the first line of FLEETPULSE_TOKEN_FILE. The bridge creates a missing
+ * file with a random token, so a Compose stack has agent authentication with no setup at all.
+ */
+function sharedToken(v: SettingValues, createIfMissing = false): string | undefined {
   if (v.token !== undefined || v.tokenFile === undefined) return v.token;
+  if (createIfMissing && !existsSync(v.tokenFile)) {
+    try {
+      writeFileSync(v.tokenFile, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new ConfigError(`FLEETPULSE_TOKEN_FILE=${v.tokenFile} does not exist and cannot be created: ${(err as Error).message}`);
+    }
+  }
   let text: string;
   try {
     text = readFileSync(v.tokenFile, 'utf8');
@@ -65,7 +76,7 @@ export function bridgeOptions(v: SettingValues, log: Logger): BridgeOptions {
     bindHost: v.bind!,
     ingestPort: v.ingestPort!,
     httpPort: v.httpPort!,
-    token: sharedToken(v),
+    token: sharedToken(v, true),
     agentTls: bridgeTls(v),
     agentTokensFile: v.agentTokensFile,
     insecure: v.insecure,

@@ -63,7 +63,7 @@ function loopbackForDemo(otherwise: string): (command: Command) => string {
 export const SETTINGS = {
   logLevel: setting({ env: 'FLEETPULSE_LOG_LEVEL', flag: 'log-level', commands: ALL, default: 'info', description: 'Log verbosity: error, warn, info or debug', parse: oneOf(LOG_LEVELS) }),
   token: setting({ env: 'FLEETPULSE_TOKEN', flag: 'token', commands: ALL, default: undefined, description: 'Shared secret. On the bridge: agents must present it. On the agent: sent in hello.', parse: nonEmpty }),
-  tokenFile: setting({ env: 'FLEETPULSE_TOKEN_FILE', flag: 'token-file', commands: ALL, default: undefined, description: 'File whose first line is the shared secret (Docker and Kubernetes secrets); FLEETPULSE_TOKEN wins when both are set', parse: nonEmpty }),
+  tokenFile: setting({ env: 'FLEETPULSE_TOKEN_FILE', flag: 'token-file', commands: ALL, default: undefined, description: 'File whose first line is the shared secret (Docker and Kubernetes secrets); the bridge creates it with a random token when missing; FLEETPULSE_TOKEN wins when both are set', parse: nonEmpty }),
   tlsCert: setting({ env: 'FLEETPULSE_TLS_CERT', flag: 'tls-cert', commands: TLS, default: undefined, description: 'PEM certificate. On the bridge: the agent port then speaks TLS only. On the agent: its client certificate for mutual TLS (turns TLS on). Re-read when the file changes', parse: nonEmpty }),
   tlsKey: setting({ env: 'FLEETPULSE_TLS_KEY', flag: 'tls-key', commands: TLS, default: undefined, description: 'PEM private key of FLEETPULSE_TLS_CERT', parse: nonEmpty }),
 

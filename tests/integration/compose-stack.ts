@@ -73,6 +73,8 @@ export interface StackOptions {
   agents: number;
   /** Compose variables (ports, token, ...), on top of NODE_IMAGE etc. from the caller's environment. */
   variables: Record<string, string>;
+  /** Compose files, relative to the repository (default: docker-compose.yml and the test timings). */
+  files?: string[];
 }
 
 export interface Stack {
@@ -94,14 +96,14 @@ export interface Stack {
 }
 
 /** Builds the images and starts the stack; resolves once every container reports healthy. */
-export async function startStack({ services, agents, variables }: StackOptions): Promise<Stack> {
+export async function startStack({ services, agents, variables, files = COMPOSE_FILES }: StackOptions): Promise<Stack> {
   const compose = findCompose();
   if (!compose) throw new Error('no Compose found');
   const project = `fleetpulse-it-${randomBytes(4).toString('hex')}`;
   const passThrough = Object.fromEntries(
     ['NODE_IMAGE', 'PROMETHEUS_IMAGE', 'ALERTMANAGER_IMAGE', 'GRAFANA_IMAGE'].flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : [])),
   );
-  const started = await new DockerComposeEnvironment(REPO_ROOT, COMPOSE_FILES)
+  const started = await new DockerComposeEnvironment(REPO_ROOT, files)
     .withProjectName(project)
     .withEnvironmentFile(ENV_FILE)
     .withEnvironment({ ...passThrough, ...variables })
