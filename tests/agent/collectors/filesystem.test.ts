@@ -107,13 +107,17 @@ test('an aborted run leaves pending statfs calls marked stuck', async () => {
   try {
     await writeFile(join(dir, 'mounts'), 'srv:/x /mnt/nfs nfs4 rw 0 0\n'); // no 1/mounts: the fallback
     const calls: string[] = [];
+    let statfsCalled!: () => void;
+    const reachedStatfs = new Promise<void>((resolve) => { statfsCalled = resolve; });
     const collector = createFilesystemCollector({ proc: dir, sys: dir, root: '/' }, {
-      statfs: (p) => (calls.push(p), never),
+      statfs: (p) => (calls.push(p), statfsCalled(), never),
       mountTimeoutMs: 60_000,
     });
     const controller = new AbortController();
     const pending = collector.collect(controller.signal);
-    setTimeout(() => controller.abort(new Error('collector timeout')), 20);
+    // Abort once the run waits on statfs: a fixed delay could fire while mounts is still being read.
+    await reachedStatfs;
+    controller.abort(new Error('collector timeout'));
     await assert.rejects(pending, /collector timeout/);
     const families = await run(collector);
     assert.equal(valueOf(families, 'node_filesystem_device_error', { mountpoint: '/mnt/nfs' }), 1);
