@@ -30,7 +30,7 @@ const MAX_DEMO_AGENTS = 20;
 export const COLLECTOR_NAMES = [
   'cpu', 'loadavg', 'stat', 'meminfo', 'filesystem', 'diskstats', 'netdev', 'netclass', 'uname', 'time', 'timex', 'process',
   'netstat', 'sockstat', 'vmstat', 'pressure', 'softnet', 'filefd', 'entropy', 'conntrack', 'arp', 'udp_queues',
-  'processes', 'os',
+  'processes', 'os', 'powersupplyclass',
 ] as const;
 
 export interface Setting<T = unknown> {

@@ -11,6 +11,7 @@ import { createNetclassCollector } from './netclass.js';
 import { createNetdevCollector } from './netdev.js';
 import { createNetstatCollector } from './netstat.js';
 import { createOsCollector } from './os.js';
+import { createPowersupplyclassCollector } from './powersupplyclass.js';
 import { createPressureCollector } from './pressure.js';
 import { createProcessCollector } from './process.js';
 import { createProcessesCollector } from './processes.js';
@@ -39,6 +40,7 @@ export const collectorFactories: Record<string, CollectorFactory> = {
   netdev: createNetdevCollector,
   netstat: createNetstatCollector,
   os: createOsCollector,
+  powersupplyclass: createPowersupplyclassCollector,
   pressure: createPressureCollector,
   process: createProcessCollector,
   processes: createProcessesCollector,
