@@ -5,20 +5,35 @@ import { measureBandwidth, type BandwidthResult } from '../../../src/agent/probe
 import { ProbeResponder } from '../../../src/agent/probes/responder.js';
 import type { ProbeFailure } from '../../../src/agent/probes/result.js';
 import { signSinkHello } from '../../../src/agent/probes/sink-protocol.js';
+import { eventually } from '../../helpers/http.js';
 import { closedTcpPort } from '../../helpers/ports.js';
 
 const SECRET = 'bandwidth-test-secret-01';
 
 const reason = (result: BandwidthResult | ProbeFailure): string => (result.ok ? 'ok' : result.reason);
 
+// No timings asserted: what a transfer took is the sink's measurement, and on a busy machine
+// timers run late. The sink's window cannot exceed the duration it granted (it counts only up
+// to it), and whether the sender or the sink ended a transfer shows in `truncated`.
+
 describe('measureBandwidth on loopback', () => {
   const responder = new ProbeResponder({ host: '127.0.0.1', port: 0, maxSinkDurationMs: 400, sinkMarginMs: 300 });
+  // A sink that grants 400 ms but waits ten seconds more before cutting a sender off: one that
+  // honours the grant ends long before, one that ignores it (sending 20 s) is cut and truncated.
+  const patient = new ProbeResponder({ host: '127.0.0.1', port: 0, maxSinkDurationMs: 400, sinkMarginMs: 10_000 });
+  // Grants five seconds: room to revoke a transfer surely still running.
+  const long = new ProbeResponder({ host: '127.0.0.1', port: 0, maxSinkDurationMs: 5000, sinkMarginMs: 10_000 });
   let port = 0;
+  let patientPort = 0;
+  let longPort = 0;
   before(async () => {
     port = (await responder.start()).port;
+    patientPort = (await patient.start()).port;
+    longPort = (await long.start()).port;
     responder.allow('bw-1', SECRET, 60_000);
+    patient.allow('bw-1', SECRET, 60_000);
   });
-  after(() => responder.stop());
+  after(() => Promise.all([responder.stop(), patient.stop(), long.stop()]));
 
   it('computes the rate from what the sink reports', async () => {
     const before = responder.counters();
@@ -27,7 +42,8 @@ describe('measureBandwidth on loopback', () => {
     assert.equal(result.source, 'receiver');
     assert.equal(result.truncated, false);
     assert.ok(result.bitsPerSecond > 1e6, `${result.bitsPerSecond} bit/s on loopback`);
-    assert.ok(result.durationSeconds > 0.1 && result.durationSeconds < 1.5, `${result.durationSeconds} s`);
+    assert.ok(result.durationSeconds > 0 && result.durationSeconds <= 0.3, `the window (${result.durationSeconds} s) lies within the 300 ms asked for`);
+    assert.equal(result.bitsPerSecond, (result.bytes * 8) / result.durationSeconds);
     assert.ok(result.bytes <= result.senderBytes);
     const after = responder.counters();
     assert.equal(after.tcpAccepted, before.tcpAccepted + 1);
@@ -35,10 +51,10 @@ describe('measureBandwidth on loopback', () => {
   });
 
   it('lets the sink shorten a transfer longer than it grants', async () => {
-    const started = Date.now();
-    const result = await measureBandwidth({ host: '127.0.0.1', port, taskId: 'bw-1', secret: SECRET, durationMs: 5000 });
+    const result = await measureBandwidth({ host: '127.0.0.1', port: patientPort, taskId: 'bw-1', secret: SECRET, durationMs: 20_000 });
     assert.ok(result.ok, JSON.stringify(result));
-    assert.ok(Date.now() - started < 2500, 'sender honoured the granted 400 ms');
+    assert.equal(result.truncated, false, 'the sender stopped by itself at the granted 400 ms, not cut off by the sink 10 s later');
+    assert.ok(result.durationSeconds <= 0.4, `window ${result.durationSeconds} s within the grant`);
   });
 
   it('stops reading at the granted duration plus margin even if the sender goes on', async () => {
@@ -56,10 +72,9 @@ describe('measureBandwidth on loopback', () => {
     const lines = text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     assert.deepEqual(lines[0], { type: 'sink_ready', duration_ms: 100, warmup_ms: 0 });
     assert.equal(lines[1]?.type, 'sink_result');
+    // The flood never stops by itself: the sink cut it off at its deadline and said so.
     assert.equal(lines[1]?.truncated, true);
-    // 100 ms granted + 300 ms margin, + up to 1 s for us to read the report and close.
-    assert.ok(elapsedMs < 2000, `sink read for ${elapsedMs} ms`);
-    assert.ok((lines[1]?.duration_ms as number) <= 450, `sink counted ${String(lines[1]?.duration_ms)} ms`);
+    assert.ok((lines[1]?.duration_ms as number) <= elapsedMs, `sink counted ${String(lines[1]?.duration_ms)} ms of the ${elapsedMs} ms we flooded`);
   });
 
   it('reports auth_failed for a wrong secret or an unknown task', async () => {
@@ -73,10 +88,12 @@ describe('measureBandwidth on loopback', () => {
   });
 
   it('fails with error, not a bogus rate, when the grant is revoked mid-transfer', async () => {
-    responder.allow('bw-2', SECRET, 60_000);
-    const pending = measureBandwidth({ host: '127.0.0.1', port, taskId: 'bw-2', secret: SECRET, durationMs: 400 });
-    await new Promise((r) => setTimeout(r, 150));
-    responder.revoke('bw-2');
+    long.allow('bw-2', SECRET, 60_000);
+    const accepted = long.counters().tcpAccepted;
+    const pending = measureBandwidth({ host: '127.0.0.1', port: longPort, taskId: 'bw-2', secret: SECRET, durationMs: 5000 });
+    // Revoked once the sink has accepted the transfer, which then has five seconds to run.
+    await eventually(() => long.counters().tcpAccepted === accepted + 1, 20_000, 'the sink accepted the transfer');
+    long.revoke('bw-2');
     const result = await pending;
     assert.equal(reason(result), 'error', JSON.stringify(result));
   });
