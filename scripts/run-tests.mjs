@@ -20,8 +20,10 @@ import { fileURLToPath } from 'node:url';
 export const SYSTEM_DIRS = ['alertmanager', 'bench', 'console', 'deploy', 'e2e', 'integration', 'parity', 'prometheus'];
 /** The same, for files that sit beside the unit tests of their subject (relative to tests/). */
 export const SYSTEM_FILES = [
+  'agent/collectors/node-exporter-metadata.test.ts', // runs node_exporter
   'agent/textfile/parse-text-format.test.ts', // compares with promtool
   'server/auth/protected-mode.test.ts', // network namespaces
+  'server/http/web-config.test.ts', // a real Prometheus scraping over https
 ];
 
 const args = process.argv.slice(2);
