@@ -47,7 +47,8 @@ if (files.length === 0) {
   console.error(`no *.test.ts files under ${root}`);
   process.exit(1);
 }
-const guard = unit ? ['--import', fileURLToPath(new URL('./unit-lane-guard.mjs', import.meta.url))] : [];
+const preload = (name) => ['--import', fileURLToPath(new URL(name, import.meta.url))];
+const guard = [...preload('./assert-preload.mjs'), ...(unit ? preload('./unit-lane-guard.mjs') : [])];
 // Unit test files mostly wait on sockets and timers: four at once, whatever the core count
 // (node's default is one fewer than the cores, i.e. one at a time on two).
 const concurrency = unit ? ['--test-concurrency=4'] : [];
