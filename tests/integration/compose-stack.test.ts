@@ -112,8 +112,8 @@ describe('the Compose stack', { skip: unavailable }, () => {
       // Host ports Compose publishes once the images are built, minutes later: picked outside the
       // ephemeral range, so no outgoing connection of this busy machine takes one meanwhile.
       const ports = new Set<number>();
-      while (ports.size < 4) ports.add(await portToHandOut());
-      const [httpPort, ingestPort, prometheusPort, grafanaPort] = [...ports] as [number, number, number, number];
+      while (ports.size < 5) ports.add(await portToHandOut());
+      const [httpPort, ingestPort, prometheusPort, grafanaPort, alertmanagerPort] = [...ports] as [number, number, number, number, number];
       const grafanaPassword = randomBytes(12).toString('hex');
       const adminToken = randomBytes(16).toString('hex');
       started = await startStack({
@@ -126,6 +126,7 @@ describe('the Compose stack', { skip: unavailable }, () => {
           FLEETPULSE_INGEST_PORT: String(ingestPort),
           PROMETHEUS_PORT: String(prometheusPort),
           GRAFANA_PORT: String(grafanaPort),
+          ALERTMANAGER_PORT: String(alertmanagerPort),
           GRAFANA_ADMIN_USER: 'admin',
           GRAFANA_ADMIN_PASSWORD: grafanaPassword,
           // As a user's .env gives them: each must reach the container that reads it.
