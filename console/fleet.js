@@ -169,7 +169,12 @@ export class FleetPage {
     const { c } = row;
     row.agent = agent;
     setClass(row.tr, 'lost', !agent.connected);
+    // Departed: it said goodbye (a deliberate stop), distinct from down (connection lost).
+    setClass(row.tr, 'departed', agent.state === 'departed');
     setText(row.name, agent.id);
+    const conflict = agent.id_conflict ? `id conflict: another agent with this id, at ${agent.id_conflict.address}, is refused; give each host its own FLEETPULSE_AGENT_ID` : '';
+    setClass(row.name, 'conflict', conflict !== '');
+    if (row.name.title !== conflict) row.name.title = conflict;
     setText(c.address, agent.address);
     const probe = probeTitle(agent);
     if (c.address.title !== probe) c.address.title = probe;
@@ -208,7 +213,7 @@ export class FleetPage {
     const now = this.now();
     for (const row of this.rows.values()) {
       const a = row.agent;
-      const text = a.connected ? ago(a.last_seen, now) : `lost ${ago(a.disconnected_at, now)}`;
+      const text = a.connected ? ago(a.last_seen, now) : `${a.state === 'departed' ? 'departed' : 'lost'} ${ago(a.disconnected_at, now)}`;
       setText(row.c.seen, text);
       const stale = a.connected && now - Date.parse(a.last_seen) > 3 * a.interval_seconds * 1000 + 2000;
       setClass(row.c.seen, 'stale', stale);
@@ -258,7 +263,8 @@ export class FleetPage {
     }
     setText(this.summary.up, String(up));
     setText(this.summary.lost, String(this.agents.length - up));
-    setClass(this.summary.lost.closest('.card'), 'alert', this.agents.length - up > 0);
+    // Only lost connections are alarming; departed agents were stopped on purpose.
+    setClass(this.summary.lost.closest('.card'), 'alert', this.agents.some((a) => a.state === 'down'));
     setText(this.summary.cpu, cpuN ? percent(cpu / cpuN) : '—');
     setText(this.summary.memory, memoryN ? percent(memory / memoryN) : '—');
   }

@@ -154,6 +154,7 @@ export class Agent {
         collections: this.collections,
         last_collection_ms: this.lastCollectionAt,
         connection: this.connection.state,
+        ...(this.connection.problem === undefined ? {} : { problem: this.connection.problem }),
       });
     } catch (err) {
       // Health reporting must never stop collection; say it once.

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { encodeMessage } from '../protocol/encode.js';
@@ -62,6 +63,13 @@ export class BridgeConnection {
   /** Batch-level rejections already logged at warn, so a steady problem is said once. */
   private readonly reportedRejections = new Set<string>();
   private everConnected = false;
+  /** Sent in every hello: a reconnect of this process is told from a second agent with our id. */
+  readonly runId = randomBytes(8).toString('hex');
+  /** Why the bridge keeps this agent out (FP_ID_CONFLICT), for the status file; undefined: nothing. */
+  problem: string | undefined;
+  /** FP_REPLACED in a row (each within minutes of connecting): two agents share our id. */
+  private replacedStreak = 0;
+  private welcomedAtMs = 0;
   /** Last welcome, for tests and status. */
   welcome: WelcomeMessage | undefined;
   acked = 0;
@@ -133,6 +141,7 @@ export class BridgeConnection {
         interval_ms: this.options.intervalMs,
         ...(this.options.token === undefined ? {} : { token: this.options.token }),
         ...(probe === undefined ? {} : { probe: probeAddress === undefined ? { port: probe.port } : { address: probeAddress, port: probe.port } }),
+        run_id: this.runId,
       });
     });
     socket.on('data', (chunk: Buffer) => {
@@ -182,6 +191,8 @@ export class BridgeConnection {
       case 'error':
         if (message.code === 'FP_SHUTTING_DOWN') {
           log.info('bridge is shutting down; will reconnect', { code: message.code });
+        } else if (message.code === 'FP_ID_CONFLICT' || message.code === 'FP_REPLACED') {
+          this.onIdClash(message.code, message.message);
         } else if (message.fatal) {
           // Said once per distinct cause: a wrong token would otherwise log on every retry.
           if (this.lastFatal !== message.code) log.error('bridge refused the connection', { code: message.code, error: message.message });
@@ -192,6 +203,24 @@ export class BridgeConnection {
           log[first ? 'warn' : 'debug']('bridge rejected part of a batch', { code: message.code, error: message.message, seq: message.seq });
         }
     }
+  }
+
+  /**
+   * Another agent uses our id. FP_ID_CONFLICT: it is connected and the bridge keeps us out; we
+   * keep retrying with growing backoff (no welcome resets it) and say so once. FP_REPLACED: it
+   * took our connection (an agent without run ids, or we were silent); back off the same way.
+   */
+  private onIdClash(code: string, message: string): void {
+    const { log, agentId } = this.options;
+    const hint = 'give each agent its own FLEETPULSE_AGENT_ID (the default is the hostname, shared by cloned VMs)';
+    if (code === 'FP_REPLACED') {
+      this.replacedStreak = Date.now() - this.welcomedAtMs < 5 * 60_000 ? this.replacedStreak + 1 : 1;
+      log[this.replacedStreak === 1 ? 'warn' : 'debug']('another connection took over this agent id; backing off', { agent_id: agentId, code, error: message, hint });
+      return;
+    }
+    if (this.lastFatal !== code) log.error('another agent with this agent id is connected to the bridge; this one stays out and retries with growing backoff', { agent_id: agentId, code, error: message, hint });
+    this.lastFatal = code;
+    this.problem = `${code}: another agent with id "${agentId}" is connected to the bridge; ${hint}`;
   }
 
   private onWelcome(welcome: WelcomeMessage): void {
@@ -207,9 +236,12 @@ export class BridgeConnection {
       server_version: welcome.server_version,
       failed_attempts: this.attempt,
     });
+    if (this.problem !== undefined) log.info('agent id is free again: this agent is in', { agent_id: this.options.agentId });
     this.everConnected = true;
     this.attempt = 0;
     this.lastFatal = undefined;
+    this.problem = undefined;
+    this.welcomedAtMs = Date.now();
     this.heartbeat = new Heartbeat({
       intervalMs: welcome.heartbeat_ms,
       timeoutMs: 3 * welcome.heartbeat_ms,
@@ -234,7 +266,8 @@ export class BridgeConnection {
     this.socket = undefined;
     if (this.state === 'stopped') return;
     const { log, host, port } = this.options;
-    const delayMs = backoffDelayMs(this.attempt, this.options.backoff);
+    // After FP_REPLACED the welcome reset `attempt`: the streak keeps two agents with one id from fighting.
+    const delayMs = backoffDelayMs(Math.max(this.attempt, this.replacedStreak), this.options.backoff);
     // One line per change of state at info/warn; individual retries only at debug.
     if (this.state === 'connected') log.warn('lost connection to bridge, reconnecting', { bridge: `${host}:${port}` });
     // After a refusal (FP_AUTH_FAILED, ...) the bridge was reached: its error was logged already.

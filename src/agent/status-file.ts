@@ -14,6 +14,8 @@ export interface AgentStatus {
   collections: number;
   last_collection_ms: number;
   connection: ConnectionState;
+  /** Why the bridge keeps the agent out (e.g. FP_ID_CONFLICT); absent when nothing is wrong. */
+  problem?: string;
 }
 
 /** One file per agent id, so several agents on one host do not clobber each other. */
@@ -45,6 +47,7 @@ export function checkStatus(path: string, now = Date.now()): CheckResult {
   } catch {
     return { healthy: false, message: `agent process ${status.pid} is gone` };
   }
+  if (status.problem !== undefined) return { healthy: false, message: `collecting, but kept out by the bridge: ${status.problem}` };
   const ageMs = now - status.last_collection_ms;
   if (ageMs > 3 * status.interval_ms) {
     return { healthy: false, message: `last collection ${Math.round(ageMs / 1000)} s ago, more than 3 intervals of ${status.interval_ms} ms` };

@@ -93,6 +93,7 @@ export function bridgeOptions(v: SettingValues, log: Logger): BridgeOptions {
     heartbeatMs: v.heartbeat!,
     graceMs: v.gracePeriod,
     forgetMs: v.forgetAfter!,
+    departedForgetMs: v.forgetDepartedAfter!,
     prometheusUrl: v.prometheusUrl,
     grafanaUrl: v.grafanaUrl,
     dataDir: v.dataDir,

@@ -39,6 +39,7 @@ export const ProtocolErrors = {
   TYPE_CONFLICT: spec('FP_TYPE_CONFLICT', 'type_conflict', false, 'a metric name keeps one type across all agents; rename the metric'),
   SERIES_LIMIT: spec('FP_SERIES_LIMIT', 'series_limit', false, 'send fewer series or raise FLEETPULSE_MAX_SERIES_PER_AGENT on the bridge'),
   TOO_MANY_CONNECTIONS: spec('FP_TOO_MANY_CONNECTIONS', 'too_many_connections', true, 'raise FLEETPULSE_MAX_CONNECTIONS on the bridge or run fewer agents'),
+  ID_CONFLICT: spec('FP_ID_CONFLICT', 'id_conflict', true, 'another running agent holds this agent id (cloned VMs and hosts sharing a name get the same default id); give each agent its own FLEETPULSE_AGENT_ID. This agent retries with growing backoff and gets in once the id is free'),
   REPLACED: spec('FP_REPLACED', 'replaced', true, 'another connection with the same agent id took over; give each agent a distinct FLEETPULSE_AGENT_ID'),
   HEARTBEAT_TIMEOUT: spec('FP_HEARTBEAT_TIMEOUT', 'heartbeat_timeout', true, 'the peer was silent for 3 heartbeat intervals; check the network'),
   SLOW_CONSUMER: spec('FP_SLOW_CONSUMER', 'slow_consumer', true, 'the peer stopped reading; check it is not frozen'),

@@ -38,6 +38,8 @@ export interface HelloMessage {
   interval_ms?: number;
   /** The agent runs a probe responder and takes part in measurement tasks (docs/tasks.md). */
   probe?: ProbeEndpoint;
+  /** Random per agent process: tells a reconnect of the same agent from a second agent with the same id. */
+  run_id?: string;
 }
 
 /** Where peers reach an agent's probe responder (UDP echo and TCP sink on one port). */

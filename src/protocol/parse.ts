@@ -57,6 +57,7 @@ function checkHello(m: Json): HelloMessage {
   optional(m, 'token', 'string');
   optional(m, 'interval_ms', 'number');
   optional(m, 'probe', 'object');
+  optional(m, 'run_id', 'string');
   return m as unknown as HelloMessage;
 }
 

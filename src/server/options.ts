@@ -28,6 +28,8 @@ export interface BridgeOptions {
   /** Fixed grace period before a lost agent's series go; undefined = 3 agent intervals. */
   graceMs: number | undefined;
   forgetMs: number;
+  /** How long an agent that said goodbye stays listed as departed; undefined: as long as a lost one. */
+  departedForgetMs?: number | undefined;
   /** Where the web console links Prometheus and Grafana (browser-reachable URLs); unset: no link. */
   prometheusUrl?: string | undefined;
   grafanaUrl?: string | undefined;

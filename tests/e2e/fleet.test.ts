@@ -150,11 +150,17 @@ describe('bridge with three agents (child processes)', () => {
   it('SIGTERM stops an agent (which says goodbye) and the bridge cleanly with exit code 0', async () => {
     const agent = agents.get(AGENTS[0]!)!;
     assert.equal(await agent.kill('SIGTERM'), 0, agent.output());
-    // It said goodbye: after the grace period it is forgotten, not left listed as down.
+    // It said goodbye: listed as departed (not down), its series gone after the grace period.
     await eventually(async () => {
-      const list = await getJson<{ data: { id: string }[] }>(`http://127.0.0.1:${httpPort}/api/agents`);
-      return !list.data.some((a) => a.id === AGENTS[0]);
-    }, GRACE_MS + 10_000, 'stopped agent forgotten');
+      const list = await getJson<{ data: { id: string; state: string; series: number }[] }>(`http://127.0.0.1:${httpPort}/api/agents`);
+      const a = list.data.find((x) => x.id === AGENTS[0]);
+      return a?.state === 'departed' && a.series === 0;
+    }, GRACE_MS + 10_000, 'stopped agent departed, series gone');
+    const text = await metrics();
+    assert.match(text, new RegExp(`^fleetpulse_agent_state\\{instance="${AGENTS[0]}",role="e2e",state="departed"\\} 1$`, 'm'));
+    assert.match(text, new RegExp(`^fleetpulse_agent_state\\{instance="${AGENTS[2]}",role="e2e",state="down"\\} 1$`, 'm'), 'the killed one is down');
+    assert.equal(upOf(text, AGENTS[0]!), '0');
+    assert.doesNotMatch(text, new RegExp(`^node_load1\\{instance="${AGENTS[0]}"`, 'm'));
     assert.equal(await bridge.proc.kill('SIGTERM'), 0, bridge.proc.output());
   });
 });

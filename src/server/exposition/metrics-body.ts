@@ -71,6 +71,6 @@ export class MetricsBody {
     this.self.agents.set({ state: 'disconnected' }, agents.length - connected);
     this.self.series.set(agents.reduce((n, a) => n + a.series, 0));
     const selfText = await this.self.registry.metrics();
-    return selfText + renderAgentStatus(agents);
+    return selfText + renderAgentStatus(agents, this.store.now());
   }
 }

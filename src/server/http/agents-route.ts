@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AgentStatus } from '../store/agent-record.js';
+import { currentIdConflict, type AgentStatus } from '../store/agent-record.js';
 import type { AgentStore } from '../store/agent-store.js';
 import type { AgentSummary } from '../store/agent-summary.js';
 import { sendData, sendError } from './json-envelope.js';
@@ -8,6 +8,10 @@ import { sendData, sendError } from './json-envelope.js';
 export interface AgentView {
   id: string;
   connected: boolean;
+  /** connected, down (connection lost: AgentDown) or departed (said goodbye: a deliberate stop). */
+  state: 'connected' | 'down' | 'departed';
+  /** Connections refused because another live agent holds this id (FP_ID_CONFLICT); null when none lately. */
+  id_conflict: { address: string; first_at: string; last_at: string; refused_connections: number } | null;
   address: string;
   version: string;
   protocol: number;
@@ -28,11 +32,16 @@ export interface AgentView {
   probe: { address: string; port: number } | null;
 }
 
-export function agentView(agent: AgentStatus, summary: AgentSummary): AgentView {
+export function agentView(agent: AgentStatus, summary: AgentSummary, nowMs = Date.now()): AgentView {
   const probe = agent.probe;
+  const conflict = currentIdConflict(agent, nowMs);
   return {
     id: agent.id,
     connected: agent.connected,
+    state: agent.state,
+    id_conflict: conflict
+      ? { address: conflict.address, first_at: new Date(conflict.firstAtMs).toISOString(), last_at: new Date(conflict.lastAtMs).toISOString(), refused_connections: conflict.refused }
+      : null,
     address: agent.address,
     version: agent.agentVersion,
     protocol: agent.protocol,
@@ -59,7 +68,7 @@ function round(value: number | null): number | null {
 /** GET /api/agents and GET /api/agents/<id>. */
 /** Every agent's view, by id. */
 export function agentViews(store: AgentStore): AgentView[] {
-  return store.list().map((agent) => agentView(agent, store.summaryOf(agent.id)));
+  return store.list().map((agent) => agentView(agent, store.summaryOf(agent.id), store.now()));
 }
 
 export function agentsRoute(store: AgentStore) {
@@ -67,6 +76,6 @@ export function agentsRoute(store: AgentStore) {
     if (id === undefined) return sendData(res, agentViews(store));
     const agent = store.get(id);
     if (!agent) return sendError(res, 404, 'not_found', `no agent with id ${JSON.stringify(id)}`);
-    sendData(res, agentView(agent, store.summaryOf(id)));
+    sendData(res, agentView(agent, store.summaryOf(id), store.now()));
   };
 }

@@ -23,8 +23,11 @@ import { VERSION } from '../../version.js';
  * so a stranger cannot make the bridge buffer a full metrics line per connection.
  */
 export const MAX_HELLO_LINE_BYTES = 32 * 1024;
-/** Logged by the listener's AuthThrottle, once per source and minute, rather than per attempt. */
-const AUTHENTICATION_ERRORS: ReadonlySet<ProtocolErrorSpec> = new Set([ProtocolErrors.AUTH_FAILED, ProtocolErrors.IDENTITY_MISMATCH]);
+/**
+ * Logged by the listener rather than per attempt: failed authentications by its AuthThrottle,
+ * once per source and minute; id conflicts loudly when one starts, then at debug.
+ */
+const LOGGED_BY_LISTENER: ReadonlySet<ProtocolErrorSpec> = new Set([ProtocolErrors.AUTH_FAILED, ProtocolErrors.IDENTITY_MISMATCH, ProtocolErrors.ID_CONFLICT]);
 /** A peer that leaves this much unread output is frozen; drop it rather than buffer forever. */
 const MAX_PENDING_WRITE_BYTES = 1024 * 1024;
 /** Per batch, how many family rejections are reported back individually. */
@@ -60,6 +63,8 @@ export class AgentSession {
   agentId: string | undefined;
   /** How this session proved its agent id (set at hello). */
   proof: Proof = 'none';
+  /** The agent process's random id from its hello (undefined: an agent that sends none). */
+  runId: string | undefined;
   private lease = 0;
   private closed = false;
   private readonly decoder: LineDecoder;
@@ -108,6 +113,11 @@ export class AgentSession {
     // A peer that never reads its side would keep the socket half-closed; bound that.
     setTimeout(() => this.socket.destroy(), 2000).unref();
     this.cleanup();
+  }
+
+  /** Whether anything arrived from the peer within the last `ms` (heartbeats answer every period). */
+  heardWithin(ms: number): boolean {
+    return !this.closed && epochMs() - this.receivedAtMs <= ms;
   }
 
   /** Hands a task message to the agent; false when the connection is gone or not helloed. */
@@ -209,12 +219,13 @@ export class AgentSession {
 
   private onHello(hello: ReturnType<typeof checkHello>): void {
     const { options, store } = this.deps;
+    this.runId = hello.runId;
     this.deps.claim(hello.id, this);
     clearTimeout(this.helloTimer);
     this.agentId = hello.id;
     this.decoder.setLimit(options.maxLineBytes);
     this.log = this.log.child({ agent: hello.id });
-    const { probe, probeProblem, ...agent } = hello;
+    const { probe, probeProblem, runId: _runId, ...agent } = hello;
     // Peers dial the address the agent advertises, or else the one it reached us from.
     this.lease = store.connect({ ...agent, address: this.address, probe: probe && { address: probe.address ?? this.address, port: probe.port } });
     this.send({
@@ -268,8 +279,7 @@ export class AgentSession {
     const { spec } = error;
     this.deps.metrics.framesRejected.inc({ reason: spec.reason });
     if (this.agentId !== undefined) this.deps.store.noteError(this.agentId, `${spec.code}: ${error.message}`);
-    // Failed authentications are logged by the listener, once per source and minute.
-    if (!AUTHENTICATION_ERRORS.has(spec)) this.log[spec.fatal ? 'warn' : 'info']('rejected', { code: spec.code, error: error.message, hint: spec.hint, seq });
+    if (!LOGGED_BY_LISTENER.has(spec)) this.log[spec.fatal ? 'warn' : 'info']('rejected', { code: spec.code, error: error.message, hint: spec.hint, seq });
     this.send({ type: 'error', code: spec.code, message: `${error.message} (${spec.hint})`, fatal: spec.fatal, ...(seq === undefined ? {} : { seq }) });
   }
 

@@ -18,7 +18,11 @@ export interface CheckedHello {
   probe: ProbeEndpoint | undefined;
   /** Why a `probe` that was sent is ignored; reported to the agent as a non-fatal error. */
   probeProblem: string | undefined;
+  /** The agent process's random run id; undefined for agents that send none (older ones). */
+  runId: string | undefined;
 }
+
+const RUN_ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** A host name or IP literal peers can dial; nothing that could be a URL, path or option. */
 const PROBE_HOST_RE = /^[A-Za-z0-9.:_%-]{1,253}$/;
@@ -55,5 +59,8 @@ export function checkHello(hello: HelloMessage, token: string | undefined): Chec
   if (intervalMs < MIN_INTERVAL_MS || intervalMs > MAX_INTERVAL_MS) {
     throw protocolError('BAD_MESSAGE', `interval_ms ${intervalMs} is outside ${MIN_INTERVAL_MS}..${MAX_INTERVAL_MS}`);
   }
-  return { id: hello.agent_id, agentVersion: hello.agent_version.slice(0, 64), protocol: hello.protocol, labels, intervalMs, ...checkProbe(hello.probe) };
+  if (hello.run_id !== undefined && !RUN_ID_RE.test(hello.run_id)) {
+    throw protocolError('BAD_MESSAGE', `run_id ${quoteForError(hello.run_id)} is not 1-64 letters, digits, "_" or "-"`);
+  }
+  return { id: hello.agent_id, agentVersion: hello.agent_version.slice(0, 64), protocol: hello.protocol, labels, intervalMs, runId: hello.run_id, ...checkProbe(hello.probe) };
 }

@@ -99,6 +99,7 @@ export class TcpListener {
       checkTakeover: (agentId, proof) => this.security.checkTakeover(agentId, this.byAgent.get(agentId)?.proof, proof),
       claim: (agentId, claimant) => {
         const older = this.byAgent.get(agentId);
+        if (older && this.isIdConflict(older, claimant)) this.refuseIdConflict(agentId, older, claimant);
         if (older === undefined && this.byAgent.size >= this.options.maxConnections) {
           throw protocolError('TOO_MANY_CONNECTIONS', `the bridge accepts at most ${this.options.maxConnections} agents at once`);
         }
@@ -115,6 +116,27 @@ export class TcpListener {
     });
     this.sessions.add(session);
     this.metrics.connectionsOpen.set(this.sessions.size);
+  }
+
+  /**
+   * A second agent process claiming a live agent's id: both sent run ids, they differ, and the
+   * holder was heard within two heartbeats. A reconnect of the same process (same run id), an
+   * agent without run ids, or a holder gone silent is a takeover, as before.
+   */
+  private isIdConflict(holder: AgentSession, claimant: AgentSession): boolean {
+    return holder.runId !== undefined && claimant.runId !== undefined && holder.runId !== claimant.runId && holder.heardWithin(2 * this.options.heartbeatMs);
+  }
+
+  /** The holder keeps the id and its data stays its own; the claimant is refused, loudly once. */
+  private refuseIdConflict(agentId: string, holder: AgentSession, claimant: AgentSession): never {
+    const starts = this.store.noteIdConflict(agentId, claimant.address);
+    this.options.log[starts ? 'error' : 'debug']('agent id claimed by a second agent while the first is connected; refusing the second (FP_ID_CONFLICT)', {
+      agent: agentId,
+      connected_from: holder.address,
+      refused_from: claimant.address,
+      hint: 'two hosts share this FLEETPULSE_AGENT_ID (or hostname); give each its own. /api/agents and fleetpulse_agent_id_conflict show it until it stops',
+    });
+    throw protocolError('ID_CONFLICT', `agent id "${agentId}" is held by a connected agent at ${holder.address}; this connection from ${claimant.address} is refused`);
   }
 
   private endHandshake(key: string): void {

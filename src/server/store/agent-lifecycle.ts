@@ -7,15 +7,19 @@ import type { LongTimeout } from '../util/long-timeout.js';
 // - disconnect() makes it down (connection lost) or departed (it said goodbye) at once; after
 //   the grace period its series expire, and later the agent itself is forgotten: forgetMs
 //   after a loss (so alerts on fleetpulse_agent_up == 0 keep firing instead of resolving by
-//   absence), right at the grace period after a goodbye (a deliberate stop).
+//   absence), departedForgetMs after a goodbye (a deliberate stop: listed as departed, which
+//   AgentDown leaves alone and AgentDeparted reports when the agent does not come back).
 // - a reconnect before expiry continues seamlessly: nothing expires.
 
-export type AgentState = 'connected' | 'down' | 'departed';
+export const AGENT_STATES = ['connected', 'down', 'departed'] as const;
+export type AgentState = (typeof AGENT_STATES)[number];
 
 export interface LifecycleOptions {
   /** Fixed grace period; when undefined, 3 of the agent's own intervals. */
   graceMs: number | undefined;
   forgetMs: number;
+  /** How long a departed agent stays listed; undefined: forgetMs. */
+  departedForgetMs?: number | undefined;
 }
 
 /** What the lifecycle tells its owner; each is called from a timer, for the current lease only. */
@@ -85,7 +89,8 @@ export class AgentLifecycle {
       life.expiry = undefined;
       this.events.expired(id);
     }, graceMs);
-    life.forget = this.timers.setTimeout(() => this.forget(id, lease), departed ? graceMs : Math.max(this.options.forgetMs, graceMs));
+    const forgetMs = departed ? (this.options.departedForgetMs ?? this.options.forgetMs) : this.options.forgetMs;
+    life.forget = this.timers.setTimeout(() => this.forget(id, lease), Math.max(forgetMs, graceMs));
     return true;
   }
 

@@ -18,6 +18,27 @@ export interface ProbeAddress {
   port: number;
 }
 
+/**
+ * Connections refused because another live agent process held this id (FP_ID_CONFLICT): two
+ * hosts share an agent id. Counted as current for ID_CONFLICT_HOLD_MS after the last refusal,
+ * longer than the refused agent's longest backoff (FLEETPULSE_RECONNECT_MAX, 30 s by default).
+ */
+export interface IdConflict {
+  /** Where the latest refused connection came from. */
+  readonly address: string;
+  readonly firstAtMs: number;
+  readonly lastAtMs: number;
+  readonly refused: number;
+}
+
+export const ID_CONFLICT_HOLD_MS = 15 * 60_000;
+
+/** The agent's id conflict if one is current at `nowMs`. */
+export function currentIdConflict(agent: AgentStatus, nowMs: number): IdConflict | undefined {
+  const c = agent.idConflict;
+  return c !== undefined && nowMs - c.lastAtMs < ID_CONFLICT_HOLD_MS ? c : undefined;
+}
+
 /** One agent as routes and exposition see it. */
 export interface AgentStatus {
   readonly id: string;
@@ -42,6 +63,8 @@ export interface AgentStatus {
   readonly probe: ProbeAddress | undefined;
   /** While connected: its clock minus the bridge's, ms; undefined until measured. */
   readonly clockOffsetMs: number | undefined;
+  /** The latest id conflict (see currentIdConflict), if there ever was one. */
+  readonly idConflict: IdConflict | undefined;
 }
 
 /** One agent's record: what its hello said, what the session measured, and its life and series (owned by agent-lifecycle.ts and series-store.ts). */
@@ -55,6 +78,7 @@ export class Agent implements AgentStatus {
   lastError: string | undefined = undefined;
   probeAddress: ProbeAddress | undefined;
   measuredOffsetMs: number | undefined = undefined;
+  idConflict: IdConflict | undefined = undefined;
   readonly labelPrefix: string;
   readonly forbidden: ReadonlySet<string>;
 

@@ -2,7 +2,7 @@ import type { ProtocolError } from '../../protocol/error-codes.js';
 import type { RenderedFamily } from '../text-format/rendered-family.js';
 import { realTimers, type Timers } from '../util/timers.js';
 import { AgentLifecycle } from './agent-lifecycle.js';
-import { Agent, type AgentHello, type AgentStatus } from './agent-record.js';
+import { Agent, currentIdConflict, type AgentHello, type AgentStatus } from './agent-record.js';
 import { EMPTY_SUMMARY, type AgentSummary } from './agent-summary.js';
 import type { FamilyCatalog } from './family-catalog.js';
 import type { Shard, ShardPlanner } from './shard-planner.js';
@@ -17,6 +17,7 @@ import { SeriesStore, type AgentSeries, type IngestResult, type RepeatBatch, typ
 //   complete snapshot; ingestRepeat() a repeat of the last one with new values.
 // - disconnect() marks the agent down (or departed) at once; its series stay for the grace
 //   period, the agent itself until it is forgotten (see agent-lifecycle.ts).
+// - noteIdConflict() records a connection refused because another live agent holds the id.
 
 /** The labels every line of an agent carries, and the names its samples may not use. */
 export interface AgentLabels {
@@ -44,6 +45,8 @@ export interface AgentStoreOptions {
   /** Fixed grace period; when undefined, 3 of the agent's own intervals. */
   graceMs: number | undefined;
   forgetMs: number;
+  /** How long a departed agent stays listed; undefined: forgetMs. */
+  departedForgetMs?: number | undefined;
   maxSeriesPerAgent: number;
   timers?: Timers;
 }
@@ -159,6 +162,24 @@ export class AgentStore {
     this.lifecycle.touch(id);
     agent.lastError = undefined;
     this.tellSinks(agent, repeat.timestampMs);
+  }
+
+  /**
+   * A connection from `address` was refused because a live agent holds `id` (FP_ID_CONFLICT).
+   * @returns true when this starts a conflict (none was current), so it is said loudly once
+   */
+  noteIdConflict(id: string, address: string): boolean {
+    const agent = this.agents.get(id);
+    if (!agent) return false;
+    const now = this.lifecycle.now();
+    const current = currentIdConflict(agent, now);
+    agent.idConflict = { address, firstAtMs: current?.firstAtMs ?? now, lastAtMs: now, refused: (current?.refused ?? 0) + 1 };
+    return current === undefined;
+  }
+
+  /** The store's clock (injected in tests). */
+  now(): number {
+    return this.lifecycle.now();
   }
 
   /** The latest error reported to the agent, for the API. */

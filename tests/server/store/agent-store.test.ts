@@ -229,12 +229,40 @@ describe('AgentStore limits', () => {
 });
 
 describe('AgentStore departures', () => {
-  it('forgets an agent that said goodbye when the grace period ends, not after forgetMs', () => {
-    const { s, timers } = store({ graceMs: 20, forgetMs: 60_000 });
+  it('keeps an agent that said goodbye listed as departed, without its series after the grace period, for departedForgetMs', () => {
+    const { s, timers, in: fed } = store({ graceMs: 20, forgetMs: 60_000, departedForgetMs: 1000 });
     const lease = s.connect(hello('leaving'));
+    fed.batch('leaving', [gauge('node_load1', 1)]);
     s.disconnect('leaving', lease, true);
     assert.equal(s.get('leaving')!.connected, false);
     assert.equal(s.get('leaving')!.state, 'departed');
+    timers.advance(20);
+    assert.equal(s.get('leaving')!.state, 'departed', 'still listed after the grace period');
+    assert.equal(s.get('leaving')!.series, 0, 'its series went with the grace period');
+    timers.advance(979);
+    assert.ok(s.get('leaving'));
+    timers.advance(1);
+    assert.equal(s.get('leaving'), undefined, 'forgotten after departedForgetMs');
+    s.close();
+  });
+
+  it('a lost agent is down, not departed, and stays for forgetMs; a departed one that comes back is connected again', () => {
+    const { s, timers } = store({ graceMs: 20, forgetMs: 5000, departedForgetMs: 100 });
+    s.disconnect('lost', s.connect(hello('lost')));
+    assert.equal(s.get('lost')!.state, 'down');
+    timers.advance(4999);
+    assert.equal(s.get('lost')!.state, 'down');
+    s.disconnect('back', s.connect(hello('back')), true);
+    timers.advance(50);
+    s.connect(hello('back'));
+    timers.advance(1000);
+    assert.equal(s.get('back')!.state, 'connected');
+    s.close();
+  });
+
+  it('departedForgetMs 0 forgets a departed agent with its series at the grace period', () => {
+    const { s, timers } = store({ graceMs: 20, forgetMs: 60_000, departedForgetMs: 0 });
+    s.disconnect('leaving', s.connect(hello('leaving')), true);
     timers.advance(19);
     assert.ok(s.get('leaving'));
     timers.advance(1);
