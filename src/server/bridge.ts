@@ -13,7 +13,7 @@ import { staticRoute } from './http/static-route.js';
 import { tasksRoutes } from './http/tasks-route.js';
 import { TcpListener } from './ingest/tcp-listener.js';
 import type { BridgeOptions } from './options.js';
-import { SelfMetrics } from './self-metrics.js';
+import { SelfMetrics } from './own-metrics/self-metrics.js';
 import { AgentStore } from './store/agent-store.js';
 import { TaskMetrics } from './tasks/task-metrics.js';
 import { TaskRepository } from './tasks/task-repository.js';

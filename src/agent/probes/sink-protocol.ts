@@ -75,17 +75,22 @@ export function verifySinkResult(secret: Buffer, session: string, result: SinkRe
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** A line that is a JSON object; undefined for anything else. */
+function parseRecord(line: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(line);
+    return isRecord(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 const HEX = (digits: number): RegExp => new RegExp(`^[0-9a-f]{${digits}}$`);
 
 /** Parses a sink_hello line; undefined when it is not one (the caller answers bad request). */
 export function parseSinkHello(line: string): SinkHello | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch {
-    return undefined;
-  }
-  if (!isRecord(value)) return undefined;
+  const value = parseRecord(line);
+  if (!value) return undefined;
   const { type, v, task, session, t0, duration_ms, warmup_ms, mac: tag } = value;
   if (type !== 'sink_hello' || v !== SINK_VERSION) return undefined;
   if (typeof task !== 'string' || !isValidTaskId(task)) return undefined;
@@ -106,13 +111,8 @@ export interface SinkReady {
 }
 
 export function parseSinkReply(line: string): SinkReady | SinkResult | { type: 'error'; code: string; message: string } | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch {
-    return undefined;
-  }
-  if (!isRecord(value)) return undefined;
+  const value = parseRecord(line);
+  if (!value) return undefined;
   if (value.type === 'sink_ready' && typeof value.duration_ms === 'number' && typeof value.warmup_ms === 'number') {
     return { type: 'sink_ready', duration_ms: value.duration_ms, warmup_ms: value.warmup_ms };
   }

@@ -1,6 +1,6 @@
-import type { SelfMetrics } from '../self-metrics.js';
+import type { SelfMetrics } from '../own-metrics/self-metrics.js';
 import type { AgentStore } from '../store/agent-store.js';
-import { renderAgentStatus } from './agent-status.js';
+import { renderAgentStatus } from '../own-metrics/agent-status.js';
 import { DeflatedFamilies, deflateText } from './deflated-families.js';
 import { gzipMember } from './gzip-member.js';
 import { forEachPiece, pieceText } from './render-families.js';

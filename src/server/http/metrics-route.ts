@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CONTENT_TYPE } from '../text-format/format.js';
 import type { MetricsBody } from '../exposition/metrics-body.js';
-import type { SelfMetrics } from '../self-metrics.js';
+import type { SelfMetrics } from '../own-metrics/self-metrics.js';
 
 function acceptsGzip(req: IncomingMessage): boolean {
   const header = req.headers['accept-encoding'];

@@ -9,7 +9,7 @@ import { epochMs } from '../../net/epoch-clock.js';
 import { Heartbeat } from '../../net/heartbeat.js';
 import type { Logger } from '../../log.js';
 import type { BridgeOptions } from '../options.js';
-import type { SelfMetrics } from '../self-metrics.js';
+import type { SelfMetrics } from '../own-metrics/self-metrics.js';
 import type { AgentStore } from '../store/agent-store.js';
 import { BatchIntake } from './batch-intake.js';
 import { checkHello } from './check-hello.js';

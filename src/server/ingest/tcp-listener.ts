@@ -4,7 +4,7 @@ import { ProtocolErrors, protocolError, type ProtocolErrorSpec } from '../../pro
 import { listenDualStack } from '../../net/listen.js';
 import { sourceKey } from '../../net/source-key.js';
 import type { BridgeOptions } from '../options.js';
-import type { SelfMetrics } from '../self-metrics.js';
+import type { SelfMetrics } from '../own-metrics/self-metrics.js';
 import type { AgentStore } from '../store/agent-store.js';
 import type { TaskResultMessage } from '../../protocol/messages.js';
 import { AgentSession } from './agent-session.js';

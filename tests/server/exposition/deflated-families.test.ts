@@ -6,7 +6,7 @@ import { DeflatedFamilies } from '../../../src/server/exposition/deflated-famili
 import { gzipMember } from '../../../src/server/exposition/gzip-member.js';
 import { MetricsBody } from '../../../src/server/exposition/metrics-body.js';
 import { renderFamilies } from '../../../src/server/exposition/render-families.js';
-import { SelfMetrics } from '../../../src/server/self-metrics.js';
+import { SelfMetrics } from '../../../src/server/own-metrics/self-metrics.js';
 import { AgentStore } from '../../../src/server/store/agent-store.js';
 import { feed } from '../../helpers/feed-store.js';
 import { ManualTimers } from '../../helpers/manual-timers.js';

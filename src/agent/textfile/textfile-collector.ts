@@ -3,9 +3,9 @@ import { open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../log.js';
 import type { MetricFamily } from '../../protocol/messages.js';
-import { fileFamilies } from '../textfile/file-families.js';
-import { mergeTextfiles, type TextfileRead } from '../textfile/merge.js';
-import type { Collector } from './types.js';
+import { fileFamilies } from './file-families.js';
+import { mergeTextfiles, type TextfileRead } from './merge.js';
+import type { Collector } from '../collectors/types.js';
 
 export interface TextfileLimits {
   /** .prom files read per collection (in name order); the rest are skipped with an error. */

@@ -1,13 +1,13 @@
 import type { Sample } from '../../protocol/messages.js';
-import type { ResponderCounters } from '../probes/responder.js';
-import { TCP_REJECT_REASONS } from '../probes/sink-session.js';
-import { UDP_DROP_REASONS } from '../probes/udp-echo.js';
-import { counter, single } from './family.js';
-import type { Collector } from './types.js';
+import { counter, single } from '../collectors/family.js';
+import type { Collector } from '../collectors/types.js';
+import type { ResponderCounters } from './responder.js';
+import { TCP_REJECT_REASONS } from './sink-session.js';
+import { UDP_DROP_REASONS } from './udp-echo.js';
 
 /**
  * The agent's probe responder (docs/tasks.md): what it answered, and what strangers sent it.
- * Not a host collector, so not in collectorFactories: FLEETPULSE_PROBES turns it on, not
+ * Not a host collector, so it lives with the probes and not in collectorFactories: FLEETPULSE_PROBES turns it on, not
  * FLEETPULSE_COLLECTORS. `counters` returns undefined while no responder is bound; then it
  * sends nothing. Counters are the responder's since it started, the agent's lifetime.
  */

@@ -6,11 +6,11 @@ import { join } from 'node:path';
 import { after, beforeEach, describe, it } from 'node:test';
 import { collectAll } from '../../../src/agent/collect-all.js';
 import { gauge, single } from '../../../src/agent/collectors/family.js';
-import { createTextfileCollector, TEXTFILE_LIMITS, type TextfileLimits } from '../../../src/agent/collectors/textfile.js';
+import { createTextfileCollector, TEXTFILE_LIMITS, type TextfileLimits } from '../../../src/agent/textfile/textfile-collector.js';
 import type { Collector } from '../../../src/agent/collectors/types.js';
 import { createLogger } from '../../../src/log.js';
 import type { MetricFamily } from '../../../src/protocol/messages.js';
-import { assertGolden, FIXTURES, valueOf } from './golden.js';
+import { assertGolden, FIXTURES, valueOf } from '../collectors/golden.js';
 
 const MTIME = 1795900000;
 const dirs: string[] = [];

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { ProtocolErrors } from '../protocol/error-codes.js';
+import { ProtocolErrors } from '../../protocol/error-codes.js';
 
 /** The bridge's limits, exposed so alerts can say "near the limit" before it refuses anything. */
 export interface BridgeLimits {

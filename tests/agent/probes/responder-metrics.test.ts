@@ -4,13 +4,13 @@ import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { createResponderCollector } from '../../../src/agent/collectors/responder.js';
+import { createResponderCollector } from '../../../src/agent/probes/responder-metrics.js';
 import { ProbeResponder } from '../../../src/agent/probes/responder.js';
 import { TCP_REJECT_REASONS } from '../../../src/agent/probes/sink-session.js';
 import { UDP_DROP_REASONS } from '../../../src/agent/probes/udp-echo.js';
 import type { MetricFamily } from '../../../src/protocol/messages.js';
 import { renderFamily } from '../../../src/server/ingest/render-family.js';
-import { run } from './golden.js';
+import { run } from '../collectors/golden.js';
 
 const UDP = 'fleetpulse_responder_udp_packets_total';
 const TCP = 'fleetpulse_responder_tcp_connections_total';
