@@ -36,6 +36,7 @@ describe('web console: fleet page', { skip: skipUnlessChromium() }, () => {
         FLEETPULSE_SERVER: `127.0.0.1:${ingestPort}`,
         FLEETPULSE_AGENT_ID: id,
         FLEETPULSE_INTERVAL: '500ms',
+        FLEETPULSE_COLLECTOR_TIMEOUT: '10s', // not 400 ms: a busy machine must not drop a family from a batch
         FLEETPULSE_LABELS: `role=${id.replace(/-\d$/, '')},rack=r${i + 1}`,
         FLEETPULSE_PROBE_BIND: '127.0.0.1',
         FLEETPULSE_PROBE_PORT: '0',

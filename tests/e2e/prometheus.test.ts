@@ -22,7 +22,7 @@ describe('real Prometheus scraping the bridge', { skip }, () => {
     const ingestPort = bridge.ingestPort;
     httpPort = bridge.httpPort;
     for (const id of AGENTS) {
-      runCli(['agent'], { FLEETPULSE_SERVER: `127.0.0.1:${ingestPort}`, FLEETPULSE_AGENT_ID: id, FLEETPULSE_INTERVAL: '1s' });
+      runCli(['agent'], { FLEETPULSE_SERVER: `127.0.0.1:${ingestPort}`, FLEETPULSE_AGENT_ID: id, FLEETPULSE_INTERVAL: '1s', FLEETPULSE_COLLECTOR_TIMEOUT: '10s' });
     }
     prometheus = await startPrometheus(`127.0.0.1:${httpPort}`);
   });
