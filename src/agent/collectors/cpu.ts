@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MetricFamily, Sample } from '../../protocol/messages.js';
 import { counter, gauge, single } from './family.js';
 import { lines, numberField } from './parse-field.js';
 import type { CollectorFactory } from './types.js';
+import { readText } from './read-text.js';
 
 /** /proc/stat counts in USER_HZ ticks, which the kernel fixes at 100 for userspace on every arch. */
 export const USER_HZ = 100;
@@ -73,7 +73,7 @@ export const createCpuCollector: CollectorFactory = (paths) => {
   return {
     name: 'cpu',
     async collect(signal) {
-      const current = parseCpuStat(await readFile(join(paths.proc, 'stat'), { encoding: 'utf8', signal }));
+      const current = parseCpuStat(await readText(join(paths.proc, 'stat'), signal));
       const cores = [...current.keys()].sort(byCore);
       const seconds: Sample[] = [];
       const guest: Sample[] = [];

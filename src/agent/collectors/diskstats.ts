@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MetricFamily, MetricType, Sample } from '../../protocol/messages.js';
 import { family } from './family.js';
 import { lines, numberField } from './parse-field.js';
 import type { CollectorFactory } from './types.js';
+import { readText } from './read-text.js';
 
 /** node_exporter's default --collector.diskstats.device-exclude: partitions, ram, loop and floppy devices. */
 export const DEFAULT_DEVICE_EXCLUDE = /^(z?ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\d+n\d+p)\d+$/;
@@ -70,7 +70,7 @@ export function parseDiskstats(text: string): DiskStats[] {
 export const createDiskstatsCollector: CollectorFactory = (paths) => ({
   name: 'diskstats',
   async collect(signal) {
-    const disks = parseDiskstats(await readFile(join(paths.proc, 'diskstats'), { encoding: 'utf8', signal }))
+    const disks = parseDiskstats(await readText(join(paths.proc, 'diskstats'), signal))
       .filter((d) => !DEFAULT_DEVICE_EXCLUDE.test(d.device));
     const samples: Sample[][] = COLUMNS.map(() => []);
     for (const { device, values } of disks) {

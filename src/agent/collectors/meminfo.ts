@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MetricFamily } from '../../protocol/messages.js';
 import { gauge, single } from './family.js';
 import { lines, numberField } from './parse-field.js';
 import type { CollectorFactory } from './types.js';
+import { readText } from './read-text.js';
 
 export interface MeminfoField {
   /** node_exporter's key: "Active(anon)" -> "Active_anon", plus "_bytes" when the line has a kB unit. */
@@ -48,7 +48,7 @@ export function memoryUsedPercent(fields: readonly MeminfoField[]): number | und
 export const createMeminfoCollector: CollectorFactory = (paths) => ({
   name: 'meminfo',
   async collect(signal) {
-    const fields = parseMeminfo(await readFile(join(paths.proc, 'meminfo'), { encoding: 'utf8', signal }));
+    const fields = parseMeminfo(await readText(join(paths.proc, 'meminfo'), signal));
     const families: MetricFamily[] = fields.map(({ key, value }) =>
       gauge(`node_memory_${key}`, `Memory information field ${key}.`, single(value), key.endsWith('_bytes') ? 'bytes' : undefined),
     );

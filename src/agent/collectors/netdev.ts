@@ -1,10 +1,10 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MetricFamily, Sample } from '../../protocol/messages.js';
 import { counter } from './family.js';
 import { numberField } from './parse-field.js';
 import { parseIntAttribute, readAttribute } from './sysfs-file.js';
 import type { CollectorFactory } from './types.js';
+import { readText } from './read-text.js';
 
 export interface NetDevStats {
   device: string;
@@ -50,7 +50,7 @@ export function parseNetDev(text: string): NetDevStats[] {
 export const createNetdevCollector: CollectorFactory = (paths) => ({
   name: 'netdev',
   async collect(signal) {
-    const devices = parseNetDev(await readFile(join(paths.proc, 'net', 'dev'), { encoding: 'utf8', signal }));
+    const devices = parseNetDev(await readText(join(paths.proc, 'net', 'dev'), signal));
     await addNoHandler(devices, paths.sys, signal);
     const byKey = new Map<string, Sample[]>();
     for (const { device, stats } of devices) {

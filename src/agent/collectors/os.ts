@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MetricFamily } from '../../protocol/messages.js';
 import { gauge, single } from './family.js';
 import type { CollectorFactory } from './types.js';
+import { readText } from './read-text.js';
 
 /** os-release(5) locations, in the order systemd reads them. */
 const FILES = ['etc/os-release', 'usr/lib/os-release'];
@@ -64,7 +64,7 @@ export const createOsCollector: CollectorFactory = (paths) => ({
   async collect(signal) {
     for (const file of FILES) {
       try {
-        return osFamilies(parseOsRelease(await readFile(join(paths.root, file), { encoding: 'utf8', signal })));
+        return osFamilies(parseOsRelease(await readText(join(paths.root, file), signal)));
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       }

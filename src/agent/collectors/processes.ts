@@ -1,9 +1,10 @@
 import { closeSync, openSync, readSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gauge, single } from './family.js';
 import { numberField } from './parse-field.js';
 import type { CollectorFactory } from './types.js';
+import { readText } from './read-text.js';
 
 export interface ProcStat {
   /** One letter: R, S, D, Z, T, t, X, I, ... */
@@ -17,11 +18,16 @@ export interface ProcStat {
  */
 export function parseProcStat(text: string, where: string): ProcStat {
   const close = text.lastIndexOf(')');
-  const fields = close < 0 ? [] : text.slice(close + 1).trim().split(/\s+/);
-  const state = fields[0];
-  if (state === undefined || !/^[A-Za-z]$/.test(state)) throw new Error(`${where}: expected a state letter after the command name, got ${JSON.stringify(text.slice(0, 80))}`);
-  // Field 20 of stat(5), num_threads; fields[0] is field 3.
-  return { state, threads: numberField(fields[17], `${where} num_threads`) };
+  const state = close < 0 ? undefined : text[close + 2];
+  if (state === undefined || text[close + 1] !== ' ' || !/^[A-Za-z]$/.test(state)) {
+    throw new Error(`${where}: expected a state letter after the command name, got ${JSON.stringify(text.slice(0, 80))}`);
+  }
+  // Field 20 of stat(5), num_threads: 17 single spaces after the state (field 3). Scanned, not
+  // split: this runs for every process every collection.
+  let start = close + 2;
+  for (let field = 3; field < 20 && start > 0; field++) start = text.indexOf(' ', start) + 1;
+  const end = start > 0 ? text.indexOf(' ', start) : -1;
+  return { state, threads: numberField(start > 0 ? text.slice(start, end < 0 ? undefined : end).trim() : undefined, `${where} num_threads`) };
 }
 
 const STAT_BUFFER = Buffer.alloc(4096);
@@ -70,7 +76,7 @@ export const createProcessesCollector: CollectorFactory = (paths) => ({
       states.set(s.state, (states.get(s.state) ?? 0) + 1);
     }
     const limit = async (file: string): Promise<number> =>
-      numberField((await readFile(join(paths.proc, 'sys', 'kernel', file), { encoding: 'utf8', signal })).trim(), `sys/kernel/${file}`);
+      numberField((await readText(join(paths.proc, 'sys', 'kernel', file), signal)).trim(), `sys/kernel/${file}`);
     const [maxThreads, maxPids] = await Promise.all([limit('threads-max'), limit('pid_max')]);
     return [
       gauge('node_processes_threads', 'Allocated threads in system', single(threads)),

@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { counter, gauge, single } from './family.js';
 import { lines, numberField } from './parse-field.js';
 import type { CollectorFactory } from './types.js';
+import { readText } from './read-text.js';
 
 export interface KernelStats {
   /** First number of the "intr" line: all interrupts serviced since boot. */
@@ -43,7 +43,7 @@ export function parseStat(text: string): KernelStats {
 export const createStatCollector: CollectorFactory = (paths) => ({
   name: 'stat',
   async collect(signal) {
-    const s = parseStat(await readFile(join(paths.proc, 'stat'), { encoding: 'utf8', signal }));
+    const s = parseStat(await readText(join(paths.proc, 'stat'), signal));
     return [
       counter('node_intr_total', 'Total number of interrupts serviced.', single(s.intr)),
       counter('node_context_switches_total', 'Total number of context switches.', single(s.ctxt)),

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readText } from './read-text.js';
 
 /**
  * Errors a sysfs attribute raises when it exists but has no value in the device's state (speed of a
@@ -7,10 +7,10 @@ import { readFile } from 'node:fs/promises';
  */
 const NO_VALUE = new Set(['ENOENT', 'EINVAL', 'EOPNOTSUPP', 'ENODEV', 'ENXIO', 'EAGAIN', 'ENODATA', 'EIO']);
 
-/** A sysfs attribute's trimmed text, or undefined when it has no value now. Other errors throw. */
+/** A sysfs attribute's trimmed text, or undefined when it has no value now. Other errors throw. Read synchronously (see readText). */
 export async function readAttribute(path: string, signal: AbortSignal): Promise<string | undefined> {
   try {
-    return (await readFile(path, { encoding: 'utf8', signal })).trim();
+    return (await readText(path, signal)).trim();
   } catch (err) {
     if (NO_VALUE.has((err as NodeJS.ErrnoException).code ?? '')) return undefined;
     throw err;

@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import { gauge } from './family.js';
 import type { CollectorFactory } from './types.js';
+import { readText } from './read-text.js';
 
 /** What uname(2) reports for domainname when none is set. */
 const NO_DOMAIN = '(none)';
@@ -13,7 +13,7 @@ export const createUnameCollector: CollectorFactory = (paths) => ({
   async collect(signal) {
     let domainname = NO_DOMAIN;
     try {
-      domainname = (await readFile(join(paths.proc, 'sys', 'kernel', 'domainname'), { encoding: 'utf8', signal })).trim() || NO_DOMAIN;
+      domainname = (await readText(join(paths.proc, 'sys', 'kernel', 'domainname'), signal)).trim() || NO_DOMAIN;
     } catch (err) {
       if (signal.aborted) throw err;
     }
