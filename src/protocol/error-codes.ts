@@ -32,7 +32,7 @@ export const ProtocolErrors = {
   PROTOCOL_VERSION: spec('FP_PROTOCOL_VERSION', 'protocol_version', true, 'upgrade the agent or the bridge so they share a protocol version'),
   BAD_AGENT_ID: spec('FP_BAD_AGENT_ID', 'bad_agent_id', true, 'use 1-128 letters, digits, ".", "_", "-" or ":", starting with a letter or digit, for FLEETPULSE_AGENT_ID'),
   BAD_LABELS: spec('FP_BAD_LABELS', 'bad_labels', true, 'static labels must be valid Prometheus label names, not reserved, with short values'),
-  INVALID_METRIC_NAME: spec('FP_INVALID_METRIC_NAME', 'invalid_metric_name', false, 'metric names must match [a-zA-Z_:][a-zA-Z0-9_:]* and not use a reserved prefix'),
+  INVALID_METRIC_NAME: spec('FP_INVALID_METRIC_NAME', 'invalid_metric_name', false, 'metric names must match [a-zA-Z_:][a-zA-Z0-9_:]* and not be up, scrape_* or fleetpulse_* (reserved)'),
   INVALID_LABEL: spec('FP_INVALID_LABEL', 'invalid_label', false, 'label names must match [a-zA-Z_][a-zA-Z0-9_]*, not start with __, and not be instance, job or one of the agent\'s static labels'),
   INVALID_VALUE: spec('FP_INVALID_VALUE', 'invalid_value', false, 'values are JSON numbers or "NaN", "+Inf", "-Inf"'),
   DUPLICATE_SERIES: spec('FP_DUPLICATE_SERIES', 'duplicate_series', false, 'each label set may appear once per family'),
@@ -47,6 +47,11 @@ export const ProtocolErrors = {
   INTERNAL: spec('FP_INTERNAL', 'internal_error', true, 'the bridge failed while handling this connection and logged why; other agents are unaffected and reconnecting is safe; please report it'),
   TOO_MANY_HANDSHAKES: spec('FP_TOO_MANY_HANDSHAKES', 'too_many_handshakes', true, 'too many connections are waiting to send their hello; send hello right after connecting, or raise FLEETPULSE_MAX_HANDSHAKES / FLEETPULSE_MAX_HANDSHAKES_PER_SOURCE on the bridge'),
   AUTH_RATE_LIMITED: spec('FP_AUTH_RATE_LIMITED', 'auth_rate_limited', true, 'too many failed authentications from this address; fix the agent\'s credentials, it is let in again within a minute'),
+  METRIC_NAME_TOO_LONG: spec('FP_METRIC_NAME_TOO_LONG', 'metric_name_too_long', false, 'shorten the metric name or raise FLEETPULSE_MAX_METRIC_NAME_BYTES on the bridge'),
+  LABEL_TOO_LONG: spec('FP_LABEL_TOO_LONG', 'label_too_long', false, 'shorten the label name or value, or raise FLEETPULSE_MAX_LABEL_NAME_BYTES / FLEETPULSE_MAX_LABEL_VALUE_BYTES on the bridge'),
+  AGENT_BYTES_LIMIT: spec('FP_AGENT_BYTES_LIMIT', 'agent_bytes_limit', false, 'send fewer or shorter series (long static labels repeat on every line) or raise FLEETPULSE_MAX_BYTES_PER_AGENT on the bridge'),
+  FLEET_SERIES_LIMIT: spec('FP_FLEET_SERIES_LIMIT', 'fleet_series_limit', false, 'the bridge holds as many series as it may; raise FLEETPULSE_MAX_SERIES on the bridge or send fewer series'),
+  TOO_MANY_AGENTS: spec('FP_TOO_MANY_AGENTS', 'too_many_agents', true, 'the bridge knows as many agents as it may; raise FLEETPULSE_MAX_AGENTS on the bridge, or lower FLEETPULSE_FORGET_AFTER so departed agents are forgotten sooner'),
 } as const satisfies Record<string, ProtocolErrorSpec>;
 
 export type ProtocolErrorName = keyof typeof ProtocolErrors;

@@ -19,6 +19,28 @@ export const MAX_STATIC_LABELS = 32;
 /** Metric name prefixes owned by the bridge's own series (agent status, itself, measurement tasks). */
 export const RESERVED_METRIC_PREFIXES: readonly string[] = ['fleetpulse_agent_', 'fleetpulse_bridge_', 'fleetpulse_probe_', 'fleetpulse_task_'];
 
+/** fleetpulse_ names the reference agent itself sends; every other fleetpulse_ name is the bridge's. */
+export const AGENT_FLEETPULSE_FAMILIES: ReadonlySet<string> = new Set([
+  'fleetpulse_cpu_busy_percent',
+  'fleetpulse_cpu_busy_average_percent',
+  'fleetpulse_memory_used_percent',
+  'fleetpulse_responder_udp_packets_total',
+  'fleetpulse_responder_tcp_connections_total',
+  'fleetpulse_responder_received_bytes_total',
+]);
+
+/**
+ * Why an agent may not send a family of this name, or undefined: Prometheus sets `up` and
+ * `scrape_*` on every target itself (its own alerts read them), and `fleetpulse_*` is ours.
+ */
+export function reservedMetricNameProblem(name: string): string | undefined {
+  if (name === 'up' || name.startsWith('scrape_')) return `${name}: up and scrape_* are set by Prometheus on every target; an agent may not send them`;
+  if (name.startsWith('fleetpulse_') && !AGENT_FLEETPULSE_FAMILIES.has(name)) {
+    return `${name}: fleetpulse_* names are the bridge's and the reference agent's own (${RESERVED_METRIC_PREFIXES.join(', ')} and the agent's families); rename the metric`;
+  }
+  return undefined;
+}
+
 export function isValidLabelName(name: string): boolean {
   return LABEL_NAME_RE.test(name) && !name.startsWith('__');
 }

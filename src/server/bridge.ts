@@ -40,7 +40,7 @@ export class Bridge {
   constructor(private readonly options: BridgeOptions) {
     this.metrics = new SelfMetrics({ maxConnections: options.maxConnections, maxSeriesPerAgent: options.maxSeriesPerAgent });
     this.httpFront = new HttpFront({ webConfigPath: options.webConfig, allowedHosts: options.httpAllowedHosts, maxConnections: options.httpMaxConnections ?? 256, log: options.log });
-    this.store = new AgentStore({ graceMs: options.graceMs, forgetMs: options.forgetMs, departedForgetMs: options.departedForgetMs, maxSeriesPerAgent: options.maxSeriesPerAgent });
+    this.store = new AgentStore({ graceMs: options.graceMs, maxGraceMs: options.maxGraceMs, forgetMs: options.forgetMs, departedForgetMs: options.departedForgetMs, maxSeriesPerAgent: options.maxSeriesPerAgent });
     // The web console: static files from console/, its links, and live snapshots over SSE.
     const consoleFiles = staticRoute(undefined, options.grafanaUrl ? [new URL(options.grafanaUrl).origin] : []);
     const events = new EventStream([

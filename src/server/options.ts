@@ -23,6 +23,19 @@ export interface BridgeOptions {
   /** Failed authentications a source may have per minute before it is refused at connect. */
   authFailuresPerMinute: number;
   maxSeriesPerAgent: number;
+  /** Series of all agents together (FP_FLEET_SERIES_LIMIT). */
+  maxSeries: number;
+  /** Exposition text one agent's batch may render to (FP_AGENT_BYTES_LIMIT). */
+  maxBytesPerAgent: number;
+  maxMetricNameBytes: number;
+  maxLabelNameBytes: number;
+  maxLabelValueBytes: number;
+  /** Names and values of an agent's static labels together (FP_BAD_LABELS). */
+  maxStaticLabelBytes: number;
+  /** Agents the bridge knows, connected or listed as down (FP_TOO_MANY_AGENTS for a new id). */
+  maxAgents: number;
+  /** Cap of the default grace period (3 agent intervals), whatever interval an agent claims. */
+  maxGraceMs: number;
   helloTimeoutMs: number;
   heartbeatMs: number;
   /** Fixed grace period before a lost agent's series go; undefined = 3 agent intervals. */

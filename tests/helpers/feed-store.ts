@@ -1,4 +1,5 @@
 import { BatchIntake, type RepeatResult } from '../../src/server/ingest/batch-intake.js';
+import { DEFAULT_INGEST_LIMITS } from '../../src/server/ingest/ingest-limits.js';
 import type { AgentStore } from '../../src/server/store/agent-store.js';
 import type { IngestResult } from '../../src/server/store/series-store.js';
 
@@ -15,7 +16,7 @@ const feeds = new WeakMap<AgentStore, Feed>();
 export function feed(store: AgentStore, maxSeriesPerAgent = 1000): Feed {
   let found = feeds.get(store);
   if (!found) {
-    const intake = new BatchIntake(store, { maxSeriesPerAgent });
+    const intake = new BatchIntake(store, { ...DEFAULT_INGEST_LIMITS, maxSeriesPerAgent });
     found = {
       batch: (agentId, families, timestampMs = 1_700_000_000_000) => intake.batch(agentId, families, timestampMs),
       repeat: (agentId, line) => intake.repeat(agentId, line),

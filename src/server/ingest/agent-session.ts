@@ -11,6 +11,7 @@ import type { Logger } from '../../log.js';
 import type { BridgeOptions } from '../options.js';
 import type { SelfMetrics } from '../own-metrics/self-metrics.js';
 import type { AgentStore } from '../store/agent-store.js';
+import type { AgentStatus } from '../store/agent-record.js';
 import { BatchIntake } from './batch-intake.js';
 import { checkHello } from './check-hello.js';
 import type { Proof } from '../auth/agent-authenticator.js';
@@ -79,6 +80,8 @@ export class AgentSession {
   private readonly clock = new ClockFilter();
   /** The agent announced a deliberate stop: forget it after the grace period. */
   private departed = false;
+  /** Whether a goodbye of this session may make the agent go (see mayDepart()). */
+  private mayDepart = true;
   private log: Logger;
   readonly address: string;
 
@@ -181,7 +184,7 @@ export class AgentSession {
     switch (message.type) {
       case 'hello':
         if (this.agentId !== undefined) throw protocolError('BAD_MESSAGE', 'hello was already received on this connection');
-        return this.onHello(this.authenticated(checkHello(message, undefined), message.token));
+        return this.onHello(this.authenticated(checkHello(message, undefined, this.deps.options), message.token));
       case 'metrics':
         return this.onMetrics(message);
       case 'ping': {
@@ -203,6 +206,10 @@ export class AgentSession {
         this.deps.onTaskResult?.(this.agentId!, message);
         return;
       case 'goodbye':
+        if (!this.mayDepart) {
+          this.log.warn('goodbye ignored: this session took over an agent listed as down from another address without proving its id, so the agent stays listed as down', { reason: message.reason });
+          return;
+        }
         this.log.info('agent said goodbye', { reason: message.reason });
         this.departed = true;
         return;
@@ -219,8 +226,13 @@ export class AgentSession {
 
   private onHello(hello: ReturnType<typeof checkHello>): void {
     const { options, store } = this.deps;
+    const previous = store.get(hello.id);
+    if (previous === undefined && store.size >= options.maxAgents) {
+      throw protocolError('TOO_MANY_AGENTS', `the bridge already knows ${store.size} agents (connected or listed as down), its limit`);
+    }
     this.runId = hello.runId;
     this.deps.claim(hello.id, this);
+    this.mayDepart = mayDepart(this.proof, previous, this.address);
     clearTimeout(this.helloTimer);
     this.agentId = hello.id;
     this.decoder.setLimit(options.maxLineBytes);
@@ -316,4 +328,16 @@ function asFatal(error: ProtocolError): ProtocolError {
   if (error.spec.fatal) return error;
   const spec: ProtocolErrorSpec = { ...error.spec, fatal: true };
   return new ProtocolError(spec, `${error.message}; closing because no valid hello was received yet`);
+}
+
+/**
+ * A goodbye makes an agent disappear instead of staying listed as down, so AgentDown resolves.
+ * Only a session that proved the id itself (certificate, the id's own token) may always say
+ * it; otherwise the session must continue the agent: a new id, one that was connected (its
+ * real owner then reconnects and takes it back), or one last seen from this same address.
+ * A stranger cannot make a dead agent's `up 0` vanish by a hello and goodbye under its id.
+ */
+function mayDepart(proof: Proof, previous: AgentStatus | undefined, address: string): boolean {
+  if (proof === 'certificate' || proof === 'agent-token') return true;
+  return previous === undefined || previous.connected || previous.address === address;
 }

@@ -1,18 +1,16 @@
-import { ProtocolError, protocolError } from '../../protocol/error-codes.js';
+import { ProtocolError, ProtocolErrors, protocolError } from '../../protocol/error-codes.js';
 import type { AgentLabels, AgentStore } from '../store/agent-store.js';
 import { SummaryInputs } from '../store/agent-summary.js';
 import type { IngestResult, RefusedFamily, ValidBatch } from '../store/series-store.js';
 import type { RenderedFamily } from '../text-format/rendered-family.js';
 import { readRepeat } from './repeat-batch.js';
 import { renderFamily } from './render-family.js';
+import type { IngestLimits } from './ingest-limits.js';
 
 // A metrics batch on its way from the session into the store: checked and rendered here,
 // family by family, then stored. The store sees only validated families.
 
-export interface IntakeLimits {
-  /** A batch with more samples than this is refused whole. */
-  maxSeriesPerAgent: number;
-}
+export type IntakeLimits = IngestLimits;
 
 export interface RepeatResult {
   seq: number;
@@ -32,7 +30,14 @@ export class BatchIntake {
   batch(agentId: string, families: readonly unknown[], timestampMs: number): IngestResult {
     const labels = this.store.labelsOf(agentId);
     if (!labels) throw new Error(`batch for unknown agent ${agentId}`);
-    return this.store.ingest(agentId, validateBatch(families, timestampMs, labels, this.limits));
+    const batch = validateBatch(families, timestampMs, labels, this.limits);
+    // Series of every other agent, plus this batch's, against the bridge's total.
+    const others = this.store.seriesTotal - (this.store.get(agentId)?.series ?? 0);
+    const offered = batch.families.reduce((n, f) => n + ('refused' in f ? 0 : f.series), 0);
+    if (others + offered > this.limits.maxSeries) {
+      throw protocolError('FLEET_SERIES_LIMIT', `the bridge holds ${others} series of other agents and this batch has ${offered}; the limit for all agents together is ${this.limits.maxSeries}; the previous snapshot stays`);
+    }
+    return this.store.ingest(agentId, batch);
   }
 
   /**
@@ -50,18 +55,22 @@ export class BatchIntake {
   }
 }
 
-/** Checks and renders each family of a batch; refuses the batch over the series limit. */
+/** Checks and renders each family of a batch; refuses the batch over the series or bytes limit. */
 export function validateBatch(families: readonly unknown[], timestampMs: number, labels: AgentLabels, limits: IntakeLimits): ValidBatch {
   const offered = families.reduce<number>((n, f) => n + countSamples(f), 0);
   if (offered > limits.maxSeriesPerAgent) {
     throw protocolError('SERIES_LIMIT', `batch has ${offered} series; the limit per agent is ${limits.maxSeriesPerAgent}`);
   }
+  const budget = { remaining: limits.maxBytesPerAgent };
   const checked: (RenderedFamily | RefusedFamily)[] = [];
   for (const raw of families) {
     try {
-      checked.push(renderFamily(raw, labels.prefix, labels.forbidden));
+      checked.push(renderFamily(raw, labels.prefix, labels.forbidden, limits, budget));
     } catch (err) {
       if (!(err instanceof ProtocolError)) throw err;
+      if (err.spec === ProtocolErrors.AGENT_BYTES_LIMIT) {
+        throw protocolError('AGENT_BYTES_LIMIT', `the batch renders to more than ${limits.maxBytesPerAgent} bytes of exposition text (its labels repeat on every line); it was refused whole and the previous snapshot stays`);
+      }
       checked.push({ refused: err, name: familyName(raw) });
     }
   }

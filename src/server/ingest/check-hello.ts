@@ -42,7 +42,7 @@ function checkProbe(probe: unknown): { probe: ProbeEndpoint | undefined; probePr
 }
 
 /** Validates a hello against the bridge's rules. Throws a fatal ProtocolError. */
-export function checkHello(hello: HelloMessage, token: string | undefined): CheckedHello {
+export function checkHello(hello: HelloMessage, token: string | undefined, limits: { maxStaticLabelBytes: number } = { maxStaticLabelBytes: 4096 }): CheckedHello {
   if (!SUPPORTED_PROTOCOL_VERSIONS.includes(hello.protocol)) {
     throw protocolError('PROTOCOL_VERSION', `protocol version ${hello.protocol} is not supported; this bridge speaks ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')}`);
   }
@@ -55,6 +55,11 @@ export function checkHello(hello: HelloMessage, token: string | undefined): Chec
   const labels = hello.labels ?? {};
   const problem = staticLabelsProblem(labels);
   if (problem !== undefined) throw protocolError('BAD_LABELS', problem);
+  // They repeat on every line of the agent: bounded together, not only one by one.
+  const staticBytes = Object.entries(labels).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
+  if (staticBytes > limits.maxStaticLabelBytes) {
+    throw protocolError('BAD_LABELS', `static labels take ${staticBytes} bytes (names and values); the bridge allows ${limits.maxStaticLabelBytes} (FLEETPULSE_MAX_STATIC_LABEL_BYTES)`);
+  }
   const intervalMs = hello.interval_ms ?? DEFAULT_INTERVAL_MS;
   if (intervalMs < MIN_INTERVAL_MS || intervalMs > MAX_INTERVAL_MS) {
     throw protocolError('BAD_MESSAGE', `interval_ms ${intervalMs} is outside ${MIN_INTERVAL_MS}..${MAX_INTERVAL_MS}`);

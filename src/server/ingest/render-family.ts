@@ -2,29 +2,36 @@ import { protocolError } from '../../protocol/error-codes.js';
 import { METRIC_TYPES, type MetricType } from '../../protocol/messages.js';
 import {
   MAX_HELP_BYTES,
-  MAX_LABEL_VALUE_BYTES,
   METRIC_NAME_RE,
-  RESERVED_METRIC_PREFIXES,
   exceedsBytes,
   isValidLabelName,
   quoteForError,
+  reservedMetricNameProblem,
 } from '../../protocol/names.js';
 import { escapeLabelValue, formatValue } from '../text-format/format.js';
 import type { RenderedFamily } from '../text-format/rendered-family.js';
+import { DEFAULT_INGEST_LIMITS, type ByteBudget, type IngestLimits } from './ingest-limits.js';
+
+type NameLimits = Pick<IngestLimits, 'maxMetricNameBytes' | 'maxLabelNameBytes' | 'maxLabelValueBytes'>;
 
 // Label names repeat across every batch of every agent; remember the valid ones (bounded).
 const knownLabelNames = new Set<string>();
 const KNOWN_LABEL_NAMES_MAX = 10_000;
+const KNOWN_LABEL_NAME_MAX_BYTES = 32;
 
-function checkLabelName(name: string, family: string, forbidden: ReadonlySet<string>): void {
+function checkLabelName(name: string, family: string, forbidden: ReadonlySet<string>, limits: NameLimits): void {
   if (forbidden.has(name)) {
     throw protocolError('INVALID_LABEL', `${family}: label "${name}" is set by the bridge or by the agent's static labels`);
   }
   if (knownLabelNames.has(name)) return;
+  if (name.length > limits.maxLabelNameBytes) {
+    throw protocolError('LABEL_TOO_LONG', `${family}: label name ${quoteForError(name)} is ${name.length} bytes; the limit is ${limits.maxLabelNameBytes}`);
+  }
   if (!isValidLabelName(name)) {
     throw protocolError('INVALID_LABEL', `${family}: invalid label name ${quoteForError(name)}`);
   }
-  if (knownLabelNames.size < KNOWN_LABEL_NAMES_MAX) knownLabelNames.add(name);
+  // Remembered only under the smallest limit any bridge in this process may have.
+  if (knownLabelNames.size < KNOWN_LABEL_NAMES_MAX && name.length <= KNOWN_LABEL_NAME_MAX_BYTES) knownLabelNames.add(name);
 }
 
 function parseValue(raw: unknown, family: string): number {
@@ -36,7 +43,7 @@ function parseValue(raw: unknown, family: string): number {
 }
 
 /** `k="v",...` sorted by name, so the same label set always renders the same. */
-function renderSampleLabels(raw: unknown, family: string, forbidden: ReadonlySet<string>): string {
+function renderSampleLabels(raw: unknown, family: string, forbidden: ReadonlySet<string>, limits: NameLimits): string {
   if (raw === undefined) return '';
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw protocolError('INVALID_LABEL', `${family}: "labels" must be an object of strings`);
@@ -46,13 +53,13 @@ function renderSampleLabels(raw: unknown, family: string, forbidden: ReadonlySet
   if (names.length > 1) names.sort();
   let out = '';
   for (const name of names) {
-    checkLabelName(name, family, forbidden);
+    checkLabelName(name, family, forbidden, limits);
     const value = labels[name];
     if (typeof value !== 'string') {
       throw protocolError('INVALID_LABEL', `${family}: label "${name}" must have a string value`);
     }
-    if (exceedsBytes(value, MAX_LABEL_VALUE_BYTES)) {
-      throw protocolError('INVALID_LABEL', `${family}: label "${name}" value is longer than ${MAX_LABEL_VALUE_BYTES} bytes`);
+    if (exceedsBytes(value, limits.maxLabelValueBytes)) {
+      throw protocolError('LABEL_TOO_LONG', `${family}: label "${name}" value is longer than ${limits.maxLabelValueBytes} bytes`);
     }
     // Prometheus treats an empty label value as no label: render it so, and duplicates show.
     if (value === '') continue;
@@ -61,18 +68,20 @@ function renderSampleLabels(raw: unknown, family: string, forbidden: ReadonlySet
   return out;
 }
 
-function checkFamilyHead(raw: unknown): { name: string; type: MetricType; help: string; samples: unknown[] } {
+function checkFamilyHead(raw: unknown, limits: NameLimits): { name: string; type: MetricType; help: string; samples: unknown[] } {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw protocolError('BAD_MESSAGE', 'each entry of "families" must be an object');
   }
   const f = raw as Record<string, unknown>;
+  if (typeof f.name === 'string' && f.name.length > limits.maxMetricNameBytes) {
+    throw protocolError('METRIC_NAME_TOO_LONG', `metric name ${quoteForError(f.name)} is ${f.name.length} bytes; the limit is ${limits.maxMetricNameBytes}`);
+  }
   if (typeof f.name !== 'string' || !METRIC_NAME_RE.test(f.name)) {
     throw protocolError('INVALID_METRIC_NAME', `invalid metric name ${quoteForError(f.name)}`);
   }
   const name = f.name;
-  if (RESERVED_METRIC_PREFIXES.some((prefix) => name.startsWith(prefix))) {
-    throw protocolError('INVALID_METRIC_NAME', `${name}: the prefixes ${RESERVED_METRIC_PREFIXES.join(', ')} are the bridge's own`);
-  }
+  const reserved = reservedMetricNameProblem(name);
+  if (reserved !== undefined) throw protocolError('INVALID_METRIC_NAME', reserved);
   if (typeof f.type !== 'string' || !(METRIC_TYPES as readonly string[]).includes(f.type)) {
     throw protocolError('BAD_MESSAGE', `${name}: type ${quoteForError(f.type)} is not one of ${METRIC_TYPES.join(', ')}`);
   }
@@ -87,14 +96,25 @@ function checkFamilyHead(raw: unknown): { name: string; type: MetricType; help: 
   return { name, type: METRIC_TYPES.find((t) => t === f.type)!, help, samples: f.samples };
 }
 
+function bytesLimitError() {
+  return protocolError('AGENT_BYTES_LIMIT', 'the batch renders to more exposition text than the limit per agent allows; it was refused whole and the previous snapshot stays');
+}
+
 /**
  * Validates one family sent by an agent and renders its sample lines.
  * @param agentLabels rendered `instance="id",k="v"` prefix of every line
  * @param forbiddenLabels label names samples may not use (instance, job, static labels)
+ * @param budget exposition bytes the batch may still render; AGENT_BYTES_LIMIT when it runs out
  * @throws ProtocolError naming the family and the problem
  */
-export function renderFamily(raw: unknown, agentLabels: string, forbiddenLabels: ReadonlySet<string>): RenderedFamily {
-  const { name, type, help, samples } = checkFamilyHead(raw);
+export function renderFamily(
+  raw: unknown,
+  agentLabels: string,
+  forbiddenLabels: ReadonlySet<string>,
+  limits: NameLimits = DEFAULT_INGEST_LIMITS,
+  budget?: ByteBudget,
+): RenderedFamily {
+  const { name, type, help, samples } = checkFamilyHead(raw, limits);
   const seen = samples.length > 1 ? new Set<string>() : undefined;
   const lines: string[] = [];
   for (const sample of samples) {
@@ -102,13 +122,17 @@ export function renderFamily(raw: unknown, agentLabels: string, forbiddenLabels:
       throw protocolError('BAD_MESSAGE', `${name}: each sample must be an object with "value"`);
     }
     const s = sample as Record<string, unknown>;
-    const labels = renderSampleLabels(s.labels, name, forbiddenLabels);
+    const labels = renderSampleLabels(s.labels, name, forbiddenLabels, limits);
     if (seen) {
       if (seen.has(labels)) throw protocolError('DUPLICATE_SERIES', `${name}: series {${labels}} appears twice`);
       seen.add(labels);
     }
     const value = parseValue(s.value, name);
-    lines.push(name + '{' + agentLabels + (labels === '' ? '' : ',' + labels) + '} ' + formatValue(value) + '\n');
+    const line = name + '{' + agentLabels + (labels === '' ? '' : ',' + labels) + '} ' + formatValue(value) + '\n';
+    // Checked line by line: the agent's labels repeat on every line, so a small batch can
+    // render to a huge text; stop before holding it, not after.
+    if (budget && (budget.remaining -= line.length) < 0) throw bytesLimitError();
+    lines.push(line);
   }
   // One flat string: it lives as long as the values do, so no rope of per-line pieces.
   return { name, type, help, text: lines.join(''), series: samples.length };

@@ -17,6 +17,8 @@ export type AgentState = (typeof AGENT_STATES)[number];
 export interface LifecycleOptions {
   /** Fixed grace period; when undefined, 3 of the agent's own intervals. */
   graceMs: number | undefined;
+  /** Cap of the default grace period: an agent cannot keep its series longer by claiming a long interval. */
+  maxGraceMs?: number | undefined;
   forgetMs: number;
   /** How long a departed agent stays listed; undefined: forgetMs. */
   departedForgetMs?: number | undefined;
@@ -84,7 +86,7 @@ export class AgentLifecycle {
     if (!life || life.lease !== lease || life.state !== 'connected') return false;
     life.state = departed ? 'departed' : 'down';
     life.disconnectedAt = this.timers.now();
-    const graceMs = this.options.graceMs ?? 3 * intervalMs;
+    const graceMs = this.options.graceMs ?? Math.min(3 * intervalMs, this.options.maxGraceMs ?? Infinity);
     life.expiry = this.timers.setTimeout(() => {
       life.expiry = undefined;
       this.events.expired(id);

@@ -42,8 +42,9 @@ export interface BatchSink {
 }
 
 export interface AgentStoreOptions {
-  /** Fixed grace period; when undefined, 3 of the agent's own intervals. */
+  /** Fixed grace period; when undefined, 3 of the agent's own intervals, at most maxGraceMs. */
   graceMs: number | undefined;
+  maxGraceMs?: number;
   forgetMs: number;
   /** How long a departed agent stays listed; undefined: forgetMs. */
   departedForgetMs?: number | undefined;
@@ -210,6 +211,11 @@ export class AgentStore {
 
   get size(): number {
     return this.agents.size;
+  }
+
+  /** Series held by all agents together. */
+  get seriesTotal(): number {
+    return this.seriesStore.total;
   }
 
   /** Adds a receiver of every stored batch. */

@@ -71,6 +71,8 @@ interface MutableSeries extends AgentSeries {
 export class SeriesStore {
   readonly catalog = new FamilyCatalog();
   readonly shards = new ShardPlanner();
+  /** Series held by all agents together. */
+  total = 0;
 
   constructor(private readonly maxSeriesPerAgent: number) {}
 
@@ -119,6 +121,7 @@ export class SeriesStore {
     if (next.size > 0) this.place(s, nowMs);
     this.replaceFamilies(s, next);
     s.layout = rejected.length === 0 ? [...accepted.values()] : undefined;
+    this.total += held - s.series;
     s.series = held;
     s.summary = batch.summary;
     return { samples, rejected };
@@ -157,6 +160,7 @@ export class SeriesStore {
     }
     if (s.families.size === 0) return false;
     s.families.clear();
+    this.total -= s.series;
     s.series = 0;
     s.summary = SummaryInputs.EMPTY;
     return true;
