@@ -97,6 +97,7 @@ export function bridgeOptions(v: SettingValues, log: Logger): BridgeOptions {
     maxStaticLabelBytes: v.maxStaticLabelBytes!,
     maxAgents: v.maxAgents!,
     maxGraceMs: v.maxGracePeriod!,
+    probeNetworks: v.probeNetworks ?? [],
     helloTimeoutMs: v.helloTimeout!,
     heartbeatMs: v.heartbeat!,
     graceMs: v.gracePeriod,

@@ -2,6 +2,7 @@
 // `<SETTING>="<value>" ...`, e.g. `is not a duration; use e.g. 5s, 500ms`.
 
 import { isIP } from 'node:net';
+import { parseCidr } from '../net/address-policy.js';
 import { LABEL_NAME_RE, staticLabelsProblem } from '../protocol/names.js';
 
 export class ConfigValueError extends Error {}
@@ -172,4 +173,17 @@ export function parseRegExp(raw: string): RegExp {
   } catch (err) {
     throw new ConfigValueError(`is not a valid regular expression: ${(err as Error).message}`);
   }
+}
+
+/** Comma-separated CIDRs, e.g. 10.0.0.0/8,fd00::/8 (empty: none). */
+export function parseCidrList(raw: string): string[] {
+  const cidrs = raw.split(',').map((part) => part.trim()).filter((part) => part !== '');
+  for (const cidr of cidrs) {
+    try {
+      parseCidr(cidr);
+    } catch (err) {
+      throw new ConfigValueError(`${(err as Error).message}; use comma-separated CIDRs, e.g. 10.0.0.0/8,fd00::/8`);
+    }
+  }
+  return cidrs;
 }

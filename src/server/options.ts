@@ -34,6 +34,11 @@ export interface BridgeOptions {
   maxStaticLabelBytes: number;
   /** Agents the bridge knows, connected or listed as down (FP_TOO_MANY_AGENTS for a new id). */
   maxAgents: number;
+  /**
+   * CIDRs whose addresses peers may dial for measurement tasks even when merely advertised by
+   * the agent, or loopback/link-local/multicast (FLEETPULSE_PROBE_NETWORKS); default none.
+   */
+  probeNetworks?: readonly string[] | undefined;
   /** Cap of the default grace period (3 agent intervals), whatever interval an agent claims. */
   maxGraceMs: number;
   helloTimeoutMs: number;

@@ -28,6 +28,8 @@ describe('web console: fleet page', { skip: skipUnlessChromium() }, () => {
       FLEETPULSE_HEARTBEAT: '1s',
       FLEETPULSE_PROMETHEUS_URL: 'http://prometheus.example:9090',
       FLEETPULSE_GRAFANA_URL: 'http://grafana.example:3000/',
+      // The agents are on loopback, which peers never dial unless allowed.
+      FLEETPULSE_PROBE_NETWORKS: '127.0.0.0/8',
     });
     httpPort = bridge.httpPort;
     ingestPort = bridge.ingestPort;

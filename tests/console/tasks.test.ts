@@ -40,6 +40,8 @@ describe('web console: tasks page', { skip: skipUnlessChromium() }, () => {
       FLEETPULSE_ADMIN_TOKEN: ADMIN_TOKEN,
       FLEETPULSE_DATA_DIR: dataDir,
       FLEETPULSE_GRAFANA_URL: 'http://grafana.example:3000',
+      // Every agent here is on loopback, which peers never dial unless allowed.
+      FLEETPULSE_PROBE_NETWORKS: '127.0.0.0/8',
     });
     httpPort = bridge.httpPort;
     const ingestPort = bridge.ingestPort;

@@ -30,7 +30,8 @@ type Result = PairResultView;
 
 const base = () => `http://127.0.0.1:${httpPort}`;
 
-const bridgeEnv = () => ({ FLEETPULSE_HEARTBEAT: '1s', FLEETPULSE_DATA_DIR: dataDir, FLEETPULSE_ADMIN_TOKEN: ADMIN });
+// Every agent here is on loopback, which peers never dial unless allowed.
+const bridgeEnv = () => ({ FLEETPULSE_HEARTBEAT: '1s', FLEETPULSE_DATA_DIR: dataDir, FLEETPULSE_ADMIN_TOKEN: ADMIN, FLEETPULSE_PROBE_NETWORKS: '127.0.0.0/8' });
 
 async function startAgent(id: string, env: Record<string, string> = {}): Promise<RunningProcess> {
   const agent = runCli(['agent'], {

@@ -31,6 +31,8 @@ export async function startTestBridge(overrides: Partial<BridgeOptions> = {}): P
     maxStaticLabelBytes: 4096,
     maxAgents: 20_000,
     maxGraceMs: 300_000,
+    // Test agents are on loopback, which peers never dial unless allowed.
+    probeNetworks: ['127.0.0.0/8', '::1/128'],
     helloTimeoutMs: 2000,
     heartbeatMs: 5000,
     graceMs: undefined,

@@ -1,5 +1,6 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, isIP, type Server, type Socket } from 'node:net';
+import { sourceKey } from '../../net/source-key.js';
 import { epochMs, type EpochClock } from './clock.js';
 import { GrantTable, type GrantTableOptions } from './grants.js';
 import { SinkSession, TCP_REJECT_REASONS, rejectConnection, type TcpRejectReason } from './sink-session.js';
@@ -20,10 +21,14 @@ export interface ProbeResponderOptions {
   maxSinkDurationMs?: number;
   /** The sink stops reading this long after the granted duration; default 1.5 s. */
   sinkMarginMs?: number;
-  /** Time a TCP peer has to send its hello; default 3 s. */
+  /** Time a TCP peer has to send its hello; default 1 s (peers send it right after connecting). */
   helloTimeoutMs?: number;
+  /** A transfer with no data for this long ends early, freeing its slot; default 2 s. */
+  idleTimeoutMs?: number;
   /** Concurrent TCP connections; more are refused with FP_PROBE_BUSY. Default 16. */
   maxTcpConnections?: number;
+  /** Concurrent TCP connections from one address (IPv6: one /64); default 4. */
+  maxTcpPerSource?: number;
   grants?: GrantTableOptions;
 }
 
@@ -54,6 +59,7 @@ export class ProbeResponder {
     tcpBytesReceived: 0,
   };
   private readonly connections = new Set<Socket>();
+  private readonly perSource = new Map<string, number>();
   private readonly sinks = new Set<SinkSession>();
   private udp: UdpSocket | undefined;
   private tcp: Server | undefined;
@@ -153,16 +159,26 @@ export class ProbeResponder {
       maxClockSkewMs: this.options.maxClockSkewMs ?? 15 * 60_000,
       maxDurationMs: this.options.maxSinkDurationMs ?? 30_000,
       marginMs: this.options.sinkMarginMs ?? 1500,
-      helloTimeoutMs: this.options.helloTimeoutMs ?? 3000,
+      helloTimeoutMs: this.options.helloTimeoutMs ?? 1000,
+      idleTimeoutMs: this.options.idleTimeoutMs ?? 2000,
     };
     const server = createServer((socket) => {
-      const busy = this.connections.size >= (this.options.maxTcpConnections ?? 16);
+      const source = sourceKey(socket.remoteAddress);
+      const fromSource = this.perSource.get(source) ?? 0;
+      // One peer cannot hold every slot: a cap per source before the cap in all.
+      const refusal = fromSource >= (this.options.maxTcpPerSource ?? 4) ? 'source_limit' : this.connections.size >= (this.options.maxTcpConnections ?? 16) ? 'busy' : undefined;
       this.connections.add(socket);
-      socket.on('close', () => this.connections.delete(socket));
-      if (busy) {
-        this.stats.tcpRejected.busy++;
+      this.perSource.set(source, fromSource + 1);
+      socket.on('close', () => {
+        this.connections.delete(socket);
+        const left = (this.perSource.get(source) ?? 1) - 1;
+        if (left <= 0) this.perSource.delete(source);
+        else this.perSource.set(source, left);
+      });
+      if (refusal) {
+        this.stats.tcpRejected[refusal]++;
         socket.on('error', () => {});
-        return rejectConnection(socket, 'busy');
+        return rejectConnection(socket, refusal);
       }
       new SinkSession(socket, this.grants, this.clock, limits, {
         onReject: (reason) => this.stats.tcpRejected[reason]++,

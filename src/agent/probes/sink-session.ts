@@ -3,8 +3,8 @@ import { monoMs, type EpochClock } from './clock.js';
 import type { Grant, GrantTable } from './grants.js';
 import { MAX_SINK_HELLO_BYTES, SinkErrorCodes, parseSinkHello, signSinkResult, verifySinkHello, type SinkErrorCode } from './sink-protocol.js';
 
-export type TcpRejectReason = 'oversized' | 'malformed' | 'unknown_task' | 'bad_mac' | 'stale' | 'replay' | 'session_limit' | 'hello_timeout' | 'busy';
-export const TCP_REJECT_REASONS: readonly TcpRejectReason[] = ['oversized', 'malformed', 'unknown_task', 'bad_mac', 'stale', 'replay', 'session_limit', 'hello_timeout', 'busy'];
+export type TcpRejectReason = 'oversized' | 'malformed' | 'unknown_task' | 'bad_mac' | 'stale' | 'replay' | 'session_limit' | 'hello_timeout' | 'busy' | 'source_limit';
+export const TCP_REJECT_REASONS: readonly TcpRejectReason[] = ['oversized', 'malformed', 'unknown_task', 'bad_mac', 'stale', 'replay', 'session_limit', 'hello_timeout', 'busy', 'source_limit'];
 
 export interface SinkLimits {
   maxClockSkewMs: number;
@@ -13,6 +13,8 @@ export interface SinkLimits {
   /** Slack after the granted duration before the sink stops reading regardless. */
   marginMs: number;
   helloTimeoutMs: number;
+  /** A transfer silent this long is over: it frees its slot instead of holding it to the deadline. */
+  idleTimeoutMs: number;
 }
 
 export interface SinkEvents {
@@ -35,6 +37,7 @@ const REJECT_CODES: Record<TcpRejectReason, SinkErrorCode> = {
   session_limit: SinkErrorCodes.busy,
   hello_timeout: SinkErrorCodes.helloTimeout,
   busy: SinkErrorCodes.busy,
+  source_limit: SinkErrorCodes.busy,
 };
 
 /** Sends one JSON error line and closes; used for refusals before a session exists too. */
@@ -57,6 +60,7 @@ export class SinkSession {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private timer: NodeJS.Timeout;
+  private idle: NodeJS.Timeout | undefined;
   private session = '';
   private grantedMs = 0;
   private warmupMs = 0;
@@ -88,6 +92,7 @@ export class SinkSession {
     });
     socket.on('close', () => {
       clearTimeout(this.timer);
+      clearTimeout(this.idle);
       this.state = 'done';
       events.onClose(this);
     });
@@ -135,12 +140,14 @@ export class SinkSession {
     this.state = 'receiving';
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.finish(true), durationMs + this.limits.marginMs);
+    this.idle = setTimeout(() => this.finish(true), this.limits.idleTimeoutMs);
     this.events.onAccepted(this);
     this.socket.write(JSON.stringify({ type: 'sink_ready', duration_ms: durationMs, warmup_ms: this.warmupMs }) + '\n');
     return true;
   }
 
   private count(chunk: Buffer): void {
+    this.idle?.refresh();
     const now = monoMs();
     if (this.bytes === 0) this.firstMs = now;
     this.lastMs = now;
@@ -161,6 +168,7 @@ export class SinkSession {
     }
     this.state = 'done';
     clearTimeout(this.timer);
+    clearTimeout(this.idle);
     const result = signSinkResult(this.grant.secret, this.session, {
       bytes: this.bytes,
       duration_ms: this.lastMs - this.firstMs,

@@ -4,6 +4,7 @@ import { encodeMessage } from '../../protocol/encode.js';
 import { LineDecoder, type DecodedFrame } from '../../protocol/line-decoder.js';
 import { PROTOCOL_VERSION, type AgentMessage, type MetricsMessage, type ServerMessage, type TaskResultMessage, type TaskRevokeMessage, type TaskRunMessage } from '../../protocol/messages.js';
 import { parseAgentMessage } from '../../protocol/parse.js';
+import { Networks, probeDialAddress } from '../../net/address-policy.js';
 import { ClockFilter } from '../../net/clock-filter.js';
 import { epochMs } from '../../net/epoch-clock.js';
 import { Heartbeat } from '../../net/heartbeat.js';
@@ -40,6 +41,8 @@ export interface SessionDeps {
   options: BridgeOptions;
   /** Checks the hello's credentials (src/server/auth); throws a fatal ProtocolError. */
   authenticate(agentId: string, token: string | undefined): Proof;
+  /** Networks whose addresses peers may dial though special or merely advertised (FLEETPULSE_PROBE_NETWORKS). */
+  probeNetworks?: Networks;
   /** Throws when a live session holds the id with stronger proof. */
   checkTakeover(agentId: string, proof: Proof): void;
   /**
@@ -52,6 +55,8 @@ export interface SessionDeps {
   /** A task_result from this (helloed) agent; the task scheduler checks it against its runs. */
   onTaskResult?(agentId: string, message: TaskResultMessage): void;
 }
+
+const NO_NETWORKS = new Networks([]);
 
 /** Pings whose pong may still come back; older pongs are ignored for the clock estimate. */
 const PINGS_REMEMBERED = 8;
@@ -238,8 +243,10 @@ export class AgentSession {
     this.decoder.setLimit(options.maxLineBytes);
     this.log = this.log.child({ agent: hello.id });
     const { probe, probeProblem, runId: _runId, ...agent } = hello;
-    // Peers dial the address the agent advertises, or else the one it reached us from.
-    this.lease = store.connect({ ...agent, address: this.address, probe: probe && { address: probe.address ?? this.address, port: probe.port } });
+    // Peers dial the address we saw the agent connect from, unless the operator allows the advertised one.
+    const dial = probe && probeDialAddress(this.address, probe.address, this.deps.probeNetworks ?? NO_NETWORKS);
+    const endpoint = probe && dial?.address !== undefined ? { address: dial.address, port: probe.port } : undefined;
+    this.lease = store.connect({ ...agent, address: this.address, probe: endpoint });
     this.send({
       type: 'welcome',
       protocol: PROTOCOL_VERSION,
@@ -258,6 +265,7 @@ export class AgentSession {
     // A first clock-offset sample now, rather than one heartbeat later.
     this.ping();
     if (probeProblem !== undefined) this.reject(protocolError('BAD_MESSAGE', probeProblem));
+    for (const note of dial?.notes ?? []) this.reject(protocolError('PROBE_ADDRESS', note));
     this.log.info('agent connected', { version: hello.agentVersion, labels: JSON.stringify(hello.labels) });
   }
 

@@ -1,6 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { encodeMessage } from '../../protocol/encode.js';
 import { ProtocolErrors, protocolError, type ProtocolErrorSpec } from '../../protocol/error-codes.js';
+import { Networks } from '../../net/address-policy.js';
 import { listenDualStack } from '../../net/listen.js';
 import { sourceKey } from '../../net/source-key.js';
 import type { BridgeOptions } from '../options.js';
@@ -28,6 +29,7 @@ export class TcpListener {
   private readonly handshaking = new Map<string, string>();
   private readonly handshakes: HandshakePool;
   private readonly authThrottle: AuthThrottle;
+  private readonly probeNetworks: Networks;
 
   constructor(
     private readonly store: AgentStore,
@@ -37,6 +39,7 @@ export class TcpListener {
   ) {
     this.handshakes = new HandshakePool(options.maxHandshakes, options.maxHandshakesPerSource);
     this.authThrottle = new AuthThrottle(options.authFailuresPerMinute, options.log);
+    this.probeNetworks = new Networks(options.probeNetworks ?? []);
     this.security = createAgentLinkSecurity(options, (spec) => {
       this.metrics.connectionsRefused.inc();
       this.metrics.framesRejected.inc({ reason: spec.reason });
@@ -88,6 +91,7 @@ export class TcpListener {
       metrics: this.metrics,
       options: this.options,
       ...(this.onTaskResult ? { onTaskResult: this.onTaskResult } : {}),
+      probeNetworks: this.probeNetworks,
       authenticate: (agentId, token) => {
         try {
           return this.security.authenticate(agentId, token, peer);
