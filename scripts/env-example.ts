@@ -24,6 +24,7 @@ export const FIXED_IN_COMPOSE: Record<string, string> = {
   FLEETPULSE_WEB_CONFIG: 'not passed; a file: mount it (and the certificates it names) into the server container and name its path under server.environment (docker-compose.mtls.yml does)',
   FLEETPULSE_TLS: 'not passed; agents in the stack reach the bridge on the stack\'s own network',
   FLEETPULSE_TLS_CA: 'not passed; agents in the stack reach the bridge on the stack\'s own network',
+  FLEETPULSE_TLS_SERVER_NAME: 'not passed; agents in the stack reach the bridge on the stack\'s own network',
   HOST_PROC: 'not passed: the stack mounts the host\'s /proc at /host/proc',
   HOST_SYS: 'not passed: the stack mounts the host\'s /sys at /host/sys',
   HOST_ROOT: 'not passed: the stack mounts the host\'s / at /host/root',
