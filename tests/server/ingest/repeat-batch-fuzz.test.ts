@@ -85,3 +85,34 @@ it('the repeat path never disagrees with JSON.parse and the general path (3000 m
   assert.ok(repeated > 50, `only ${repeated} mutated lines took the fast path; the property was barely exercised`);
   assert.equal(parsed, repeated);
 });
+
+it('fast-check: any values (finite, special, huge, tiny) and any single edit of the line, the repeat path agrees with the general path', async () => {
+  const fc = (await import('fast-check')).default;
+  const first = line(batch([1, 2, 3, 4]), 1);
+  const value = fc.oneof(fc.double(), fc.integer(), fc.constantFrom(0, -0, 1e308, -1e-308, 5e-324, 2 ** 53 + 1));
+  const edit = fc.record({ at: fc.nat(), char: fc.constantFrom(...ALPHABET), op: fc.constantFrom('replace', 'insert', 'delete', 'none') });
+  let repeated = 0;
+  fc.assert(
+    fc.property(fc.array(value, { minLength: 4, maxLength: 4 }), edit, (values, e) => {
+      const families = batch(values.map((v) => (Number.isFinite(v) ? v : 0)));
+      const chars = [...line(families, 2)];
+      const at = e.at % chars.length;
+      if (e.op === 'replace') chars[at] = e.char;
+      else if (e.op === 'insert') chars.splice(at, 0, e.char);
+      else if (e.op === 'delete') chars.splice(at, 1);
+      const second = chars.join('');
+      const fast = store();
+      const general = store();
+      feed(fast).batch(ID, JSON.parse(first).families);
+      feed(general).batch(ID, JSON.parse(first).families);
+      if (feed(fast).repeat(ID, second) === undefined) return;
+      repeated++;
+      const message = JSON.parse(second) as { type: string; families: unknown[] }; // throws: the property fails
+      assert.equal(message.type, 'metrics');
+      feed(general).batch(ID, message.families);
+      assert.equal(renderFamilies(fast.catalog), renderFamilies(general.catalog), second);
+    }),
+    { numRuns: Number(process.env.FUZZ_RUNS ?? 300) * 3 },
+  );
+  assert.ok(repeated > 100, `only ${repeated} lines took the fast path`);
+});
