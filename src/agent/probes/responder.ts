@@ -21,9 +21,9 @@ export interface ProbeResponderOptions {
   maxSinkDurationMs?: number;
   /** The sink stops reading this long after the granted duration; default 1.5 s. */
   sinkMarginMs?: number;
-  /** Time a TCP peer has to send its hello; default 1 s (peers send it right after connecting). */
+  /** Time a TCP peer has to send its hello; default 2 s (peers send it right after connecting). */
   helloTimeoutMs?: number;
-  /** A transfer with no data for this long ends early, freeing its slot; default 2 s. */
+  /** A transfer with no data for this long ends early, freeing its slot; default 5 s. */
   idleTimeoutMs?: number;
   /** Concurrent TCP connections; more are refused with FP_PROBE_BUSY. Default 16. */
   maxTcpConnections?: number;
@@ -159,8 +159,8 @@ export class ProbeResponder {
       maxClockSkewMs: this.options.maxClockSkewMs ?? 15 * 60_000,
       maxDurationMs: this.options.maxSinkDurationMs ?? 30_000,
       marginMs: this.options.sinkMarginMs ?? 1500,
-      helloTimeoutMs: this.options.helloTimeoutMs ?? 1000,
-      idleTimeoutMs: this.options.idleTimeoutMs ?? 2000,
+      helloTimeoutMs: this.options.helloTimeoutMs ?? 2000,
+      idleTimeoutMs: this.options.idleTimeoutMs ?? 5000,
     };
     const server = createServer((socket) => {
       const source = sourceKey(socket.remoteAddress);
