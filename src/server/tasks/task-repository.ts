@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, readdir, rename, unlink } from 'node:fs/promises';
+import { mkdir, readFile, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { moveAside, syncDir, writeFileAtomic } from '../util/atomic-file.js';
 import type { Task } from './task.js';
 import { taskFileJson, taskFromFile } from './task-json.js';
 
@@ -21,8 +21,7 @@ const TASK_FILE_RE = /^(t_[0-9a-f]{20})\.json$/;
 const TEMP_FILE_RE = /^\.t_[0-9a-f]{20}\.json\.tmp-[0-9a-f]{8}$/;
 
 /**
- * Tasks on disk, one `<dir>/<id>.json` each. Writes are atomic (temp file, fsync, rename,
- * fsync of the directory), so a crash leaves the old or the new version, never a torn one.
+ * Tasks on disk, one `<dir>/<id>.json` each, written atomically (util/atomic-file.ts).
  * File names come from task ids only (never from names). Without a directory the
  * repository keeps nothing (tests, or a bridge without FLEETPULSE_DATA_DIR).
  */
@@ -80,22 +79,7 @@ export class TaskRepository {
     const text = taskFileJson(task);
     return this.enqueue(task.id, async (dir) => {
       if (this.removed.has(task.id)) return;
-      const path = join(dir, `${task.id}.json`);
-      const temp = join(dir, `.${task.id}.json.tmp-${randomBytes(4).toString('hex')}`);
-      try {
-        const file = await open(temp, 'wx', 0o600);
-        try {
-          await file.writeFile(text, 'utf8');
-          await file.sync();
-        } finally {
-          await file.close();
-        }
-        await rename(temp, path);
-      } catch (err) {
-        await unlink(temp).catch(() => {});
-        throw err;
-      }
-      await syncDir(dir);
+      await writeFileAtomic(join(dir, `${task.id}.json`), text);
     });
   }
 
@@ -132,28 +116,5 @@ export class TaskRepository {
       if (this.queues.get(id) === next) this.queues.delete(id);
     }).catch(() => {});
     return next;
-  }
-}
-
-/** Renames a corrupt file to `<path>.corrupt` (or `.corrupt.N`), never over an earlier one. */
-async function moveAside(path: string, existing: readonly string[]): Promise<string | undefined> {
-  const taken = new Set(existing.map((name) => join(path, '..', name)));
-  let target = `${path}.corrupt`;
-  for (let n = 1; taken.has(target); n++) target = `${path}.corrupt.${n}`;
-  try {
-    await rename(path, target);
-    return target;
-  } catch {
-    return undefined;
-  }
-}
-
-/** fsync of the directory makes the rename (or unlink) itself durable. */
-async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }
