@@ -10,7 +10,7 @@ export const FIXED_IN_COMPOSE: Record<string, string> = {
   FLEETPULSE_BIND: 'not passed: the bridge listens on all of its container\'s addresses',
   FLEETPULSE_INGEST_PORT: 'chooses the host port only; inside the stack the bridge listens on 9700',
   FLEETPULSE_HTTP_PORT: 'chooses the host port only; inside the stack the bridge listens on 9701',
-  FLEETPULSE_DATA_DIR: 'not passed: the bridge keeps its tasks in the fleetpulse-data volume',
+  FLEETPULSE_DATA_DIR: 'not passed: the bridge keeps its tasks and known agents in the fleetpulse-data volume',
   FLEETPULSE_SERVER: 'not passed: agents in the stack connect to server:9700',
   FLEETPULSE_PROBE_BIND: 'not passed: the responder listens on all of its container\'s addresses',
   FLEETPULSE_STATUS_FILE: 'not passed: the container HEALTHCHECK reads the default path',

@@ -14,10 +14,12 @@ import { tasksRoutes } from './http/tasks-route.js';
 import { TcpListener } from './ingest/tcp-listener.js';
 import type { BridgeOptions } from './options.js';
 import { SelfMetrics } from './own-metrics/self-metrics.js';
+import { AgentRegistry } from './store/agent-registry.js';
 import { AgentStore } from './store/agent-store.js';
 import { TaskMetrics } from './tasks/task-metrics.js';
 import { TaskRepository } from './tasks/task-repository.js';
 import { TaskScheduler } from './tasks/task-scheduler.js';
+import { realTimers } from './util/timers.js';
 
 export interface BridgeAddresses {
   ingestPort: number;
@@ -31,6 +33,7 @@ export class Bridge {
   readonly store: AgentStore;
   readonly metrics: SelfMetrics;
   readonly tasks: TaskScheduler;
+  private readonly registry: AgentRegistry;
   private readonly listener: TcpListener;
   private readonly http: Server;
   private ready = false;
@@ -41,6 +44,14 @@ export class Bridge {
     this.metrics = new SelfMetrics({ maxConnections: options.maxConnections, maxSeriesPerAgent: options.maxSeriesPerAgent });
     this.httpFront = new HttpFront({ webConfigPath: options.webConfig, allowedHosts: options.httpAllowedHosts, maxConnections: options.httpMaxConnections ?? 256, log: options.log });
     this.store = new AgentStore({ graceMs: options.graceMs, maxGraceMs: options.maxGraceMs, forgetMs: options.forgetMs, departedForgetMs: options.departedForgetMs, maxSeriesPerAgent: options.maxSeriesPerAgent });
+    // Who was down before a restart is still down after it: <data dir>/agents.json.
+    this.registry = new AgentRegistry(
+      options.dataDir === undefined ? undefined : join(options.dataDir, 'agents.json'),
+      this.store,
+      realTimers,
+      { corrupt: () => this.metrics.agentRegistryCorrupt.inc(), writeFailed: () => this.metrics.agentRegistryWriteFailures.inc() },
+      options.log,
+    );
     // The web console: static files from console/, its links, and live snapshots over SSE.
     const consoleFiles = staticRoute(undefined, options.grafanaUrl ? [new URL(options.grafanaUrl).origin] : []);
     const events = new EventStream([
@@ -94,6 +105,8 @@ export class Bridge {
   async start(): Promise<BridgeAddresses> {
     // An unreadable task directory stops start-up before any port is taken (corrupt files are set aside).
     await this.tasks.start();
+    // Before the agents can connect, so a restored agent's record is the one a reconnect continues.
+    await this.registry.start();
     const ingest = await this.listener.listen();
     const http = await listenDualStack(this.http, this.options.httpPort, ingest.host);
     if (ingest.host !== this.options.bindHost) this.options.log.warn('IPv6 is not available here; listening on IPv4 only', { bind: ingest.host });
@@ -105,6 +118,7 @@ export class Bridge {
     this.ready = false;
     await this.tasks.stop();
     await this.listener.close();
+    await this.registry.close();
     await new Promise<void>((resolve) => {
       this.http.close(() => resolve());
       this.http.closeAllConnections();

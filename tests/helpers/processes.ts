@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
@@ -75,15 +78,20 @@ export function runCli(args: string[], env: Record<string, string>, prefix: stri
   return proc;
 }
 
-/** Kills every child still running (for after hooks). */
+const dataDirs: string[] = [];
+
+/** Kills every child still running and removes the bridges' data directories (for after hooks). */
 export async function killAll(): Promise<void> {
   await Promise.all([...running].map((p) => p.kill('SIGKILL')));
+  for (const dir of dataDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
 export interface BridgeProcess {
   proc: RunningProcess;
   ingestPort: number;
   httpPort: number;
+  /** FLEETPULSE_DATA_DIR: a fresh directory unless the env named one; a restart keeps it. */
+  dataDir: string;
 }
 
 /**
@@ -92,20 +100,26 @@ export interface BridgeProcess {
  * later (where a parallel test could take it in between). Resolves once it listens (and is ready).
  */
 export async function startBridgeProcess(env: Record<string, string> = {}): Promise<BridgeProcess> {
-  const proc = runCli(['server'], { FLEETPULSE_BIND: '127.0.0.1', FLEETPULSE_INGEST_PORT: '0', FLEETPULSE_HTTP_PORT: '0', ...env });
+  // Never the default ./fleetpulse-data: one test's agents (agents.json) would be restored in the next.
+  let dataDir = env.FLEETPULSE_DATA_DIR;
+  if (dataDir === undefined) {
+    dataDir = mkdtempSync(join(tmpdir(), 'fp-bridge-data-'));
+    dataDirs.push(dataDir);
+  }
+  const proc = runCli(['server'], { FLEETPULSE_BIND: '127.0.0.1', FLEETPULSE_INGEST_PORT: '0', FLEETPULSE_HTTP_PORT: '0', ...env, FLEETPULSE_DATA_DIR: dataDir });
   const [, ingest, http] = await proc.waitForOutput(/msg="bridge listening" .*ingest=\S+:(\d+) http=\S+:(\d+)/);
-  return { proc, ingestPort: Number(ingest), httpPort: Number(http) };
+  return { proc, ingestPort: Number(ingest), httpPort: Number(http), dataDir };
 }
 
 /**
- * The bridge again on the ports it had (agents are configured with them). The old process
+ * The bridge again on the ports and data directory it had (agents are configured with the ports). The old process
  * must have exited; should something else have bound a port in between, try again.
  */
 export async function restartBridgeProcess(previous: BridgeProcess, env: Record<string, string> = {}, deadlineMs = 30_000): Promise<BridgeProcess> {
   const giveUp = Date.now() + deadlineMs;
   for (;;) {
     try {
-      return await startBridgeProcess({ ...env, FLEETPULSE_INGEST_PORT: String(previous.ingestPort), FLEETPULSE_HTTP_PORT: String(previous.httpPort) });
+      return await startBridgeProcess({ FLEETPULSE_DATA_DIR: previous.dataDir, ...env, FLEETPULSE_INGEST_PORT: String(previous.ingestPort), FLEETPULSE_HTTP_PORT: String(previous.httpPort) });
     } catch (err) {
       if (!/EADDRINUSE/.test(String(err)) || Date.now() > giveUp) throw err;
       await new Promise((r) => setTimeout(r, 200));

@@ -5,8 +5,8 @@ import { tokenMatches } from '../util/token-matches.js';
 
 const DEFAULT_INTERVAL_MS = 5000;
 /** The agent's own FLEETPULSE_INTERVAL range; also keeps 3x it inside setTimeout's range. */
-const MIN_INTERVAL_MS = 100;
-const MAX_INTERVAL_MS = 3_600_000;
+export const MIN_INTERVAL_MS = 100;
+export const MAX_INTERVAL_MS = 3_600_000;
 
 export interface CheckedHello {
   id: string;

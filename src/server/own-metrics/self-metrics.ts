@@ -71,6 +71,16 @@ export class SelfMetrics {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [this.registry],
   });
+  readonly agentRegistryCorrupt = new Counter({
+    name: 'fleetpulse_bridge_agent_registry_corrupt_total',
+    help: 'Agent registry files (<data dir>/agents.json) found unusable at start-up and moved aside to agents.json.corrupt (the bridge logs why).',
+    registers: [this.registry],
+  });
+  readonly agentRegistryWriteFailures = new Counter({
+    name: 'fleetpulse_bridge_agent_registry_write_failures_total',
+    help: 'Writes of the agent registry (<data dir>/agents.json) that failed; down agents may then be forgotten at a restart.',
+    registers: [this.registry],
+  });
 
   readonly maxConnections = new Gauge({
     name: 'fleetpulse_bridge_max_connections',

@@ -10,6 +10,10 @@ import type { LongTimeout } from '../util/long-timeout.js';
 //   absence), departedForgetMs after a goodbye (a deliberate stop: listed as departed, which
 //   AgentDown leaves alone and AgentDeparted reports when the agent does not come back).
 // - a reconnect before expiry continues seamlessly: nothing expires.
+// - restore() takes back what a previous run of the bridge knew (see agent-registry.ts): an
+//   agent connected then, or down, is down now and forgotten forgetMs after its connection was
+//   lost (when it was last heard, if the bridge stopped first); a departed one stays departed
+//   until departedForgetMs after the goodbye.
 
 export const AGENT_STATES = ['connected', 'down', 'departed'] as const;
 export type AgentState = (typeof AGENT_STATES)[number];
@@ -30,6 +34,14 @@ export interface LifecycleEvents {
   expired(id: string): void;
   /** Forget the agent entirely. */
   forgotten(id: string): void;
+}
+
+/** What a previous run of the bridge recorded of an agent's life. */
+export interface RecordedLife {
+  readonly state: AgentState;
+  readonly connectedSince: number;
+  readonly lastSeen: number;
+  readonly disconnectedAt: number | undefined;
 }
 
 /** One agent's connection history, read-only outside this file. */
@@ -94,6 +106,37 @@ export class AgentLifecycle {
     const forgetMs = departed ? (this.options.departedForgetMs ?? this.options.forgetMs) : this.options.forgetMs;
     life.forget = this.timers.setTimeout(() => this.forget(id, lease), Math.max(forgetMs, graceMs));
     return true;
+  }
+
+  /**
+   * Takes back a life recorded by a previous run, as down or departed (never connected: the
+   * agent has to connect to this run). intervalMs is the agent's push interval (default grace).
+   * @returns the restored life, or undefined when it is already due to be forgotten (or known)
+   */
+  restore(id: string, recorded: RecordedLife, intervalMs: number): Life | undefined {
+    if (this.lives.has(id)) return undefined;
+    const now = this.timers.now();
+    const departed = recorded.state === 'departed';
+    const graceMs = this.options.graceMs ?? Math.min(3 * intervalMs, this.options.maxGraceMs ?? Infinity);
+    // A connection that was open when the bridge stopped ended, as far as anyone knows, when the agent was last heard.
+    const disconnectedAt = recorded.state === 'connected' || recorded.disconnectedAt === undefined ? recorded.lastSeen : recorded.disconnectedAt;
+    // The same deadlines as disconnect() set in the run that saw the agent go.
+    const forgetMs = departed ? (this.options.departedForgetMs ?? this.options.forgetMs) : this.options.forgetMs;
+    const forgetAt = disconnectedAt + Math.max(forgetMs, graceMs);
+    if (forgetAt <= now) return undefined;
+    const lease = this.nextLease++;
+    const life: MutableLife = {
+      state: departed ? 'departed' : 'down',
+      lease,
+      connectedSince: recorded.connectedSince,
+      lastSeen: recorded.lastSeen,
+      disconnectedAt,
+      expiry: undefined,
+      forget: undefined,
+    };
+    life.forget = this.timers.setTimeout(() => this.forget(id, lease), forgetAt - now);
+    this.lives.set(id, life);
+    return life;
   }
 
   /** Heard from the agent. */

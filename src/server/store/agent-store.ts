@@ -5,6 +5,7 @@ import { AgentLifecycle } from './agent-lifecycle.js';
 import { Agent, currentIdConflict, type AgentHello, type AgentStatus } from './agent-record.js';
 import { EMPTY_SUMMARY, type AgentSummary } from './agent-summary.js';
 import type { FamilyCatalog } from './family-catalog.js';
+import type { KnownAgent } from './known-agent.js';
 import type { Shard, ShardPlanner } from './shard-planner.js';
 import { SeriesStore, type AgentSeries, type IngestResult, type RepeatBatch, type ValidBatch } from './series-store.js';
 
@@ -18,6 +19,8 @@ import { SeriesStore, type AgentSeries, type IngestResult, type RepeatBatch, typ
 // - disconnect() marks the agent down (or departed) at once; its series stay for the grace
 //   period, the agent itself until it is forgotten (see agent-lifecycle.ts).
 // - noteIdConflict() records a connection refused because another live agent holds the id.
+// - known() / restore() carry the agents (not their series) across a restart of the bridge;
+//   onChange() hears every change of who is known and in which state (not every batch).
 
 /** The labels every line of an agent carries, and the names its samples may not use. */
 export interface AgentLabels {
@@ -57,6 +60,7 @@ export class AgentStore {
   private readonly lifecycle: AgentLifecycle;
   private readonly seriesStore: SeriesStore;
   private readonly sinks: BatchSink[] = [];
+  private readonly changeListeners: (() => void)[] = [];
 
   constructor(options: AgentStoreOptions) {
     this.seriesStore = new SeriesStore(options.maxSeriesPerAgent);
@@ -69,6 +73,7 @@ export class AgentStore {
         const agent = this.agents.get(id);
         if (agent) this.seriesStore.drop(agent.data);
         this.agents.delete(id);
+        this.changed();
       },
     });
   }
@@ -95,6 +100,7 @@ export class AgentStore {
       previous.measuredOffsetMs = undefined;
       previous.lastError = undefined;
       this.seriesStore.retime(previous.data, hello.intervalMs);
+      this.changed();
       return life.lease;
     }
     // New static labels change every line of the agent: start its series afresh.
@@ -109,13 +115,50 @@ export class AgentStore {
     agent.batches = previous?.batches ?? 0;
     agent.samplesReceived = previous?.samplesReceived ?? 0;
     this.agents.set(hello.id, agent);
+    this.changed();
     return life.lease;
   }
 
   /** The lease's connection ended. @param departed the agent said goodbye (a deliberate stop). */
   disconnect(id: string, lease: number, departed = false): void {
     const agent = this.agents.get(id);
-    if (agent) this.lifecycle.disconnect(id, lease, agent.intervalMs, departed);
+    if (agent && this.lifecycle.disconnect(id, lease, agent.intervalMs, departed)) this.changed();
+  }
+
+  /** Takes back agents a previous run knew, as down or departed (see agent-lifecycle.ts); returns how many are listed again. */
+  restore(known: readonly KnownAgent[]): number {
+    let restored = 0;
+    for (const k of known) {
+      if (this.agents.has(k.id)) continue;
+      const life = this.lifecycle.restore(k.id, k, k.intervalMs);
+      if (!life) continue;
+      const hello: AgentHello = { id: k.id, address: k.address, agentVersion: k.agentVersion, protocol: k.protocol, labels: { ...k.labels }, intervalMs: k.intervalMs };
+      this.agents.set(k.id, new Agent(hello, life, this.seriesStore.create(k.id, k.intervalMs)));
+      restored++;
+    }
+    if (restored > 0) this.changed();
+    return restored;
+  }
+
+  /** Every agent as a restart should see it again. */
+  known(): KnownAgent[] {
+    return this.list().map((a) => ({
+      id: a.id,
+      labels: a.labels,
+      address: a.address,
+      agentVersion: a.agentVersion,
+      protocol: a.protocol,
+      intervalMs: a.intervalMs,
+      state: a.state,
+      connectedSince: a.connectedSince,
+      lastSeen: a.lastSeen,
+      disconnectedAt: a.disconnectedAt,
+    }));
+  }
+
+  /** Calls listener after an agent connects, goes down or departs, is forgotten or restored. */
+  onChange(listener: () => void): void {
+    this.changeListeners.push(listener);
   }
 
   /** Heard from the agent (any frame). */
@@ -136,7 +179,7 @@ export class AgentStore {
 
   /** Stores a validated batch as the agent's complete snapshot. */
   ingest(id: string, batch: ValidBatch): IngestResult {
-    const agent = this.known(id);
+    const agent = this.knownAgent(id);
     const result = this.seriesStore.store(agent.data, batch, this.lifecycle.now());
     agent.batches++;
     agent.samplesReceived += batch.offered;
@@ -156,7 +199,7 @@ export class AgentStore {
 
   /** Stores a repeat of the agent's last batch (read against repeatBasis()): same effect as ingest(). */
   ingestRepeat(id: string, repeat: RepeatBatch): void {
-    const agent = this.known(id);
+    const agent = this.knownAgent(id);
     this.seriesStore.storeRepeat(agent.data, repeat, this.lifecycle.now());
     agent.batches++;
     agent.samplesReceived += repeat.samples;
@@ -228,7 +271,11 @@ export class AgentStore {
     this.lifecycle.close();
   }
 
-  private known(id: string): Agent {
+  private changed(): void {
+    for (const listener of this.changeListeners) listener();
+  }
+
+  private knownAgent(id: string): Agent {
     const agent = this.agents.get(id);
     if (!agent) throw new Error(`batch for unknown agent ${id}`);
     return agent;
