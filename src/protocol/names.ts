@@ -6,6 +6,10 @@ export const LABEL_NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 /** Agent ids become the `instance` label and appear in logs and URLs: keep them plain. */
 export const AGENT_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
+/** hello.interval_ms: the agent's own FLEETPULSE_INTERVAL range; also keeps 3x it inside setTimeout's range. */
+export const MIN_INTERVAL_MS = 100;
+export const MAX_INTERVAL_MS = 3_600_000;
+
 export const MAX_LABEL_VALUE_BYTES = 4096;
 export const MAX_HELP_BYTES = 4096;
 

@@ -1,12 +1,9 @@
 import { protocolError } from '../../protocol/error-codes.js';
 import { SUPPORTED_PROTOCOL_VERSIONS, type HelloMessage, type ProbeEndpoint } from '../../protocol/messages.js';
-import { AGENT_ID_RE, quoteForError, staticLabelsProblem } from '../../protocol/names.js';
+import { AGENT_ID_RE, MAX_INTERVAL_MS, MIN_INTERVAL_MS, quoteForError, staticLabelsProblem } from '../../protocol/names.js';
 import { tokenMatches } from '../util/token-matches.js';
 
 const DEFAULT_INTERVAL_MS = 5000;
-/** The agent's own FLEETPULSE_INTERVAL range; also keeps 3x it inside setTimeout's range. */
-export const MIN_INTERVAL_MS = 100;
-export const MAX_INTERVAL_MS = 3_600_000;
 
 export interface CheckedHello {
   id: string;

@@ -1,5 +1,4 @@
-import { AGENT_ID_RE, quoteForError, staticLabelsProblem } from '../../protocol/names.js';
-import { MAX_INTERVAL_MS, MIN_INTERVAL_MS } from '../ingest/check-hello.js';
+import { AGENT_ID_RE, MAX_INTERVAL_MS, MIN_INTERVAL_MS, quoteForError, staticLabelsProblem } from '../../protocol/names.js';
 import type { AgentState } from './agent-lifecycle.js';
 import type { KnownAgent } from './known-agent.js';
 
