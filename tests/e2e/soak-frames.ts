@@ -23,7 +23,7 @@ export function hello(random: Random): string {
 
 function family(random: Random): unknown {
   const name = pick(random, ['node_load1', 'node_cpu_seconds_total', 'up', 'scrape_duration_seconds', 'fleetpulse_agent_up', 'x'.repeat(int(random, 400) + 1), 'soak_metric', 'bad-name', '']);
-  const samples = Array.from({ length: random() < 0.05 ? 11_000 : int(random, 20) }, (_, i) => ({
+  const samples = Array.from({ length: random() < 0.003 ? 11_000 : int(random, 20) }, (_, i) => ({
     ...(random() < 0.7 ? { labels: { i: String(i), ...(random() < 0.1 ? { long: 'l'.repeat(int(random, 6000)) } : {}), ...(random() < 0.05 ? { instance: 'spoof' } : {}) } } : {}),
     value: pick(random, [i, -1.5, 1e308, 'NaN', '+Inf', 'Inf', null, 'x']),
   }));
@@ -68,6 +68,6 @@ export function frame(random: Random, seq: number): { bytes: Buffer; kind: strin
   if (r < 0.45) return { bytes: mutate(random, pick(random, [metrics(random, seq), hello(random), other(random)])), kind: 'mutated' };
   if (r < 0.5) return { bytes: Buffer.from(hello(random)), kind: 'hello' };
   if (r < 0.85) return { bytes: Buffer.from(metrics(random, seq)), kind: 'metrics' };
-  if (r < 0.995) return { bytes: Buffer.from(other(random)), kind: 'other' };
+  if (r < 0.998) return { bytes: Buffer.from(other(random)), kind: 'other' };
   return { bytes: Buffer.alloc(64 * 1024 + int(random, 1024 * 1024 + 100_000), 0x61), kind: 'oversized' };
 }
