@@ -52,8 +52,15 @@ interface Panel {
 
 interface TemplateVariable {
   name?: string;
+  type?: string;
   includeAll?: boolean;
   allValue?: string | null;
+  current?: { value?: unknown };
+}
+
+interface Annotation {
+  name?: string;
+  expr?: unknown;
 }
 
 interface Dashboard {
@@ -61,6 +68,7 @@ interface Dashboard {
   panels?: Panel[];
   rows?: Panel[]; // dashboards older than schemaVersion 16
   templating?: { list?: TemplateVariable[] };
+  annotations?: { list?: Annotation[] };
 }
 
 /** Queries of every *.json dashboard under `dir` (recursively), in file then panel order. */
@@ -73,6 +81,12 @@ export function fileQueries(path: string, options: QueryOptions, file = path): P
   const dashboard = JSON.parse(readFileSync(path, 'utf8')) as Dashboard;
   const values = { ...allSelections(dashboard), ...variableValues(options) };
   const queries: PanelQuery[] = [];
+  // Annotation queries run over the time range like a graph's; named "annotation: <name>".
+  for (const a of dashboard.annotations?.list ?? []) {
+    if (typeof a.expr !== 'string' || a.expr.trim() === '') continue;
+    const panel = `annotation: ${a.name ?? '?'}`;
+    queries.push({ file, dashboard: dashboard.title ?? file, panel, refId: 'A', instant: false, raw: a.expr, expr: substitute(a.expr, values, `${file}: ${panel}`) });
+  }
   for (const panel of allPanels([...(dashboard.panels ?? []), ...(dashboard.rows ?? [])])) {
     for (const target of panel.targets ?? []) {
       if (typeof target.expr !== 'string' || target.expr.trim() === '') continue;
@@ -124,12 +138,17 @@ export function substitute(expr: string, values: Record<string, string>, where =
 }
 
 /**
- * What Grafana writes for each variable set to "All": its custom allValue, else a regex of all its
- * values, for which `.+` stands in (it matches those and more, so it never hides data).
+ * What Grafana writes for each variable by default: for one with an "All" option its custom
+ * allValue, else a regex of all its values, for which `.+` stands in (it matches those and more,
+ * so it never hides data); for any other its saved current value (a textbox's text, the job).
  */
 function allSelections(dashboard: Dashboard): Record<string, string> {
   const values: Record<string, string> = {};
-  for (const v of dashboard.templating?.list ?? []) if (v.name && v.includeAll) values[v.name] = v.allValue || '.+';
+  for (const v of dashboard.templating?.list ?? []) {
+    if (!v.name) continue;
+    if (v.includeAll) values[v.name] = v.allValue || '.+';
+    else if (typeof v.current?.value === 'string' && v.current.value !== '') values[v.name] = v.current.value;
+  }
   return values;
 }
 

@@ -35,7 +35,7 @@ export interface Comparison {
   total: number;
 }
 
-interface Target {
+export interface Target {
   name: 'nodeExporter' | 'fleetpulse';
   job: string;
   instance: string;
@@ -109,13 +109,13 @@ export function formatComparison(c: Comparison): string {
   return lines.join('\n');
 }
 
-interface Stack {
+export interface Stack {
   prometheus: TestPrometheus;
   targets: Target[];
   stop(): Promise<void>;
 }
 
-async function startStack(log: (line: string) => void): Promise<Stack> {
+export async function startStack(log: (line: string) => void): Promise<Stack> {
   const started: Array<() => Promise<unknown>> = [];
   const stop = async (): Promise<void> => {
     for (const s of started.reverse()) await s();
@@ -156,7 +156,7 @@ async function startStack(log: (line: string) => void): Promise<Stack> {
   }
 }
 
-async function waitForSamples(prometheus: TestPrometheus, t: Target): Promise<void> {
+export async function waitForSamples(prometheus: TestPrometheus, t: Target): Promise<void> {
   const expr = `count_over_time(node_load1{job="${t.job}",instance="${t.instance}"}[1m]) >= ${MIN_SAMPLES}`;
   await eventually(async () => (await prometheus.query(expr)).length > 0, 60_000, `${MIN_SAMPLES} scrapes of ${t.job}/${t.instance}`);
 }
