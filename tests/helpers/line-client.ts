@@ -7,11 +7,17 @@ export class LineClient {
   readonly received: Record<string, unknown>[] = [];
   closed = false;
   private waiters: (() => void)[] = [];
+  private listeners: ((m: Record<string, unknown>) => void)[] = [];
 
   private constructor(readonly socket: Socket) {
     const decoder = new LineDecoder(16 * 1024 * 1024);
     socket.on('data', (chunk: Buffer) => {
-      for (const frame of decoder.push(chunk)) if (frame.kind === 'line') this.received.push(JSON.parse(frame.text));
+      for (const frame of decoder.push(chunk)) {
+        if (frame.kind !== 'line') continue;
+        const message = JSON.parse(frame.text) as Record<string, unknown>;
+        this.received.push(message);
+        for (const listener of this.listeners) listener(message);
+      }
       this.wake();
     });
     socket.on('error', () => {});
@@ -35,6 +41,11 @@ export class LineClient {
       const socket = tlsConnect({ port, host, ...options }, () => resolve(new LineClient(socket)));
       socket.once('error', reject);
     });
+  }
+
+  /** Calls `listener` with every message as it is parsed, for replies that must not wait for a poll. */
+  onMessage(listener: (m: Record<string, unknown>) => void): void {
+    this.listeners.push(listener);
   }
 
   send(message: unknown): void {

@@ -4,6 +4,7 @@ import { parseAgentMessage, parseServerMessage } from '../../../src/protocol/par
 import { eventually, getText } from '../../helpers/http.js';
 import { startTestBridge, type TestBridge } from '../../helpers/bridge.js';
 import { LineClient } from '../../helpers/line-client.js';
+import { epochMs } from '../../../src/net/epoch-clock.js';
 
 // The protocol additions for measurement tasks, against a real bridge: hello.probe, the
 // clock-offset estimate from pongs, task_result checks, and the reserved probe metric names.
@@ -19,17 +20,20 @@ async function agent(id: string, extra: Record<string, unknown> = {}): Promise<L
   return c;
 }
 
-/** Answers every ping as an agent whose clock is skewMs ahead of the bridge's would. */
-function answerPings(c: LineClient, skewMs: number): NodeJS.Timeout {
-  const answered = new Set<unknown>();
-  return setInterval(() => {
-    for (const m of c.received) {
-      if (m.type !== 'ping' || answered.has(m.id)) continue;
-      answered.add(m.id);
-      const t1 = performance.timeOrigin + performance.now() + skewMs;
-      c.send({ type: 'pong', id: m.id, t0: m.t0, t1, t2: t1 + 0.05 });
-    }
-  }, 5).unref();
+/**
+ * Answers every ping the moment it is parsed, as an agent whose clock is skewMs ahead of the
+ * bridge's would (same process, same clock: epochMs). Records the first ping's t0: an offset
+ * read at time T came from exchanges within [firstT0, T], so it is off by at most (T - firstT0) / 2.
+ */
+function answerPings(c: LineClient, skewMs: number): { firstT0?: number } {
+  const seen: { firstT0?: number } = {};
+  c.onMessage((m) => {
+    if (m.type !== 'ping') return;
+    seen.firstT0 ??= Number(m.t0);
+    const t1 = epochMs() + skewMs;
+    c.send({ type: 'pong', id: m.id, t0: m.t0, t1, t2: epochMs() + skewMs });
+  });
+  return seen;
 }
 
 before(async () => {
@@ -53,17 +57,27 @@ describe('task protocol additions', () => {
   });
 
   it('pings right after the welcome and exposes the agent\'s clock offset from the pongs', async () => {
-    const c = await agent('skewed', { probe: { port: 9702 } });
-    await c.waitFor((m) => m.type === 'ping', 150); // before the first heartbeat tick
-    const timer = answerPings(c, 5000);
-    const offset = await eventually(async () => {
-      const m = /^fleetpulse_agent_clock_offset_seconds\{instance="skewed"\} (\S+)$/m.exec((await getText(`${t.url}/metrics`)).text);
-      return m ? Number(m[1]) : undefined;
-    }, 3000, 'clock offset series');
-    clearInterval(timer);
-    assert.ok(Math.abs(offset - 5) < 0.05, `offset ${offset} s`);
-    c.close();
-    await eventually(async () => !/clock_offset_seconds\{instance="skewed"\}/.test((await getText(`${t.url}/metrics`)).text), 3000, 'series gone with the connection');
+    // A heartbeat far longer than the test: any ping that comes is the one right after the welcome.
+    const quiet = await startTestBridge({ heartbeatMs: 600_000 });
+    try {
+      const c = await LineClient.connect(quiet.ingestPort);
+      clients.push(c);
+      const answers = answerPings(c, 5000);
+      c.hello('skewed', { probe: { port: 9702 } });
+      await c.waitFor((m) => m.type === 'welcome');
+      await c.waitFor((m) => m.type === 'ping');
+      const offset = await eventually(async () => {
+        const m = /^fleetpulse_agent_clock_offset_seconds\{instance="skewed"\} (\S+)$/m.exec((await getText(`${quiet.url}/metrics`)).text);
+        return m ? Number(m[1]) : undefined;
+      }, 10_000, 'clock offset series');
+      // NTP's bound: the error is at most half the round trip, whatever the machine's load made it.
+      const boundS = Math.max(0.05, (epochMs() - (answers.firstT0 ?? 0)) / 2 / 1000);
+      assert.ok(Math.abs(offset - 5) <= boundS, `offset ${offset} s, allowed 5 ± ${boundS} s`);
+      c.close();
+      await eventually(async () => !/clock_offset_seconds\{instance="skewed"\}/.test((await getText(`${quiet.url}/metrics`)).text), 10_000, 'series gone with the connection');
+    } finally {
+      await quiet.stop();
+    }
   });
 
   it('ignores a bad hello.probe with a non-fatal error: the agent stays, without tasks', async () => {
