@@ -34,7 +34,7 @@ export async function startDemo(values: SettingValues, log: Logger): Promise<Sto
   const agents = ids.map((agentId, i) => {
     // One responder port each: the configured one for the first, a free one picked by the system for the others.
     const own = { ...values, agentId, probePort: i === 0 ? values.probePort : 0 };
-    return new Agent(agentOptions(own, log.child({ component: 'agent', agent: agentId }), { host: '127.0.0.1', port: ingestPort }));
+    return new Agent(agentOptions(own, log.child({ component: 'agent', agent: agentId }), [{ host: '127.0.0.1', port: ingestPort }]));
   });
   for (const agent of agents) agent.start();
 

@@ -84,7 +84,7 @@ export class Agent {
   start(): void {
     this.options.log.info('agent starting', {
       agent: this.options.connection.agentId,
-      bridge: `${this.options.connection.host}:${this.options.connection.port}`,
+      bridges: this.options.connection.bridges.map((b) => `${b.host}:${b.port}`).join(','),
       interval_ms: this.options.intervalMs,
       collectors: this.collectors.map((c) => c.name).join(','),
     });
@@ -154,6 +154,7 @@ export class Agent {
         collections: this.collections,
         last_collection_ms: this.lastCollectionAt,
         connection: this.connection.state,
+        bridge: this.connection.bridge,
         ...(this.connection.problem === undefined ? {} : { problem: this.connection.problem }),
       });
     } catch (err) {

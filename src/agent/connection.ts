@@ -14,9 +14,14 @@ import { backoffDelayMs, type BackoffPolicy } from './backoff.js';
 import type { ReloadingTlsFiles } from '../net/tls-files.js';
 import { explainTlsError } from './tls-problem.js';
 
-export interface ConnectionOptions {
+export interface BridgeAddress {
   host: string;
   port: number;
+}
+
+export interface ConnectionOptions {
+  /** Bridges in order of preference (FLEETPULSE_SERVER): the agent stays on one, moves on when a connection fails. */
+  bridges: readonly BridgeAddress[];
   agentId: string;
   agentVersion: string;
   labels: Record<string, string>;
@@ -49,6 +54,8 @@ const STOP_TIMEOUT_MS = 1000;
  */
 export class BridgeConnection {
   state: ConnectionState = 'waiting';
+  /** Index in options.bridges of the bridge in use (or tried next). */
+  private current = 0;
   /** Consecutive failed attempts since the last welcome. */
   private attempt = 0;
   private socket: Socket | undefined;
@@ -79,7 +86,14 @@ export class BridgeConnection {
   }
 
   start(): void {
+    if (this.options.bridges.length === 0) throw new Error('no bridge to connect to');
     this.open();
+  }
+
+  /** The bridge in use, or the one the next attempt goes to: host:port. */
+  get bridge(): string {
+    const { host, port } = this.options.bridges[this.current]!;
+    return `${host.includes(':') ? `[${host}]` : host}:${port}`;
   }
 
   /** Sends a task's results now if connected; they are not kept (the run's deadline passes anyway). */
@@ -115,7 +129,8 @@ export class BridgeConnection {
 
   private open(): void {
     if (this.state === 'stopped') return;
-    const { host, port, log } = this.options;
+    const { log } = this.options;
+    const { host, port } = this.options.bridges[this.current]!;
     this.state = 'connecting';
     const tls = this.options.tls;
     const socket = tls
@@ -225,14 +240,14 @@ export class BridgeConnection {
 
   private onWelcome(welcome: WelcomeMessage): void {
     this.timers.clearTimeout(this.handshakeTimer);
-    const { log, host, port } = this.options;
+    const { log } = this.options;
     if (welcome.protocol !== PROTOCOL_VERSION) {
       log.error('bridge answered with another protocol version; upgrade the older side', { ours: PROTOCOL_VERSION, theirs: welcome.protocol });
     }
     this.welcome = welcome;
     this.state = 'connected';
     log.info(this.everConnected ? 'reconnected to bridge' : 'connected to bridge', {
-      bridge: `${host}:${port}`,
+      bridge: this.bridge,
       server_version: welcome.server_version,
       failed_attempts: this.attempt,
     });
@@ -265,14 +280,17 @@ export class BridgeConnection {
     this.heartbeat = undefined;
     this.socket = undefined;
     if (this.state === 'stopped') return;
-    const { log, host, port } = this.options;
+    const { log } = this.options;
+    const failed = this.bridge;
+    // With several bridges, a failed connection moves on to the next (bridges share nothing).
+    if (this.options.bridges.length > 1) this.current = (this.current + 1) % this.options.bridges.length;
     // After FP_REPLACED the welcome reset `attempt`: the streak keeps two agents with one id from fighting.
     const delayMs = backoffDelayMs(Math.max(this.attempt, this.replacedStreak), this.options.backoff);
     // One line per change of state at info/warn; individual retries only at debug.
-    if (this.state === 'connected') log.warn('lost connection to bridge, reconnecting', { bridge: `${host}:${port}` });
+    if (this.state === 'connected') log.warn('lost connection to bridge, reconnecting', { bridge: failed, next: this.bridge });
     // After a refusal (FP_AUTH_FAILED, ...) the bridge was reached: its error was logged already.
-    else if (this.attempt === 0 && !this.everConnected && this.lastFatal === undefined) log.warn('cannot reach bridge yet, retrying', { bridge: `${host}:${port}` });
-    log.debug('reconnect scheduled', { attempt: this.attempt + 1, delay_ms: delayMs });
+    else if (this.attempt === 0 && !this.everConnected && this.lastFatal === undefined) log.warn('cannot reach bridge yet, retrying', { bridge: failed, next: this.bridge });
+    log.debug('reconnect scheduled', { attempt: this.attempt + 1, delay_ms: delayMs, bridge: this.bridge });
     this.attempt++;
     this.state = 'waiting';
     this.retryTimer = this.timers.setTimeout(() => this.open(), delayMs);

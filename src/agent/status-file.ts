@@ -14,6 +14,8 @@ export interface AgentStatus {
   collections: number;
   last_collection_ms: number;
   connection: ConnectionState;
+  /** The bridge (host:port) the agent is connected to, or tries next. */
+  bridge?: string;
   /** Why the bridge keeps the agent out (e.g. FP_ID_CONFLICT); absent when nothing is wrong. */
   problem?: string;
 }

@@ -129,8 +129,7 @@ export function agentOptions(v: SettingValues, log: Logger, server = v.server!):
     probes: v.probes ? { bind: v.probeBind!, port: v.probePort!, advertise: v.probeAddress } : undefined,
     log,
     connection: {
-      host: server.host,
-      port: server.port,
+      bridges: server,
       agentId: v.agentId!,
       agentVersion: VERSION,
       labels: v.labels ?? {},

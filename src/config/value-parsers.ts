@@ -70,6 +70,26 @@ export function parseHostPort(raw: string): { host: string; port: number } {
   return { host: (m[1] ?? m[2])!, port };
 }
 
+/** Bridges the agent may use, comma-separated host:port, in order of preference. */
+export function parseHostPortList(raw: string): { host: string; port: number }[] {
+  const entries = raw.split(',').map((e) => e.trim());
+  const seen = new Set<string>();
+  return entries.map((entry, i) => {
+    const where = entries.length > 1 ? `entry ${i + 1} of ${entries.length} (${JSON.stringify(entry)})` : JSON.stringify(entry);
+    if (entry === '') throw new ConfigValueError(`has an empty ${where}; list bridges as host:port,host:port`);
+    let address: { host: string; port: number };
+    try {
+      address = parseHostPort(entry);
+    } catch {
+      throw new ConfigValueError(`${where} is not host:port; use e.g. bridge-a.example.com:9700,bridge-b.example.com:9700`);
+    }
+    const key = `${address.host}:${address.port}`;
+    if (seen.has(key)) throw new ConfigValueError(`lists ${key} twice`);
+    seen.add(key);
+    return address;
+  });
+}
+
 export function parseHost(raw: string): string {
   const host = raw.trim();
   if (!/^[A-Za-z0-9.:_-]+$/.test(host)) throw new ConfigValueError('is not an address to bind; use e.g. 0.0.0.0, 127.0.0.1 or ::');

@@ -13,7 +13,7 @@ import { fixturePaths } from './collectors/golden.js';
 async function snapshotsOf(probes: ProbeSettings | undefined, until: (families: MetricFamily[]) => boolean): Promise<MetricFamily[]> {
   const log = createLogger('error');
   const agent = new Agent({
-    connection: { host: '127.0.0.1', port: 1, agentId: 'agent-test', agentVersion: 'test', labels: {}, token: undefined, intervalMs: 50, backoff: { initialMs: 1000, maxMs: 1000 }, handshakeTimeoutMs: 1000, log },
+    connection: { bridges: [{ host: '127.0.0.1', port: 1 }], agentId: 'agent-test', agentVersion: 'test', labels: {}, token: undefined, intervalMs: 50, backoff: { initialMs: 1000, maxMs: 1000 }, handshakeTimeoutMs: 1000, log },
     intervalMs: 50,
     collectorTimeoutMs: 1000,
     paths: fixturePaths,

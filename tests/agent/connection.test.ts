@@ -84,8 +84,7 @@ const HANDSHAKE_TIMEOUT_MS = 2000;
 
 function options(port: number, timers: FakeTimers, overrides: Partial<ConnectionOptions> = {}): ConnectionOptions {
   return {
-    host: '127.0.0.1',
-    port,
+    bridges: [{ host: '127.0.0.1', port }],
     agentId: 'conn-test',
     agentVersion: 'test',
     labels: { env: 'test' },

@@ -11,7 +11,7 @@ describe('loadConfig', () => {
     assert.equal(values.interval, 1000, 'flag wins');
     assert.deepEqual(values.labels, { env: 'prod' }, 'environment beats .env');
     assert.equal(values.agentId, 'from-dotenv', '.env beats the default');
-    assert.deepEqual(values.server, { host: 'localhost', port: 9700 }, 'default');
+    assert.deepEqual(values.server, [{ host: 'localhost', port: 9700 }], 'default');
   });
 
   it('has the documented defaults', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { byteSizeBetween, parseDuration, parseHostPort, parseHttpUrl, parseLabels, parsePort } from '../../src/config/value-parsers.js';
+import { byteSizeBetween, parseDuration, parseHostPort, parseHostPortList, parseHttpUrl, parseLabels, parsePort } from '../../src/config/value-parsers.js';
 
 describe('value parsers', () => {
   it('parses Prometheus-style durations', () => {
@@ -60,5 +60,19 @@ describe('parseRegExp', () => {
     assert.ok(parseRegExp('^Tcp_(InSegs|OutSegs)$').test('Tcp_InSegs'));
     assert.throws(() => parseRegExp('^(Tcp'), /is not a valid regular expression: .*Unterminated group/);
     assert.throws(() => parseRegExp(''), /is empty/);
+  });
+});
+
+describe('parseHostPortList (FLEETPULSE_SERVER)', () => {
+  it('reads one bridge or several, in order', () => {
+    assert.deepEqual(parseHostPortList('bridge:9700'), [{ host: 'bridge', port: 9700 }]);
+    assert.deepEqual(parseHostPortList('a:9700, [::1]:9800'), [{ host: 'a', port: 9700 }, { host: '::1', port: 9800 }]);
+  });
+
+  it('names the bad entry', () => {
+    assert.throws(() => parseHostPortList('a:9700,b'), /entry 2 of 2 \("b"\) is not host:port/);
+    assert.throws(() => parseHostPortList('a:9700,,b:1'), /empty entry 2 of 3/);
+    assert.throws(() => parseHostPortList('a:9700,a:9700'), /lists a:9700 twice/);
+    assert.throws(() => parseHostPortList('bridge'), /"bridge" is not host:port/);
   });
 });

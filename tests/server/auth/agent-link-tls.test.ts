@@ -165,7 +165,7 @@ describe('the agent explains a failed TLS handshake', () => {
     const log = createLogger('error', {}, (l) => lines.push(l));
     const files = new ReloadingTlsFiles({ ca: tls.ca === undefined ? undefined : { path: pkiAgent.path(tls.ca), setting: 'FLEETPULSE_TLS_CA' } }, { reloaded() {}, failed() {} });
     const conn = new BridgeConnection({
-      host: '127.0.0.1', port: bridge.ingestPort, agentId: 'a1', agentVersion: 'test', labels: {}, token: undefined, intervalMs: 1000,
+      bridges: [{ host: '127.0.0.1', port: bridge.ingestPort }], agentId: 'a1', agentVersion: 'test', labels: {}, token: undefined, intervalMs: 1000,
       backoff: { initialMs: 20, maxMs: 50 }, handshakeTimeoutMs: 2000, log, tls: { files, serverName: tls.serverName },
     });
     conn.start();
@@ -199,7 +199,7 @@ describe('the agent explains a failed TLS handshake', () => {
     copyFileSync(pkiAgent.path('bridge-good.key'), pkiAgent.path('bridge.key'));
     const files = new ReloadingTlsFiles({ ca: { path: pkiAgent.path('ca.crt'), setting: 'FLEETPULSE_TLS_CA' } }, { reloaded() {}, failed() {} });
     const conn = new BridgeConnection({
-      host: '127.0.0.1', port: bridge.ingestPort, agentId: 'a1', agentVersion: 'test', labels: {}, token: undefined, intervalMs: 1000,
+      bridges: [{ host: '127.0.0.1', port: bridge.ingestPort }], agentId: 'a1', agentVersion: 'test', labels: {}, token: undefined, intervalMs: 1000,
       backoff: { initialMs: 20, maxMs: 50 }, handshakeTimeoutMs: 2000, log: createLogger('error'), tls: { files, serverName: 'bridge.example.org' },
     });
     conn.start();
