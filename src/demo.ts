@@ -28,7 +28,10 @@ export function demoAgentIds(baseId: string, count: number): string[] {
 export async function startDemo(values: SettingValues, log: Logger): Promise<Stoppable> {
   // The demo should be usable at once, tasks included: make up an admin token and print it.
   const generatedToken = values.adminToken === undefined ? randomBytes(18).toString('base64url') : undefined;
-  const { bridge, ingestPort, httpPort, host: bound } = await startBridge(values, log, generatedToken ? { adminToken: generatedToken } : {});
+  // Every demo agent is on this machine, over loopback: let them measure each other there
+  // (peers never dial loopback unless FLEETPULSE_PROBE_NETWORKS lists it).
+  const probeNetworks = values.probeNetworks?.length ? values.probeNetworks : ['127.0.0.0/8', '::1/128'];
+  const { bridge, ingestPort, httpPort, host: bound } = await startBridge(values, log, { ...(generatedToken ? { adminToken: generatedToken } : {}), probeNetworks });
 
   const ids = demoAgentIds(values.agentId!, values.demoAgents ?? 1);
   const agents = ids.map((agentId, i) => {
