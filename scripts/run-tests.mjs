@@ -24,6 +24,7 @@ export const SYSTEM_FILES = [
   'agent/textfile/parse-text-format.test.ts', // compares with promtool
   'server/auth/protected-mode.test.ts', // network namespaces
   'server/http/web-config.test.ts', // a real Prometheus scraping over https
+  'helpers/victoria-metrics.test.ts', // runs victoria-metrics
 ];
 
 const args = process.argv.slice(2);
