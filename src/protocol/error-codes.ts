@@ -36,7 +36,7 @@ export const ProtocolErrors = {
   INVALID_LABEL: spec('FP_INVALID_LABEL', 'invalid_label', false, 'label names must match [a-zA-Z_][a-zA-Z0-9_]*, not start with __, and not be instance, job or one of the agent\'s static labels'),
   INVALID_VALUE: spec('FP_INVALID_VALUE', 'invalid_value', false, 'values are JSON numbers or "NaN", "+Inf", "-Inf"'),
   DUPLICATE_SERIES: spec('FP_DUPLICATE_SERIES', 'duplicate_series', false, 'each label set may appear once per family'),
-  TYPE_CONFLICT: spec('FP_TYPE_CONFLICT', 'type_conflict', false, 'a metric name keeps one type across all agents; rename the metric'),
+  TYPE_CONFLICT: spec('FP_TYPE_CONFLICT', 'type_conflict', false, 'a metric name keeps one type across all agents, and node_exporter\'s and fleetpulse\'s names keep their own; rename the metric'),
   SERIES_LIMIT: spec('FP_SERIES_LIMIT', 'series_limit', false, 'send fewer series or raise FLEETPULSE_MAX_SERIES_PER_AGENT on the bridge'),
   TOO_MANY_CONNECTIONS: spec('FP_TOO_MANY_CONNECTIONS', 'too_many_connections', true, 'raise FLEETPULSE_MAX_CONNECTIONS on the bridge or run fewer agents'),
   ID_CONFLICT: spec('FP_ID_CONFLICT', 'id_conflict', true, 'another running agent holds this agent id (cloned VMs and hosts sharing a name get the same default id); give each agent its own FLEETPULSE_AGENT_ID. This agent retries with growing backoff and gets in once the id is free'),

@@ -1,5 +1,6 @@
 // Prometheus naming rules, shared by the bridge (validation) and the agent (static labels).
 // https://prometheus.io/docs/concepts/data_model/#metric-names-and-labels
+import { KNOWN_FAMILY_NAMES } from './known-families.js';
 
 export const METRIC_NAME_RE = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 export const LABEL_NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
@@ -24,14 +25,7 @@ export const MAX_STATIC_LABELS = 32;
 export const RESERVED_METRIC_PREFIXES: readonly string[] = ['fleetpulse_agent_', 'fleetpulse_bridge_', 'fleetpulse_probe_', 'fleetpulse_task_'];
 
 /** fleetpulse_ names the reference agent itself sends; every other fleetpulse_ name is the bridge's. */
-export const AGENT_FLEETPULSE_FAMILIES: ReadonlySet<string> = new Set([
-  'fleetpulse_cpu_busy_percent',
-  'fleetpulse_cpu_busy_average_percent',
-  'fleetpulse_memory_used_percent',
-  'fleetpulse_responder_udp_packets_total',
-  'fleetpulse_responder_tcp_connections_total',
-  'fleetpulse_responder_received_bytes_total',
-]);
+export const AGENT_FLEETPULSE_FAMILIES: ReadonlySet<string> = new Set(KNOWN_FAMILY_NAMES.filter((name) => name.startsWith('fleetpulse_')));
 
 /**
  * Why an agent may not send a family of this name, or undefined: Prometheus sets `up` and

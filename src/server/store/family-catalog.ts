@@ -1,3 +1,4 @@
+import { knownFamily } from '../../protocol/known-families.js';
 import type { MetricType } from '../../protocol/messages.js';
 import type { RenderedFamily } from '../text-format/rendered-family.js';
 
@@ -34,12 +35,18 @@ export class FamilyCatalog {
   private readonly entries = new Map<string, CatalogEntry>();
   private sortedNames: string[] | undefined;
 
-  /** The type other agents use for this name, if any agent but this one has it. */
-  typeHeldByOthers(name: string, agentId: string, shard: number | undefined): MetricType | undefined {
+  /**
+   * The type a family of this name must have to join, if any: a known family's own (the
+   * agent's and node_exporter's names belong to the bridge, not to their first sender), else
+   * the type other agents send it with, if any agent but this one has it.
+   */
+  typeRequired(name: string, agentId: string, shard: number | undefined): { type: MetricType; known: boolean } | undefined {
+    const known = knownFamily(name);
+    if (known) return { type: known.type, known: true };
     const entry = this.entries.get(name);
     if (!entry) return undefined;
     const own = shard !== undefined && entry.pieces.get(shard)?.members.has(agentId) ? 1 : 0;
-    return entry.members > own ? entry.type : undefined;
+    return entry.members > own ? { type: entry.type, known: false } : undefined;
   }
 
   set(agentId: string, shard: number, family: RenderedFamily): void {
@@ -49,11 +56,14 @@ export class FamilyCatalog {
       family.name = entry.name;
       if (family.help === entry.help) family.help = entry.help;
     }
+    const known = knownFamily(family.name);
     if (!entry) {
-      entry = { name: family.name, type: family.type, help: family.help, headerVersion: 0, members: 0, pieces: new Map(), sortedPieces: undefined };
+      // A known family's header is the catalogue's, whatever HELP its sender wrote.
+      const { type, help } = known ?? family;
+      entry = { name: family.name, type, help, headerVersion: 0, members: 0, pieces: new Map(), sortedPieces: undefined };
       this.entries.set(family.name, entry);
       this.sortedNames = undefined;
-    } else if (entry.type !== family.type || entry.help !== family.help) {
+    } else if (!known && (entry.type !== family.type || entry.help !== family.help)) {
       const soleOwner = entry.members === 0 || (entry.members === 1 && entry.pieces.get(shard)?.members.has(agentId) === true);
       // The sole owner may redefine its family (e.g. after an agent upgrade).
       if (soleOwner) {

@@ -171,12 +171,17 @@ export class SeriesStore {
     return (agent as MutableSeries).shard;
   }
 
-  /** Why a valid family cannot join the snapshot: it came twice, or other agents send it with another type. */
+  /** Why a valid family cannot join the snapshot: it came twice, or its type is not the known family's or the one other agents send. */
   private conflictOf(s: MutableSeries, family: RenderedFamily, accepted: ReadonlyMap<string, RenderedFamily>): ProtocolError | undefined {
     if (accepted.has(family.name)) return protocolError('DUPLICATE_SERIES', `${family.name}: family appears twice in one batch`);
-    const othersType = this.catalog.typeHeldByOthers(family.name, s.agentId, s.shard?.id);
-    if (othersType !== undefined && othersType !== family.type) {
-      return protocolError('TYPE_CONFLICT', `${family.name}: sent as ${family.type} but other agents send it as ${othersType}`);
+    const required = this.catalog.typeRequired(family.name, s.agentId, s.shard?.id);
+    if (required !== undefined && required.type !== family.type) {
+      return protocolError(
+        'TYPE_CONFLICT',
+        required.known
+          ? `${family.name}: sent as ${family.type}, but ${family.name} is a ${required.type}: the families of node_exporter and the fleetpulse agent keep the type the bridge knows them by`
+          : `${family.name}: sent as ${family.type} but other agents send it as ${required.type}`,
+      );
     }
     return undefined;
   }

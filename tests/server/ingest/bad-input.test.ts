@@ -163,10 +163,25 @@ describe('bad input on the agent port', () => {
 
   it('a type change against other agents: FP_TYPE_CONFLICT, family refused', async () => {
     const c = await agent('type-changer');
+    c.send({ type: 'metrics', seq: 1, timestamp_ms: Date.now(), families: [{ name: 'app_jobs', type: 'counter', help: '', samples: [{ value: 1 }] }] });
+    await c.waitFor((m) => m.type === 'ack' && m.seq === 1);
+    const d = await agent('type-changer-2');
+    d.send({ type: 'metrics', seq: 1, timestamp_ms: Date.now(), families: [{ name: 'app_jobs', type: 'gauge', help: '', samples: [{ value: 2 }] }] });
+    const err = await d.waitForError('FP_TYPE_CONFLICT');
+    assert.equal(err.seq, 1);
+    assert.match(String(err.message), /sent as gauge but other agents send it as counter/);
+    assert.doesNotMatch(await metricsText(), /^app_jobs\{instance="type-changer-2"\}/m);
+    c.close();
+    d.close();
+    await bystanderUnharmed();
+  });
+
+  it('a known family with another type: FP_TYPE_CONFLICT naming the known type, family refused', async () => {
+    const c = await agent('type-changer-3');
     c.send({ type: 'metrics', seq: 1, timestamp_ms: Date.now(), families: [{ name: 'node_load1', type: 'counter', help: '', samples: [{ value: 1 }] }] });
     const err = await c.waitForError('FP_TYPE_CONFLICT');
-    assert.match(String(err.message), /sent as counter but other agents send it as gauge/);
-    assert.doesNotMatch(await metricsText(), /^node_load1\{instance="type-changer"\}/m);
+    assert.match(String(err.message), /node_load1: sent as counter, but node_load1 is a gauge/);
+    assert.doesNotMatch(await metricsText(), /^node_load1\{instance="type-changer-3"\}/m);
     c.close();
     await bystanderUnharmed();
   });

@@ -29,12 +29,12 @@ describe('AgentStore', () => {
     const { s, in: fed } = store();
     s.connect(hello('b'));
     s.connect(hello('a', { env: 'prod' }));
-    fed.batch('b', [gauge('node_load1', 2), gauge('aaa', 1)]);
-    fed.batch('a', [gauge('node_load1', 1)]);
+    fed.batch('b', [gauge('app_load', 2), gauge('aaa', 1)]);
+    fed.batch('a', [gauge('app_load', 1)]);
     assert.equal(
       renderFamilies(s.catalog),
       '# HELP aaa aaa help\n# TYPE aaa gauge\naaa{instance="b"} 1\n' +
-        '# HELP node_load1 node_load1 help\n# TYPE node_load1 gauge\nnode_load1{instance="b"} 2\nnode_load1{instance="a",env="prod"} 1\n',
+        '# HELP app_load app_load help\n# TYPE app_load gauge\napp_load{instance="b"} 2\napp_load{instance="a",env="prod"} 1\n',
     );
     s.close();
   });
@@ -74,6 +74,21 @@ describe('AgentStore', () => {
     const again = fed.batch('a', [{ name: 'm', type: 'counter', help: 'now a counter', samples: [{ value: 2 }] }]);
     assert.equal(again.rejected.length, 0);
     assert.match(renderFamilies(s.catalog), /# TYPE m counter/);
+    s.close();
+  });
+
+  it('holds a known family\'s TYPE and HELP whoever sends it first: a squatter is refused, the HELP is the catalogue\'s', () => {
+    const { s, in: fed } = store();
+    s.connect(hello('squatter'));
+    s.connect(hello('a'));
+    const squat = fed.batch('squatter', [{ name: 'node_load1', type: 'counter', help: 'mine now', samples: [{ value: 9 }] }]);
+    assert.equal(squat.rejected[0]?.spec.code, 'FP_TYPE_CONFLICT', 'first sender of a known family with another type');
+    fed.batch('a', [{ name: 'node_load1', type: 'gauge', help: 'whatever the sender says', samples: [{ value: 1 }] }]);
+    assert.equal(renderFamilies(s.catalog), '# HELP node_load1 1m load average.\n# TYPE node_load1 gauge\nnode_load1{instance="a"} 1\n');
+    // Even a sole owner cannot redefine a known family.
+    const again = fed.batch('a', [{ name: 'node_load1', type: 'counter', help: '', samples: [{ value: 2 }] }]);
+    assert.equal(again.rejected[0]?.spec.code, 'FP_TYPE_CONFLICT', 'sole owner changing a known type');
+    assert.match(renderFamilies(s.catalog), /# TYPE node_load1 gauge/);
     s.close();
   });
 
