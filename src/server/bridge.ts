@@ -41,7 +41,7 @@ export class Bridge {
   readonly httpFront: HttpFront;
 
   constructor(private readonly options: BridgeOptions) {
-    this.metrics = new SelfMetrics({ maxConnections: options.maxConnections, maxSeriesPerAgent: options.maxSeriesPerAgent });
+    this.metrics = new SelfMetrics(options);
     this.httpFront = new HttpFront({ webConfigPath: options.webConfig, allowedHosts: options.httpAllowedHosts, maxConnections: options.httpMaxConnections ?? 256, log: options.log });
     this.store = new AgentStore({ graceMs: options.graceMs, maxGraceMs: options.maxGraceMs, forgetMs: options.forgetMs, departedForgetMs: options.departedForgetMs, maxSeriesPerAgent: options.maxSeriesPerAgent });
     // Who was down before a restart is still down after it: <data dir>/agents.json.

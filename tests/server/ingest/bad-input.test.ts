@@ -217,6 +217,26 @@ describe('limits and authentication', () => {
     const text = await metricsText();
     assert.match(text, /^fleetpulse_bridge_max_connections 20$/m);
     assert.match(text, /^fleetpulse_bridge_max_series_per_agent 50$/m);
+    // The rest at the test bridge's settings (tests/helpers/bridge.ts), each a gauge with its setting in HELP.
+    const limits: Record<string, number> = {
+      max_series: 5_000_000,
+      max_agents: 20_000,
+      max_handshakes: 64,
+      max_handshakes_per_source: 32,
+      max_auth_failures_per_minute: 10,
+      max_bytes_per_agent: 8 * 1024 * 1024,
+      max_line_bytes: 64 * 1024,
+      max_metric_name_bytes: 256,
+      max_label_name_bytes: 128,
+      max_label_value_bytes: 4096,
+      max_static_label_bytes: 4096,
+      max_grace_period_seconds: 300,
+    };
+    for (const [limit, value] of Object.entries(limits)) {
+      assert.match(text, new RegExp(`^# HELP fleetpulse_bridge_${limit} .*\\(FLEETPULSE_[A-Z_]+\\)`, 'm'), `${limit} names its setting`);
+      assert.match(text, new RegExp(`^# TYPE fleetpulse_bridge_${limit} gauge$`, 'm'), `${limit} is a gauge`);
+      assert.match(text, new RegExp(`^fleetpulse_bridge_${limit} ${value}$`, 'm'), `${limit} = ${value}`);
+    }
   });
 
   it('more agents than the limit: the next hello gets FP_TOO_MANY_CONNECTIONS, connected agents unaffected, a known id still reconnects', async () => {
