@@ -51,7 +51,10 @@ function composeNote(env: string, commands: readonly Command[], compose: string)
   return services.length > 0 ? `Compose: passed to the ${services.join(' and ')} container${services.length > 1 ? 's' : ''}` : 'Compose: not passed';
 }
 
-export function envExample(compose = readFileSync(new URL('../docker-compose.yml', import.meta.url), 'utf8')): string {
+export function envExample(
+  compose = readFileSync(new URL('../docker-compose.yml', import.meta.url), 'utf8'),
+  haOverlay = readFileSync(new URL('../docker-compose.ha.yml', import.meta.url), 'utf8'),
+): string {
   const lines = [
     '# fleetpulse settings. Copy to .env and uncomment what you change.',
     '# Precedence: command-line flag > environment variable > this .env file > default.',
@@ -65,10 +68,11 @@ export function envExample(compose = readFileSync(new URL('../docker-compose.yml
     lines.push(`# ${composeNote(s.env, s.commands, compose)}.`);
     lines.push(`#${s.env}=${def}`, '');
   }
-  // The Compose stack's own settings, documented once in docker-compose.yml's header comment.
-  const composeSettings = [...compose.matchAll(/^#[ \t]+([A-Z][A-Z0-9_]*)=(\S*)[ \t]*(.*)$/gm)].filter(([, env]) => !lines.some((l) => l.startsWith(`#${env}=`)));
-  if (composeSettings.length > 0) {
-    lines.push('# --- docker compose only (see the header of docker-compose.yml) ---', '');
+  // The Compose stack's own settings, documented once in the header comment of each file.
+  for (const [file, text] of [['docker-compose.yml', compose], ['docker-compose.ha.yml', haOverlay]] as const) {
+    const composeSettings = [...text.matchAll(/^#[ \t]+([A-Z][A-Z0-9_]*)=(\S*)[ \t]*(.*)$/gm)].filter(([, env]) => !lines.some((l) => l.startsWith(`#${env}=`)));
+    if (composeSettings.length === 0) continue;
+    lines.push(file === 'docker-compose.yml' ? '# --- docker compose only (see the header of docker-compose.yml) ---' : `# --- docker compose with ${file} only (see its header) ---`, '');
     for (const [, env, def, description] of composeSettings) {
       if (description) lines.push(`# ${description}`);
       lines.push(`#${env}=${def}`, '');

@@ -3,14 +3,13 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { StartedTestContainer } from 'testcontainers';
 import { AGENT_NODE_FLAGS } from '../../src/agent/node-flags.js';
 import { portToHandOut } from '../helpers/ports.js';
 import { isNodeExporterNaming } from '../helpers/prometheus.js';
 import { AlertmanagerApi, receivedNotifications } from './alertmanager-api.js';
 import { BridgeApi, type PairResultView, type TaskInput, type TaskView } from './bridge-api.js';
-import { grafanaImage, imagePresent, REPO_ROOT, stackUnavailable, startStack, type Stack } from './compose-stack.js';
+import { eventuallyPasses, grafanaImage, imagePresent, REPO_ROOT, stackUnavailable, startStack, type Stack } from './compose-stack.js';
 import { dashboardQueries, type PanelQuery } from './dashboard-queries.js';
 import { PrometheusApi } from './prometheus-api.js';
 
@@ -578,22 +577,6 @@ async function missingSeries(prometheus: PrometheusApi, agents: string[], sinceS
     for (const id of agents) if (!found.has(id)) missing.push(`${what} of ${id}`);
   }
   return missing;
-}
-
-/** Runs `check` until it stops throwing; past the deadline, rethrows its last error. */
-async function eventuallyPasses<T>(what: string, timeoutMs: number, check: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (err) {
-      if (Date.now() > deadline) {
-        if (err instanceof Error) err.message = `${what}, still failing after ${timeoutMs / 1000} s: ${err.message}`;
-        throw err;
-      }
-    }
-    await sleep(500);
-  }
 }
 
 function panelKey(q: PanelQuery): string {

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { ContainerInspectInfo } from 'dockerode';
 import {
@@ -88,6 +89,8 @@ export interface Stack {
   kill(container: StartedTestContainer): Promise<void>;
   /** `docker stop`: stopped for good (restart policies leave it alone), not removed. */
   stop(container: StartedTestContainer): Promise<void>;
+  /** `docker start` of a killed or stopped container. */
+  start(container: StartedTestContainer): Promise<void>;
   /** `docker inspect`, e.g. for a container's mounts. */
   inspect(container: StartedTestContainer): Promise<ContainerInspectInfo>;
   /** Everything the container wrote to stdout and stderr so far (`docker logs`). */
@@ -101,7 +104,7 @@ export async function startStack({ services, agents, variables, files = COMPOSE_
   if (!compose) throw new Error('no Compose found');
   const project = `fleetpulse-it-${randomBytes(4).toString('hex')}`;
   const passThrough = Object.fromEntries(
-    ['NODE_IMAGE', 'PROMETHEUS_IMAGE', 'ALERTMANAGER_IMAGE', 'GRAFANA_IMAGE'].flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : [])),
+    ['NODE_IMAGE', 'PROMETHEUS_IMAGE', 'ALERTMANAGER_IMAGE', 'GRAFANA_IMAGE', 'VICTORIA_METRICS_IMAGE'].flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : [])),
   );
   const started = await new DockerComposeEnvironment(REPO_ROOT, files)
     .withProjectName(project)
@@ -131,6 +134,10 @@ export async function startStack({ services, agents, variables, files = COMPOSE_
       const client = await getContainerRuntimeClient();
       await client.container.dockerode.getContainer(container.getId()).stop({ t: 5 });
     },
+    async start(container) {
+      const client = await getContainerRuntimeClient();
+      await client.container.dockerode.getContainer(container.getId()).start();
+    },
     async inspect(container) {
       const client = await getContainerRuntimeClient();
       return client.container.getById(container.getId()).inspect();
@@ -151,6 +158,22 @@ export async function startStack({ services, agents, variables, files = COMPOSE_
       await started.down({ timeout: 0, removeVolumes: true });
     },
   };
+}
+
+/** Runs `check` until it resolves (every 500 ms), then returns its value; its last error after `timeoutMs`. */
+export async function eventuallyPasses<T>(what: string, timeoutMs: number, check: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (err) {
+      if (Date.now() > deadline) {
+        if (err instanceof Error) err.message = `${what}, still failing after ${timeoutMs / 1000} s: ${err.message}`;
+        throw err;
+      }
+    }
+    await sleep(500);
+  }
 }
 
 /**

@@ -1,0 +1,142 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { after, before, describe, it } from 'node:test';
+import type { StartedTestContainer } from 'testcontainers';
+import { portToHandOut } from '../helpers/ports.js';
+import { eventuallyPasses, findCompose, stackUnavailable, startStack, type Stack } from './compose-stack.js';
+import { PrometheusApi } from './prometheus-api.js';
+
+// docker-compose.yml with docker-compose.ha.yml, as docs/deploy.md#several-bridges tells a user to
+// run it: bridge A (service server, alias bridge-a) and bridge B, one agent given both, Prometheus
+// scraping both with a bridge label, VictoriaMetrics. No FLEETPULSE_TOKEN is given: the agents'
+// token is the one bridge A made, and bridge B must accept it too.
+
+const FILES = ['docker-compose.yml', 'docker-compose.ha.yml', 'tests/integration/docker-compose.ha-test.yml'];
+const A = 'bridge-a:9701';
+const B = 'bridge-b:9701';
+const unavailable = (await stackUnavailable()) ?? overlayUnsupported();
+
+/** docker-compose.ha.yml needs `extends` from a file with `!override`: Compose v2.24.4 or later. */
+function overlayUnsupported(): string | undefined {
+  const version = findCompose()?.name === 'docker compose' ? spawnSync('docker', ['compose', 'version', '--short'], { encoding: 'utf8' }).stdout.trim() : '';
+  const [major = 0, minor = 0, patch = 0] = (/^v?(\d+)\.(\d+)\.(\d+)/.exec(version) ?? []).slice(1).map(Number);
+  const ok = major > 2 || (major === 2 && (minor > 24 || (minor === 24 && patch >= 4)));
+  if (ok) return undefined;
+  const why = `docker-compose.ha.yml needs Compose v2.24.4 or later, found ${version || 'none (v1 only)'}`;
+  if (process.env.CI === 'true') throw new Error(`${why}; CI=true requires the Compose suite to run`);
+  return why;
+}
+
+interface Running {
+  stack: Stack;
+  prometheus: PrometheusApi;
+  agent: StartedTestContainer;
+  /** The agent's id: its container hostname. */
+  id: string;
+}
+
+describe('the Compose stack with two bridges (docker-compose.ha.yml)', { skip: unavailable }, () => {
+  let running: Running | undefined;
+  let startError: unknown;
+  /** Prometheus' clock when bridge A was killed. */
+  let killedAt = 0;
+
+  before(async () => {
+    let started: Stack | undefined;
+    try {
+      // Outside the ephemeral range: Compose publishes them minutes later, after the builds.
+      const ports = new Set<number>();
+      while (ports.size < 7) ports.add(await portToHandOut());
+      const [httpA, ingestA, httpB, ingestB, prometheusPort, vmPort, alertmanagerPort] = [...ports].map(String) as string[];
+      started = await startStack({
+        files: FILES,
+        services: ['server', 'bridge-b', 'agent', 'prometheus', 'victoriametrics'],
+        agents: 1,
+        variables: {
+          FLEETPULSE_HTTP_PORT: httpA!,
+          FLEETPULSE_INGEST_PORT: ingestA!,
+          FLEETPULSE_B_HTTP_PORT: httpB!,
+          FLEETPULSE_B_INGEST_PORT: ingestB!,
+          PROMETHEUS_PORT: prometheusPort!,
+          VICTORIA_METRICS_PORT: vmPort!,
+          ALERTMANAGER_PORT: alertmanagerPort!,
+        },
+      });
+      const p = started.one('prometheus');
+      const agent = started.one('agent');
+      running = { stack: started, prometheus: new PrometheusApi(`http://${p.getHost()}:${p.getMappedPort(9090)}`), agent, id: agent.getHostname() };
+    } catch (err) {
+      startError = err;
+      await started?.down();
+    }
+  }, { timeout: 900_000 });
+
+  after(async () => {
+    await running?.stack.down();
+  }, { timeout: 120_000 });
+
+  const stack = (): Running => {
+    if (startError) throw startError;
+    return running!;
+  };
+
+  /** fleetpulse_agent_up of the agent, by the bridge label of the series. */
+  const upByBridge = async ({ prometheus, id }: Running) =>
+    Object.fromEntries((await prometheus.query(`fleetpulse_agent_up{instance="${id}"}`)).map((s) => [s.metric.bridge, s.value[1]]));
+
+  it('Prometheus scrapes both bridges, each series labelled with its bridge, and the agent is on bridge A', { timeout: 120_000 }, async () => {
+    const r = stack();
+    await eventuallyPasses('both bridge targets up', 60_000, async () => {
+      const up = await r.prometheus.query('up{job="fleetpulse"}');
+      assert.deepEqual(Object.fromEntries(up.map((s) => [s.metric.bridge, [s.metric.instance, s.value[1]]])), { [A]: [A, '1'], [B]: [B, '1'] });
+    });
+    await eventuallyPasses('the agent on bridge A', 60_000, async () => {
+      assert.deepEqual(await upByBridge(r), { [A]: '1' }, 'bridge B has never seen the agent');
+      const load = await r.prometheus.query(`node_load1{instance="${r.id}"}`);
+      assert.deepEqual(load.map((s) => s.metric.bridge), [A]);
+    });
+  });
+
+  it('docker kill of bridge A: the agent reaches bridge B with its first attempt, authenticated by the shared token', { timeout: 180_000 }, async (t) => {
+    const r = stack();
+    killedAt = await r.prometheus.time();
+    await r.stack.kill(r.stack.one('server'));
+    await eventuallyPasses('the agent on bridge B in Prometheus', 90_000, async () => {
+      assert.equal((await upByBridge(r))[B], '1');
+    });
+    const log = await r.stack.logs(r.agent);
+    const lost = log.split('\n').findIndex((l) => l.includes('msg="lost connection to bridge, reconnecting"'));
+    assert.ok(lost >= 0, `the agent logged the lost connection:\n${log.slice(-3000)}`);
+    const since = log.split('\n').slice(lost).filter((l) => /msg="(lost connection|reconnected to bridge|cannot reach)/.test(l) || / level=error /.test(l));
+    assert.match(since[0]!, /bridge=bridge-a:9700 next=bridge-b:9700/);
+    // One failed attempt, the lost connection itself: the next one, after one backoff
+    // (FLEETPULSE_RECONNECT_MAX at most), went to bridge B and was welcomed.
+    assert.match(since[1] ?? '', /msg="reconnected to bridge" .*\bbridge=bridge-b:9700 .*\bfailed_attempts=1\b/, since.join('\n'));
+    assert.equal(since.length, 2, `nothing else after the move:\n${since.join('\n')}`);
+    const [connected] = await r.prometheus.query(`fleetpulse_agent_connected_since_timestamp_seconds{instance="${r.id}", bridge="${B}"}`);
+    t.diagnostic(`failover: bridge A killed at ${killedAt.toFixed(1)}, agent connected to B at ${Number(connected!.value[1]).toFixed(1)} (${(Number(connected!.value[1]) - killedAt).toFixed(1)} s, Prometheus' and the bridge's clocks)`);
+  });
+
+  it('bridge A back with the agent down (0) while B has it up: no AgentDown, pending or firing, at any point since the kill', { timeout: 180_000 }, async () => {
+    const r = stack();
+    assert.ok(killedAt > 0, 'the previous test killed bridge A');
+    await r.stack.start(r.stack.one('server'));
+    // Bridge A restored the agent from its registry (FLEETPULSE_DATA_DIR) and reports it down.
+    await eventuallyPasses('bridge A reports the agent 0, B 1', 90_000, async () => assert.deepEqual(await upByBridge(r), { [A]: '0', [B]: '1' }));
+    // Enough evaluations with A's 0 in place that the fast AgentDown (for: 2s, every second) would
+    // have fired on a rule that took A's 0 for the agent's state: five of A's samples.
+    await eventuallyPasses('five scrapes of bridge A with the agent at 0', 60_000, async () => {
+      const [n] = await r.prometheus.query(`count_over_time((fleetpulse_agent_up{instance="${r.id}", bridge="${A}"} == 0)[30s:1s])`);
+      assert.ok(Number(n?.value[1] ?? 0) >= 5, `samples of 0 from bridge A: ${n?.value[1]}`);
+    });
+    const now = await r.prometheus.time();
+    const window = Math.ceil(now - killedAt) + 5;
+    const alerts = await r.prometheus.queryRange(`ALERTS{alertname="AgentDown", instance="${r.id}"}`, window, 1);
+    assert.deepEqual(alerts.map((s) => s.metric), [], 'no AgentDown (real or fast rule, pending or firing) for the agent since the kill');
+    // The rule's own expression, evaluated over the same window, never selected the agent.
+    const rule = (await r.prometheus.ruleGroups()).filter((g) => g.file.startsWith('/etc/prometheus/')).flatMap((g) => g.rules).find((x) => x.name === 'AgentDown');
+    assert.ok(rule, 'AgentDown of prometheus/rules is loaded');
+    const selected = await r.prometheus.queryRange(rule.query, window, 1);
+    assert.deepEqual(selected.filter((s) => s.metric.instance === r.id).map((s) => s.values.length), [], 'AgentDown\'s expression never held for the agent');
+  });
+});
