@@ -32,6 +32,7 @@ export const COLLECTOR_NAMES = [
   'cpu', 'loadavg', 'stat', 'meminfo', 'filesystem', 'diskstats', 'netdev', 'netclass', 'uname', 'time', 'timex', 'process',
   'netstat', 'sockstat', 'vmstat', 'pressure', 'softnet', 'filefd', 'entropy', 'conntrack', 'arp', 'udp_queues',
   'processes', 'os', 'powersupplyclass',
+  'hwmon', 'thermal_zone',
 ] as const;
 
 export interface Setting<T = unknown> {

@@ -5,6 +5,7 @@ import { createDiskstatsCollector } from './diskstats.js';
 import { createEntropyCollector } from './entropy.js';
 import { createFilefdCollector } from './filefd.js';
 import { createFilesystemCollector } from './filesystem.js';
+import { createHwmonCollector } from './hwmon.js';
 import { createLoadavgCollector } from './loadavg.js';
 import { createMeminfoCollector } from './meminfo.js';
 import { createNetclassCollector } from './netclass.js';
@@ -18,6 +19,7 @@ import { createProcessesCollector } from './processes.js';
 import { createSockstatCollector } from './sockstat.js';
 import { createSoftnetCollector } from './softnet.js';
 import { createStatCollector } from './stat.js';
+import { createThermalZoneCollector } from './thermal-zone.js';
 import { createTimeCollector } from './time.js';
 import { createTimexCollector } from './timex.js';
 import type { Collector, CollectorFactory, CollectorOptions, HostPaths } from './types.js';
@@ -34,6 +36,7 @@ export const collectorFactories: Record<string, CollectorFactory> = {
   entropy: createEntropyCollector,
   filefd: createFilefdCollector,
   filesystem: (paths) => createFilesystemCollector(paths),
+  hwmon: createHwmonCollector,
   loadavg: createLoadavgCollector,
   meminfo: createMeminfoCollector,
   netclass: createNetclassCollector,
@@ -47,6 +50,7 @@ export const collectorFactories: Record<string, CollectorFactory> = {
   sockstat: createSockstatCollector,
   softnet: createSoftnetCollector,
   stat: createStatCollector,
+  thermal_zone: createThermalZoneCollector,
   time: createTimeCollector,
   timex: createTimexCollector,
   udp_queues: createUdpQueuesCollector,

@@ -1,3 +1,4 @@
+import { closeSync, openSync, readSync } from 'node:fs';
 import { readText } from './read-text.js';
 
 /**
@@ -22,4 +23,21 @@ export function parseIntAttribute(text: string, path: string): number {
   if (/^-?\d+$/.test(text)) return Number(text);
   if (/^0x[0-9a-fA-F]+$/.test(text)) return Number.parseInt(text.slice(2), 16);
   throw new Error(`${path}: expected an integer, got ${JSON.stringify(text)}`);
+}
+
+const HEAD_BYTES = 128;
+const HEAD = Buffer.alloc(HEAD_BYTES);
+
+/**
+ * The first 128 bytes of a sysfs attribute, from a single read(2), as node_exporter's hwmon
+ * collector reads them: some hwmon drivers answer EAGAIN forever, so one read either has the
+ * value or fails. Synchronous like readText; every error throws for the caller to judge.
+ */
+export function readAttributeHead(path: string): string {
+  const fd = openSync(path, 'r');
+  try {
+    return HEAD.toString('utf8', 0, readSync(fd, HEAD, 0, HEAD_BYTES, null));
+  } finally {
+    closeSync(fd);
+  }
 }
