@@ -9,7 +9,11 @@ export interface SampleWindow {
 }
 
 export interface GapReport extends SampleWindow {
-  /** Collection times a steady series at intervalMs has in [fromMs, toMs], whatever its phase (a lower bound). */
+  /**
+   * The window over the interval, rounded: what a steady series has in it, give or take one. An agent's
+   * own stamps drift past its interval (each round starts when the last one ended), so this is a
+   * figure to report, not a bound to assert; worstGapMs is what shows a hole.
+   */
   expected: number;
   /** Distinct timestamps in [fromMs, toMs]. */
   found: number;
@@ -39,7 +43,7 @@ export function gapReport(timestampsMs: readonly number[], window: SampleWindow)
     fromMs,
     toMs,
     intervalMs,
-    expected: Math.floor((toMs - fromMs) / intervalMs),
+    expected: Math.round((toMs - fromMs) / intervalMs),
     found: distinct.length,
     duplicates: inWindow.length - distinct.length,
     worstGapMs: worst.ms,
@@ -53,7 +57,7 @@ export function describeGaps(report: GapReport): string {
   const iso = (ms: number) => new Date(ms).toISOString();
   return (
     `window ${iso(report.fromMs)}..${iso(report.toMs)} (${((report.toMs - report.fromMs) / 1000).toFixed(1)} s, interval ${report.intervalMs} ms): ` +
-    `expected >= ${report.expected}, found ${report.found}, duplicates ${report.duplicates}, ` +
+    `expected ~${report.expected}, found ${report.found}, duplicates ${report.duplicates}, ` +
     `worst gap ${report.worstGapMs} ms (${iso(report.worstGapFromMs)}..${iso(report.worstGapToMs)})`
   );
 }
