@@ -4,6 +4,7 @@ import { statusFilePath } from '../agent/status-file.js';
 import { DEFAULT_BACKOFF } from '../agent/backoff.js';
 import type { Logger } from '../log.js';
 import type { BridgeOptions } from '../server/options.js';
+import type { RemoteWriteOptions } from '../server/remote-write/remote-write-options.js';
 import { VERSION } from '../version.js';
 import { ConfigError } from './load-config.js';
 import type { SettingValues } from './settings.js';
@@ -70,6 +71,38 @@ function agentTls(v: SettingValues, log: Logger): ConnectionOptions['tls'] {
   }
 }
 
+function remoteWriteOptions(v: SettingValues): RemoteWriteOptions | undefined {
+  if (v.remoteWriteUrl === undefined) return undefined;
+  if (v.remoteWritePasswordFile !== undefined && v.remoteWriteUsername === undefined) throw new ConfigError('FLEETPULSE_REMOTE_WRITE_PASSWORD_FILE is set without FLEETPULSE_REMOTE_WRITE_USERNAME; set the user name too');
+  if (v.remoteWriteUsername !== undefined && v.remoteWriteBearerTokenFile !== undefined) throw new ConfigError('FLEETPULSE_REMOTE_WRITE_USERNAME and FLEETPULSE_REMOTE_WRITE_BEARER_TOKEN_FILE are both set; a receiver takes one kind of credentials, keep one');
+  for (const [setting, path] of [['FLEETPULSE_REMOTE_WRITE_PASSWORD_FILE', v.remoteWritePasswordFile], ['FLEETPULSE_REMOTE_WRITE_BEARER_TOKEN_FILE', v.remoteWriteBearerTokenFile], ['FLEETPULSE_REMOTE_WRITE_TLS_CA', v.remoteWriteTlsCa]] as const) {
+    if (path === undefined) continue;
+    try {
+      readFileSync(path);
+    } catch (err) {
+      throw new ConfigError(`${setting}=${path} cannot be read: ${(err as Error).message}`);
+    }
+  }
+  const retryMinMs = v.remoteWriteRetryMin!;
+  const retryMaxMs = v.remoteWriteRetryMax!;
+  if (retryMinMs > retryMaxMs) throw new ConfigError(`FLEETPULSE_REMOTE_WRITE_RETRY_MIN (${retryMinMs} ms) is larger than FLEETPULSE_REMOTE_WRITE_RETRY_MAX (${retryMaxMs} ms); make the minimum the smaller one`);
+  return {
+    urls: v.remoteWriteUrl,
+    username: v.remoteWriteUsername,
+    passwordFile: v.remoteWritePasswordFile,
+    bearerTokenFile: v.remoteWriteBearerTokenFile,
+    tlsCaFile: v.remoteWriteTlsCa,
+    insecureSkipVerify: v.remoteWriteInsecureSkipVerify,
+    timeoutMs: v.remoteWriteTimeout!,
+    queueBytes: v.remoteWriteQueueBytes!,
+    retryMinMs,
+    retryMaxMs,
+    job: v.remoteWriteJob!,
+    externalLabels: v.remoteWriteExternalLabels ?? {},
+    flushTimeoutMs: v.remoteWriteFlushTimeout!,
+  };
+}
+
 /** Turns resolved settings into what the bridge needs. */
 export function bridgeOptions(v: SettingValues, log: Logger): BridgeOptions {
   return {
@@ -94,6 +127,8 @@ export function bridgeOptions(v: SettingValues, log: Logger): BridgeOptions {
     maxMetricNameBytes: v.maxMetricNameBytes!,
     maxLabelNameBytes: v.maxLabelNameBytes!,
     maxLabelValueBytes: v.maxLabelValueBytes!,
+    maxBatchAgeMs: v.maxBatchAge!,
+    remoteWrite: remoteWriteOptions(v),
     maxStaticLabelBytes: v.maxStaticLabelBytes!,
     maxAgents: v.maxAgents!,
     maxGraceMs: v.maxGracePeriod!,

@@ -144,6 +144,26 @@ export function parseHttpUrl(raw: string): string {
   return url.href.replace(/\/+$/, '');
 }
 
+/** Remote_write endpoints, comma-separated http(s) URLs without credentials in them. */
+export function parseRemoteWriteUrls(raw: string): string[] {
+  const entries = raw.split(',').map((e) => e.trim()).filter((e) => e !== '');
+  if (entries.length === 0) throw new ConfigValueError('has no URL; use e.g. http://victoria-metrics:8428/api/v1/write');
+  const seen = new Set<string>();
+  return entries.map((entry) => {
+    let url: URL;
+    try {
+      url = new URL(entry);
+    } catch {
+      throw new ConfigValueError(`has ${JSON.stringify(entry)}, which is not a URL; use e.g. http://victoria-metrics:8428/api/v1/write`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigValueError(`has ${JSON.stringify(entry)}, which is not an http(s) URL`);
+    if (url.username !== '' || url.password !== '') throw new ConfigValueError('has credentials in a URL, where logs and metrics would show them; use FLEETPULSE_REMOTE_WRITE_USERNAME and FLEETPULSE_REMOTE_WRITE_PASSWORD_FILE');
+    if (seen.has(url.href)) throw new ConfigValueError(`lists ${url.href} twice`);
+    seen.add(url.href);
+    return url.href;
+  });
+}
+
 /** on/off (also true/false, yes/no, 1/0). */
 export function parseOnOff(raw: string): boolean {
   const value = raw.trim().toLowerCase();

@@ -52,6 +52,8 @@ export const ProtocolErrors = {
   AGENT_BYTES_LIMIT: spec('FP_AGENT_BYTES_LIMIT', 'agent_bytes_limit', false, 'send fewer or shorter series (long static labels repeat on every line) or raise FLEETPULSE_MAX_BYTES_PER_AGENT on the bridge'),
   FLEET_SERIES_LIMIT: spec('FP_FLEET_SERIES_LIMIT', 'fleet_series_limit', false, 'the bridge holds as many series as it may; raise FLEETPULSE_MAX_SERIES on the bridge or send fewer series'),
   TOO_MANY_AGENTS: spec('FP_TOO_MANY_AGENTS', 'too_many_agents', true, 'the bridge knows as many agents as it may; raise FLEETPULSE_MAX_AGENTS on the bridge, or lower FLEETPULSE_FORGET_AFTER so departed agents are forgotten sooner'),
+  BAD_TIMESTAMP: spec('FP_BAD_TIMESTAMP', 'bad_timestamp', false, 'timestamp_ms must be the agent\'s clock when the batch was collected: at most 10 minutes ahead of the bridge\'s clock and not older than the bridge\'s FLEETPULSE_MAX_BATCH_AGE; keep the agent\'s clock in sync (NTP). The batch is refused whole: drop it, sending it again cannot help'),
+  RETRY_LATER: spec('FP_RETRY_LATER', 'retry_later', false, 'the bridge applied the batch to its live view but cannot take it for history now (its remote_write queue is full, or it is shutting down): keep the batch and send it again later; no ack follows for it'),
   PROBE_ADDRESS: spec('FP_PROBE_ADDRESS', 'probe_address', false, 'peers dial the address the bridge sees the agent connect from; list other or special networks in FLEETPULSE_PROBE_NETWORKS on the bridge'),
 } as const satisfies Record<string, ProtocolErrorSpec>;
 

@@ -58,15 +58,19 @@ export interface WelcomeMessage {
   heartbeat_ms: number;
   max_line_bytes: number;
   max_series: number;
+  /** The bridge sends batches on to remote_write: acks wait for the receivers (docs/remote-write.md). */
+  history?: boolean;
 }
 
 /** agent -> bridge: a complete snapshot of the agent's metric families. */
 export interface MetricsMessage {
   type: 'metrics';
   seq: number;
-  /** Agent clock when collection finished, ms since the epoch. */
+  /** Agent clock when collection finished, ms since the epoch: the time of every sample sent to remote_write. */
   timestamp_ms: number;
   families: MetricFamily[];
+  /** Informational: the agent re-sends this batch from its outbox (the bridge decides by timestamp_ms). */
+  replay?: boolean;
 }
 
 /** bridge -> agent: the batch with this seq was stored. */

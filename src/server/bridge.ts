@@ -14,6 +14,8 @@ import { tasksRoutes } from './http/tasks-route.js';
 import { TcpListener } from './ingest/tcp-listener.js';
 import type { BridgeOptions } from './options.js';
 import { SelfMetrics } from './own-metrics/self-metrics.js';
+import { RemoteWrite } from './remote-write/remote-write.js';
+import { RemoteWriteMetrics } from './remote-write/remote-write-metrics.js';
 import { AgentRegistry } from './store/agent-registry.js';
 import { AgentStore } from './store/agent-store.js';
 import { TaskMetrics } from './tasks/task-metrics.js';
@@ -35,6 +37,8 @@ export class Bridge {
   readonly tasks: TaskScheduler;
   private readonly registry: AgentRegistry;
   private readonly listener: TcpListener;
+  /** Prometheus remote_write output (docs/remote-write.md), when FLEETPULSE_REMOTE_WRITE_URL is set. */
+  readonly remoteWrite: RemoteWrite | undefined;
   private readonly http: Server;
   private ready = false;
   /** TLS, basic auth and limits of the HTTP side (FLEETPULSE_WEB_CONFIG). */
@@ -58,7 +62,8 @@ export class Bridge {
       { name: 'agents', snapshot: () => agentViews(this.store) },
       { name: 'tasks', snapshot: () => this.tasks.list().map(({ task, nextRunAtMs }) => taskView(task, nextRunAtMs)) },
     ]);
-    this.listener = new TcpListener(this.store, this.metrics, options, (agentId, message) => this.tasks.onTaskResult(agentId, message));
+    this.remoteWrite = options.remoteWrite && new RemoteWrite(options.remoteWrite, new RemoteWriteMetrics(this.metrics.registry), options.log.child({ component: 'remote_write' }));
+    this.listener = new TcpListener(this.store, this.metrics, options, (agentId, message) => this.tasks.onTaskResult(agentId, message), this.remoteWrite);
     const body = new MetricsBody(this.store, this.metrics);
     // Measurement tasks (docs/tasks.md): files under <data dir>/tasks, runs over the agents' connections.
     this.tasks = new TaskScheduler(
@@ -117,6 +122,8 @@ export class Bridge {
   async stop(): Promise<void> {
     this.ready = false;
     await this.tasks.stop();
+    // Before the agents are let go: what the receivers take within the flush timeout is still acked.
+    await this.remoteWrite?.close();
     await this.listener.close();
     await this.registry.close();
     await new Promise<void>((resolve) => {

@@ -1,4 +1,5 @@
 import type { Logger } from '../log.js';
+import type { RemoteWriteOptions } from './remote-write/remote-write-options.js';
 
 /** Everything the bridge needs, already validated (see src/config). */
 export interface BridgeOptions {
@@ -30,6 +31,8 @@ export interface BridgeOptions {
   maxMetricNameBytes: number;
   maxLabelNameBytes: number;
   maxLabelValueBytes: number;
+  /** Batches stamped older than this are refused (FP_BAD_TIMESTAMP); see ingest/batch-intake.ts. */
+  maxBatchAgeMs: number;
   /** Names and values of an agent's static labels together (FP_BAD_LABELS). */
   maxStaticLabelBytes: number;
   /** Agents the bridge knows, connected or listed as down (FP_TOO_MANY_AGENTS for a new id). */
@@ -61,5 +64,7 @@ export interface BridgeOptions {
   httpAllowedHosts?: string[] | undefined;
   /** HTTP connections at once (default 256). */
   httpMaxConnections?: number | undefined;
+  /** Prometheus remote_write output (FLEETPULSE_REMOTE_WRITE_URL); undefined: off, agents are acked at once. */
+  remoteWrite?: RemoteWriteOptions | undefined;
   log: Logger;
 }

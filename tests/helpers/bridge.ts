@@ -28,6 +28,7 @@ export async function startTestBridge(overrides: Partial<BridgeOptions> = {}): P
     maxMetricNameBytes: 256,
     maxLabelNameBytes: 128,
     maxLabelValueBytes: 4096,
+    maxBatchAgeMs: 24 * 3_600_000,
     maxStaticLabelBytes: 4096,
     maxAgents: 20_000,
     maxGraceMs: 300_000,

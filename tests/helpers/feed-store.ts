@@ -4,7 +4,7 @@ import type { AgentStore } from '../../src/server/store/agent-store.js';
 import type { IngestResult } from '../../src/server/store/series-store.js';
 
 export interface Feed {
-  /** A parsed batch's families, validated and stored as the session does. */
+  /** A parsed batch's families, validated and stored as the session does; stamped by default at the store's clock. */
   batch(agentId: string, families: readonly unknown[], timestampMs?: number): IngestResult;
   /** A metrics line tried on the repeat path, as the session does. */
   repeat(agentId: string, line: string): RepeatResult | undefined;
@@ -18,7 +18,7 @@ export function feed(store: AgentStore, maxSeriesPerAgent = 1000): Feed {
   if (!found) {
     const intake = new BatchIntake(store, { ...DEFAULT_INGEST_LIMITS, maxSeriesPerAgent });
     found = {
-      batch: (agentId, families, timestampMs = 1_700_000_000_000) => intake.batch(agentId, families, timestampMs),
+      batch: (agentId, families, timestampMs = store.now()) => intake.batch(agentId, families, timestampMs),
       repeat: (agentId, line) => intake.repeat(agentId, line),
     };
     feeds.set(store, found);

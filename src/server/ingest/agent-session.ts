@@ -13,6 +13,8 @@ import type { BridgeOptions } from '../options.js';
 import type { SelfMetrics } from '../own-metrics/self-metrics.js';
 import type { AgentStore } from '../store/agent-store.js';
 import type { AgentStatus } from '../store/agent-record.js';
+import type { RemoteWrite } from '../remote-write/remote-write.js';
+import type { RenderedFamily } from '../text-format/rendered-family.js';
 import { BatchIntake } from './batch-intake.js';
 import { checkHello } from './check-hello.js';
 import type { Proof } from '../auth/agent-authenticator.js';
@@ -52,6 +54,11 @@ export interface SessionDeps {
   claim(agentId: string, session: AgentSession): void;
   /** Called once when the session ends. */
   release(session: AgentSession): void;
+  /**
+   * Where batches go for history (remote_write). When set, a batch's ack waits until every
+   * receiver has it (docs/remote-write.md); unset, batches are acked once stored.
+   */
+  history?: Pick<RemoteWrite, 'offer'> | undefined;
   /** A task_result from this (helloed) agent; the task scheduler checks it against its runs. */
   onTaskResult?(agentId: string, message: TaskResultMessage): void;
 }
@@ -175,7 +182,7 @@ export class AgentSession {
       const repeat = this.intake.repeat(this.agentId, frame.text);
       if (repeat) {
         this.deps.metrics.samplesIngested.inc(repeat.samples);
-        return this.send({ type: 'ack', seq: repeat.seq, samples: repeat.samples });
+        return this.deliver(repeat.seq, repeat.samples, repeat.families, repeat.timestampMs, true);
       }
     }
     const message = parseAgentMessage(frame.text);
@@ -254,6 +261,7 @@ export class AgentSession {
       heartbeat_ms: options.heartbeatMs,
       max_line_bytes: options.maxLineBytes,
       max_series: options.maxSeriesPerAgent,
+      ...(this.deps.history ? { history: true } : {}),
     });
     this.heartbeat = new Heartbeat({
       intervalMs: options.heartbeatMs,
@@ -291,7 +299,20 @@ export class AgentSession {
       if (i < MAX_ERRORS_PER_BATCH) this.reject(error, batch.seq);
       else metrics.framesRejected.inc({ reason: error.spec.reason });
     }
-    this.send({ type: 'ack', seq: batch.seq, samples: result.samples });
+    this.deliver(batch.seq, result.samples, result.families, batch.timestamp_ms, result.applied);
+  }
+
+  /**
+   * Acks a stored batch: at once, or with remote_write once every receiver has it. When the
+   * bridge cannot take it for history now, FP_RETRY_LATER tells the agent to keep it.
+   * @param live the batch became the agent's snapshot (else a replay, sent behind live batches)
+   */
+  private deliver(seq: number, samples: number, families: readonly RenderedFamily[], timestampMs: number, live: boolean): void {
+    const history = this.deps.history;
+    if (!history) return this.send({ type: 'ack', seq, samples });
+    const outcome = history.offer({ families, timestampMs, live }, () => this.send({ type: 'ack', seq, samples }));
+    if (outcome === 'full') this.reject(protocolError('RETRY_LATER', 'the bridge\'s remote_write queue is full (a receiver is slow or down)'), seq);
+    else if (outcome === 'closing') this.reject(protocolError('RETRY_LATER', 'the bridge is shutting down'), seq);
   }
 
   /** Counts, logs and reports one error to the peer. */

@@ -5,7 +5,7 @@ import type { IngestResult, RefusedFamily, ValidBatch } from '../store/series-st
 import type { RenderedFamily } from '../text-format/rendered-family.js';
 import { readRepeat } from './repeat-batch.js';
 import { renderFamily } from './render-family.js';
-import type { IngestLimits } from './ingest-limits.js';
+import { MAX_BATCH_FUTURE_MS, type IngestLimits } from './ingest-limits.js';
 
 // A metrics batch on its way from the session into the store: checked and rendered here,
 // family by family, then stored. The store sees only validated families.
@@ -15,6 +15,9 @@ export type IntakeLimits = IngestLimits;
 export interface RepeatResult {
   seq: number;
   samples: number;
+  timestampMs: number;
+  /** The agent's families with this batch's values: read them at once (they change in place). */
+  families: readonly RenderedFamily[];
 }
 
 export class BatchIntake {
@@ -24,13 +27,18 @@ export class BatchIntake {
   ) {}
 
   /**
-   * Validates a parsed batch's families and stores them as the agent's snapshot.
-   * Throws ProtocolError when the whole batch is refused (the previous snapshot stays).
+   * Validates a parsed batch's families and stores them as the agent's snapshot (unless the
+   * batch is older than the snapshot: see IngestResult.applied). Throws ProtocolError when the
+   * whole batch is refused (the previous snapshot stays).
    */
   batch(agentId: string, families: readonly unknown[], timestampMs: number): IngestResult {
     const labels = this.store.labelsOf(agentId);
     if (!labels) throw new Error(`batch for unknown agent ${agentId}`);
+    const late = timestampProblem(timestampMs, this.store.now(), this.limits.maxBatchAgeMs);
+    if (late !== undefined) throw protocolError('BAD_TIMESTAMP', late);
     const batch = validateBatch(families, timestampMs, labels, this.limits);
+    // A replayed batch older than the snapshot is not held, so it counts against no limit of what is held.
+    if (!this.store.isCurrent(agentId, timestampMs)) return this.store.ingest(agentId, batch);
     // Series of every other agent, plus this batch's, against the bridge's total.
     const others = this.store.seriesTotal - (this.store.get(agentId)?.series ?? 0);
     const offered = batch.families.reduce((n, f) => n + ('refused' in f ? 0 : f.series), 0);
@@ -49,10 +57,24 @@ export class BatchIntake {
     const basis = this.store.repeatBasis(agentId);
     if (!basis) return undefined;
     const repeat = readRepeat(line, basis.layout, basis.labelPrefix, basis.watched);
-    if (!repeat) return undefined;
-    this.store.ingestRepeat(agentId, repeat);
-    return { seq: repeat.seq, samples: repeat.samples };
+    // An older (replayed) or out-of-bounds batch takes the general path, which sorts it out.
+    if (!repeat || !this.store.isCurrent(agentId, repeat.timestampMs)) return undefined;
+    if (timestampProblem(repeat.timestampMs, this.store.now(), this.limits.maxBatchAgeMs) !== undefined) return undefined;
+    const stored = this.store.ingestRepeat(agentId, repeat);
+    return { seq: repeat.seq, samples: repeat.samples, timestampMs: repeat.timestampMs, families: stored };
   }
+}
+
+/**
+ * Why a batch's timestamp_ms cannot be taken, by the bridge's clock: a stamp far ahead would
+ * hold the agent's /metrics still until the clock caught up (batches are applied newest
+ * first), and one beyond the age limit is refused by most receivers anyway.
+ */
+export function timestampProblem(timestampMs: number, nowMs: number, maxAgeMs: number): string | undefined {
+  if (!Number.isSafeInteger(timestampMs) || timestampMs < 0) return `timestamp_ms ${timestampMs} is not a whole number of milliseconds since the epoch`;
+  if (timestampMs > nowMs + MAX_BATCH_FUTURE_MS) return `timestamp_ms ${timestampMs} is ${Math.round((timestampMs - nowMs) / 1000)} s ahead of the bridge's clock; at most ${MAX_BATCH_FUTURE_MS / 60_000} min are accepted`;
+  if (timestampMs < nowMs - maxAgeMs) return `timestamp_ms ${timestampMs} is ${Math.round((nowMs - timestampMs) / 1000)} s old; batches older than ${Math.round(maxAgeMs / 1000)} s (FLEETPULSE_MAX_BATCH_AGE on the bridge) are refused`;
+  return undefined;
 }
 
 /** Checks and renders each family of a batch; refuses the batch over the series or bytes limit. */

@@ -13,6 +13,8 @@ export interface IngestLimits {
   /** Longest sample label name and value (FP_LABEL_TOO_LONG). */
   maxLabelNameBytes: number;
   maxLabelValueBytes: number;
+  /** A batch whose timestamp_ms is older than this, by the bridge's clock, is refused whole (FP_BAD_TIMESTAMP). */
+  maxBatchAgeMs: number;
 }
 
 /** The defaults of the settings, for code and tests that do not go through src/config. */
@@ -23,7 +25,11 @@ export const DEFAULT_INGEST_LIMITS: IngestLimits = {
   maxMetricNameBytes: 256,
   maxLabelNameBytes: 128,
   maxLabelValueBytes: 4096,
+  maxBatchAgeMs: 24 * 3_600_000,
 };
+
+/** A batch stamped further ahead of the bridge's clock than this is refused whole (FP_BAD_TIMESTAMP). */
+export const MAX_BATCH_FUTURE_MS = 10 * 60_000;
 
 /** Exposition bytes left for the batch being rendered; rendering stops as soon as it runs out. */
 export interface ByteBudget {

@@ -8,7 +8,7 @@ import type { BridgeOptions } from '../options.js';
 import type { SelfMetrics } from '../own-metrics/self-metrics.js';
 import type { AgentStore } from '../store/agent-store.js';
 import type { TaskResultMessage } from '../../protocol/messages.js';
-import { AgentSession } from './agent-session.js';
+import { AgentSession, type SessionDeps } from './agent-session.js';
 import { AuthThrottle } from './auth-throttle.js';
 import { HandshakePool } from './handshake-pool.js';
 import { createAgentLinkSecurity, type AgentLinkSecurity } from '../auth/agent-link-security.js';
@@ -36,6 +36,8 @@ export class TcpListener {
     private readonly metrics: SelfMetrics,
     private readonly options: BridgeOptions,
     private readonly onTaskResult?: (agentId: string, message: TaskResultMessage) => void,
+    /** remote_write, when on: sessions ack a batch once it has it (see AgentSession). */
+    private readonly history?: SessionDeps['history'],
   ) {
     this.handshakes = new HandshakePool(options.maxHandshakes, options.maxHandshakesPerSource);
     this.authThrottle = new AuthThrottle(options.authFailuresPerMinute, options.log);
@@ -91,6 +93,7 @@ export class TcpListener {
       metrics: this.metrics,
       options: this.options,
       ...(this.onTaskResult ? { onTaskResult: this.onTaskResult } : {}),
+      history: this.history,
       probeNetworks: this.probeNetworks,
       authenticate: (agentId, token) => {
         try {

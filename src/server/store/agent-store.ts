@@ -15,7 +15,9 @@ import { SeriesStore, type AgentSeries, type IngestResult, type RepeatBatch, typ
 // API; the session (ingest/) is the only writer. Contract:
 // - connect() returns a lease; writes for an older lease of the same agent change nothing.
 // - ingest() takes a batch the session validated (ingest/batch-intake.ts) as the agent's
-//   complete snapshot; ingestRepeat() a repeat of the last one with new values.
+//   complete snapshot, unless it is older than the snapshot (a replay: nothing changes, see
+//   isCurrent()); ingestRepeat() a repeat of the last one with new values. Both return the
+//   batch's families for history (remote_write), which the session hands on.
 // - disconnect() marks the agent down (or departed) at once; its series stay for the grace
 //   period, the agent itself until it is forgotten (see agent-lifecycle.ts).
 // - noteIdConflict() records a connection refused because another live agent holds the id.
@@ -38,12 +40,6 @@ export interface RepeatBasis {
   readonly watched: ReadonlySet<number>;
 }
 
-/** Receives every batch once stored, with the agent's own timestamp (e.g. a remote_write sender). */
-export interface BatchSink {
-  /** `families` is the agent's whole snapshot after the batch; read it now, it changes in place. */
-  stored(agent: AgentStatus, timestampMs: number, families: ReadonlyMap<string, RenderedFamily>): void;
-}
-
 export interface AgentStoreOptions {
   /** Fixed grace period; when undefined, 3 of the agent's own intervals, at most maxGraceMs. */
   graceMs: number | undefined;
@@ -59,7 +55,6 @@ export class AgentStore {
   private readonly agents = new Map<string, Agent>();
   private readonly lifecycle: AgentLifecycle;
   private readonly seriesStore: SeriesStore;
-  private readonly sinks: BatchSink[] = [];
   private readonly changeListeners: (() => void)[] = [];
 
   constructor(options: AgentStoreOptions) {
@@ -177,7 +172,7 @@ export class AgentStore {
     return agent && { prefix: agent.labelPrefix, forbidden: agent.forbidden };
   }
 
-  /** Stores a validated batch as the agent's complete snapshot. */
+  /** Stores a validated batch as the agent's complete snapshot, unless it is older than it (result.applied). */
   ingest(id: string, batch: ValidBatch): IngestResult {
     const agent = this.knownAgent(id);
     const result = this.seriesStore.store(agent.data, batch, this.lifecycle.now());
@@ -185,9 +180,14 @@ export class AgentStore {
     agent.samplesReceived += batch.offered;
     this.lifecycle.touch(id);
     const first = result.rejected[0];
-    agent.lastError = first === undefined ? undefined : describe(first);
-    this.tellSinks(agent, batch.timestampMs);
+    if (result.applied || first !== undefined) agent.lastError = first === undefined ? undefined : describe(first);
     return result;
+  }
+
+  /** Whether a batch of the agent's time `timestampMs` would become its snapshot (not older than the newest applied). */
+  isCurrent(id: string, timestampMs: number): boolean {
+    const agent = this.agents.get(id);
+    return agent !== undefined && this.seriesStore.isCurrent(agent.data, timestampMs);
   }
 
   /** The agent's last batch, when it was stored whole: what a repeat is read against. */
@@ -197,15 +197,18 @@ export class AgentStore {
     return layout && { layout, labelPrefix: agent.labelPrefix, watched: agent.data.summary.families };
   }
 
-  /** Stores a repeat of the agent's last batch (read against repeatBasis()): same effect as ingest(). */
-  ingestRepeat(id: string, repeat: RepeatBatch): void {
+  /**
+   * Stores a repeat of the agent's last batch (read against repeatBasis(), current by
+   * isCurrent()): same effect as ingest(). Returns the families with the repeat's values.
+   */
+  ingestRepeat(id: string, repeat: RepeatBatch): readonly RenderedFamily[] {
     const agent = this.knownAgent(id);
-    this.seriesStore.storeRepeat(agent.data, repeat, this.lifecycle.now());
+    const families = this.seriesStore.storeRepeat(agent.data, repeat, this.lifecycle.now());
     agent.batches++;
     agent.samplesReceived += repeat.samples;
     this.lifecycle.touch(id);
     agent.lastError = undefined;
-    this.tellSinks(agent, repeat.timestampMs);
+    return families;
   }
 
   /**
@@ -261,11 +264,6 @@ export class AgentStore {
     return this.seriesStore.total;
   }
 
-  /** Adds a receiver of every stored batch. */
-  addSink(sink: BatchSink): void {
-    this.sinks.push(sink);
-  }
-
   /** Cancels every timer, for a clean shutdown. */
   close(): void {
     this.lifecycle.close();
@@ -279,10 +277,6 @@ export class AgentStore {
     const agent = this.agents.get(id);
     if (!agent) throw new Error(`batch for unknown agent ${id}`);
     return agent;
-  }
-
-  private tellSinks(agent: Agent, timestampMs: number): void {
-    for (const sink of this.sinks) sink.stored(agent, timestampMs, agent.data.families);
   }
 }
 

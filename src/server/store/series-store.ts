@@ -35,10 +35,17 @@ export interface RepeatBatch {
 }
 
 export interface IngestResult {
-  /** Samples stored from this batch (not counting rejected families kept from before). */
+  /** Samples taken from this batch (not counting rejected families kept from before). */
   samples: number;
-  /** Families rejected from this batch; the rest was stored. */
+  /** Families rejected from this batch; the rest was taken. */
   rejected: ProtocolError[];
+  /** The families taken, in batch order: read them at once (a repeat changes their text in place). */
+  families: readonly RenderedFamily[];
+  /**
+   * Whether the batch became the agent's snapshot (/metrics): false for a batch older than the
+   * newest applied one (a replay from the agent's outbox), which goes to history only.
+   */
+  applied: boolean;
 }
 
 /** One agent's series. Only this file changes it. */
@@ -50,6 +57,8 @@ export interface AgentSeries {
   /** Series held (rejected families keep their previous lines within the limit). */
   readonly series: number;
   readonly summary: SummaryInputs;
+  /** The agent's timestamp of the newest batch applied to the snapshot (0: none since it was dropped). */
+  readonly newestMs: number;
 }
 
 interface MutableSeries extends AgentSeries {
@@ -57,6 +66,7 @@ interface MutableSeries extends AgentSeries {
   families: Map<string, RenderedFamily>;
   series: number;
   summary: SummaryInputs;
+  newestMs: number;
   /** Where the agent's lines sit in the catalog: with agents pushing in the same window. */
   shard: Shard | undefined;
   /** Batches in a row that arrived outside the shard's window. */
@@ -78,7 +88,7 @@ export class SeriesStore {
 
   /** An empty snapshot for an agent pushing every intervalMs. */
   create(agentId: string, intervalMs: number, summary = SummaryInputs.EMPTY): AgentSeries {
-    const series: MutableSeries = { agentId, intervalMs, families: new Map(), series: 0, summary, shard: undefined, shardMisses: { count: 0 }, layout: undefined };
+    const series: MutableSeries = { agentId, intervalMs, families: new Map(), series: 0, summary, newestMs: 0, shard: undefined, shardMisses: { count: 0 }, layout: undefined };
     return series;
   }
 
@@ -88,9 +98,18 @@ export class SeriesStore {
   }
 
   /**
+   * Whether a batch of this time may become the snapshot: it is not older than the newest one
+   * applied, so /metrics never moves backwards when an agent replays its outbox.
+   */
+  isCurrent(agent: AgentSeries, timestampMs: number): boolean {
+    return timestampMs >= agent.newestMs;
+  }
+
+  /**
    * Replaces the snapshot with a validated batch: families missing from it go, a rejected
    * family keeps its previous lines while the series limit allows, and nothing of another
-   * agent is touched.
+   * agent is touched. A batch older than the snapshot (see isCurrent) changes nothing: its
+   * families are only sorted out, for history.
    */
   store(agent: AgentSeries, batch: ValidBatch, nowMs: number): IngestResult {
     const s = agent as MutableSeries;
@@ -109,6 +128,8 @@ export class SeriesStore {
     }
     let samples = 0;
     for (const family of accepted.values()) samples += family.series;
+    const families = [...accepted.values()];
+    if (!this.isCurrent(s, batch.timestampMs)) return { samples, rejected, families, applied: false };
     const next = new Map(accepted);
     let held = samples;
     for (const name of rejectedNames) {
@@ -120,11 +141,12 @@ export class SeriesStore {
     }
     if (next.size > 0) this.place(s, nowMs);
     this.replaceFamilies(s, next);
-    s.layout = rejected.length === 0 ? [...accepted.values()] : undefined;
+    s.layout = rejected.length === 0 ? families : undefined;
     this.total += held - s.series;
     s.series = held;
     s.summary = batch.summary;
-    return { samples, rejected };
+    s.newestMs = batch.timestampMs;
+    return { samples, rejected, families, applied: true };
   }
 
   /** The families a repeat of the agent's last batch is read against; undefined unless that batch was stored whole. */
@@ -132,11 +154,17 @@ export class SeriesStore {
     return (agent as MutableSeries).layout;
   }
 
-  /** Stores a repeat of the agent's last batch (read against layoutOf()): same effect as store() of that batch. */
-  storeRepeat(agent: AgentSeries, repeat: RepeatBatch, nowMs: number): void {
+  /**
+   * Stores a repeat of the agent's last batch (read against layoutOf()): same effect as store()
+   * of that batch. The caller checked isCurrent() (an older repeat takes the general path).
+   * Returns the families, now holding the repeat's values.
+   */
+  storeRepeat(agent: AgentSeries, repeat: RepeatBatch, nowMs: number): readonly RenderedFamily[] {
     const s = agent as MutableSeries;
     const layout = s.layout;
     if (!layout) throw new Error(`repeat for agent ${s.agentId} without a layout`);
+    if (!this.isCurrent(s, repeat.timestampMs)) throw new Error(`repeat for agent ${s.agentId} older than its snapshot`);
+    s.newestMs = repeat.timestampMs;
     if (s.shard) this.place(s, nowMs);
     for (let i = 0; i < layout.length; i++) {
       const text = repeat.texts[i];
@@ -146,12 +174,15 @@ export class SeriesStore {
       this.catalog.changed(s.shard!.id, family.name);
     }
     if (repeat.values.size > 0) s.summary.update(repeat.values);
+    return layout;
   }
 
   /** Drops the agent's series (it expired or is forgotten); returns false when it held none. */
   drop(agent: AgentSeries): boolean {
     const s = agent as MutableSeries;
     s.layout = undefined;
+    // Its series are gone from /metrics: the next batch, whatever its time, shows it again.
+    s.newestMs = 0;
     const shard = s.shard;
     if (shard) {
       for (const name of s.families.keys()) this.catalog.remove(s.agentId, shard.id, name);

@@ -5,6 +5,8 @@ import type { MetricFamily } from '../../../src/protocol/messages.js';
 import { renderFamilies } from '../../../src/server/exposition/render-families.js';
 import { AgentStore } from '../../../src/server/store/agent-store.js';
 import { feed } from '../../helpers/feed-store.js';
+// The store's clock at the agents' batch times (the bridge refuses batches stamped far from its clock).
+import { ManualTimers } from '../../helpers/manual-timers.js';
 
 // Property: for any line, the repeat fast path either declines it or stores exactly what
 // JSON.parse + the general path stores; it never accepts a line JSON.parse refuses.
@@ -21,7 +23,7 @@ function rng(seed: number): () => number {
 }
 
 function store(): AgentStore {
-  const s = new AgentStore({ graceMs: undefined, forgetMs: 60_000, maxSeriesPerAgent: 1000 });
+  const s = new AgentStore({ graceMs: undefined, forgetMs: 60_000, maxSeriesPerAgent: 1000, timers: new ManualTimers() });
   s.connect({ id: ID, address: '127.0.0.1', agentVersion: 't', protocol: 1, labels: { dc: 'x"y' }, intervalMs: 5000 });
   return s;
 }

@@ -7,6 +7,8 @@ import { renderFamilies } from '../../../src/server/exposition/render-families.j
 import { readRepeat } from '../../../src/server/ingest/repeat-batch.js';
 import { AgentStore } from '../../../src/server/store/agent-store.js';
 import { feed as intakeOf } from '../../helpers/feed-store.js';
+// The store's clock at the agents' batch times (the bridge refuses batches stamped far from its clock).
+import { ManualTimers } from '../../helpers/manual-timers.js';
 
 // The repeat path must accept only what the general path accepts, and store exactly what it
 // would. Each case feeds one agent a first batch (general path) and then a second line, and
@@ -16,7 +18,7 @@ const ID = 'host-1';
 
 function stores() {
   const make = () => {
-    const s = new AgentStore({ graceMs: undefined, forgetMs: 60_000, maxSeriesPerAgent: 1000 });
+    const s = new AgentStore({ graceMs: undefined, forgetMs: 60_000, maxSeriesPerAgent: 1000, timers: new ManualTimers() });
     s.connect({ id: ID, address: '127.0.0.1', agentVersion: 't', protocol: 1, labels: { env: 'prod' }, intervalMs: 5000 });
     return s;
   };

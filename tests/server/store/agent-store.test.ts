@@ -198,14 +198,30 @@ describe('AgentStore', () => {
     s.close();
   });
 
-  it('hands every stored batch to its sinks with the agent\'s timestamp', () => {
+  it('applies a batch older than the newest applied one to history only: /metrics never moves backwards', () => {
     const { s, in: fed } = store();
-    const seen: string[] = [];
-    s.addSink({ stored: (agent, timestampMs, families) => seen.push(`${agent.id}@${timestampMs}:${[...families.keys()].join(',')}`) });
     s.connect(hello('a'));
-    fed.batch('a', [gauge('x', 1), gauge('y', 2)], 1000);
-    fed.batch('a', [gauge('y', 2)], 2000);
-    assert.deepEqual(seen, ['a@1000:x,y', 'a@2000:y']);
+    const newest = fed.batch('a', [gauge('x', 2), gauge('y', 2)], 1_700_000_002_000);
+    assert.equal(newest.applied, true);
+    const replayed = fed.batch('a', [gauge('x', 1)], 1_700_000_001_000);
+    assert.equal(replayed.applied, false, 'an older batch is a replay');
+    assert.deepEqual(replayed.families.map((f) => f.text), ['x{instance="a"} 1\n'], 'its own samples go to history');
+    assert.equal(renderFamilies(s.catalog), '# HELP x x help\n# TYPE x gauge\nx{instance="a"} 2\n# HELP y y help\n# TYPE y gauge\ny{instance="a"} 2\n');
+    assert.equal(fed.batch('a', [gauge('x', 3)], 1_700_000_002_000).applied, true, 'the same time as the newest is applied');
+    assert.match(renderFamilies(s.catalog), /^x\{instance="a"\} 3$/m);
+    s.close();
+  });
+
+  it('shows any batch again once the agent\'s series expired', () => {
+    const { s, timers, in: fed } = store({ graceMs: 1000 });
+    const lease = s.connect(hello('a'));
+    fed.batch('a', [gauge('x', 2)], 1_700_000_002_000);
+    s.disconnect('a', lease);
+    timers.advance(1000);
+    assert.equal(renderFamilies(s.catalog), '', 'expired');
+    s.connect(hello('a'));
+    assert.equal(fed.batch('a', [gauge('x', 1)], 1_700_000_001_000).applied, true);
+    assert.match(renderFamilies(s.catalog), /^x\{instance="a"\} 1$/m);
     s.close();
   });
 });

@@ -1,0 +1,35 @@
+/** Remote_write output of the bridge (FLEETPULSE_REMOTE_WRITE_*), validated in src/config. */
+export interface RemoteWriteOptions {
+  /** Receivers' write endpoints, e.g. http://vm:8428/api/v1/write; each gets every batch. */
+  urls: readonly string[];
+  /** Basic auth: user name and the file holding the password (re-read per request, as Prometheus does). */
+  username?: string | undefined;
+  passwordFile?: string | undefined;
+  /** File holding a bearer token (re-read per request). */
+  bearerTokenFile?: string | undefined;
+  /** PEM CA bundle the receiver's certificate must be signed by (instead of the system CAs). */
+  tlsCaFile?: string | undefined;
+  insecureSkipVerify?: boolean | undefined;
+  /** One request's deadline. */
+  timeoutMs: number;
+  /** Encoded samples one URL may hold, sent or not yet acknowledged by its receiver. */
+  queueBytes: number;
+  /** Backoff between retries: doubles from min to max, with jitter. */
+  retryMinMs: number;
+  retryMaxMs: number;
+  /** The job label every series gets (as Prometheus' scrape of the bridge gives it); '' for none. */
+  job: string;
+  /** Added to every series unless it has the label already (Prometheus' external_labels). */
+  externalLabels: Readonly<Record<string, string>>;
+  /** On shutdown, how long the queues may take to empty before the bridge stops anyway. */
+  flushTimeoutMs: number;
+}
+
+export const REMOTE_WRITE_DEFAULTS = {
+  timeoutMs: 30_000,
+  queueBytes: 64 * 1024 ** 2,
+  retryMinMs: 250,
+  retryMaxMs: 10_000,
+  job: 'fleetpulse',
+  flushTimeoutMs: 5_000,
+} as const;

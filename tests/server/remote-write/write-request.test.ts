@@ -1,0 +1,92 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { uncompress } from 'snappyjs';
+import { DEFAULT_INGEST_LIMITS } from '../../../src/server/ingest/ingest-limits.js';
+import { renderFamily } from '../../../src/server/ingest/render-family.js';
+import { WriteRequestEncoder, writeRequestBody } from '../../../src/server/remote-write/write-request.js';
+import type { RenderedFamily } from '../../../src/server/text-format/rendered-family.js';
+import { decodeWriteRequest } from '../../helpers/remote-write-receiver.js';
+
+// The encoder against the remote_write 1.0 spec, read back with the protobuf and snappy
+// libraries: every series labelled exactly as /metrics shows it (plus job and external labels),
+// labels sorted by name with __name__, one sample per series at the batch's own time.
+
+const PREFIX = 'instance="web-1",env="prod"';
+
+function rendered(family: unknown): RenderedFamily {
+  return renderFamily(family, PREFIX, new Set(['instance', 'job', 'env']), DEFAULT_INGEST_LIMITS, { remaining: 1 << 20 }) as RenderedFamily;
+}
+
+const load = () => rendered({ name: 'node_load1', type: 'gauge', help: 'load', samples: [{ value: 0.42 }] });
+const cpu = () =>
+  rendered({
+    name: 'node_cpu_seconds_total',
+    type: 'counter',
+    help: 'cpu',
+    samples: [
+      { labels: { cpu: '0', mode: 'idle' }, value: 100.5 },
+      { labels: { cpu: '0', mode: 'user' }, value: '+Inf' },
+      { labels: { cpu: '1', mode: 'A' }, value: 'NaN' },
+    ],
+  });
+
+function roundTrip(encoder: WriteRequestEncoder, families: RenderedFamily[], timestampMs: number) {
+  const batch = encoder.encodeBatch(families, timestampMs);
+  const body = writeRequestBody([batch.bytes]);
+  return { batch, series: decodeWriteRequest(uncompress(new Uint8Array(body))) };
+}
+
+describe('WriteRequestEncoder', () => {
+  it('sends each series with the labels /metrics shows, job and sorted names, at the batch time', () => {
+    const { batch, series } = roundTrip(new WriteRequestEncoder([['job', 'fleetpulse']]), [load(), cpu()], 1_767_225_600_123);
+    assert.equal(batch.samples, 4);
+    assert.deepEqual(series[0]!.labelPairs, [['__name__', 'node_load1'], ['env', 'prod'], ['instance', 'web-1'], ['job', 'fleetpulse']]);
+    assert.deepEqual(series[0]!.samples, [{ value: 0.42, timestampMs: 1_767_225_600_123 }]);
+    assert.deepEqual(series[1]!.labels, { __name__: 'node_cpu_seconds_total', cpu: '0', env: 'prod', instance: 'web-1', job: 'fleetpulse', mode: 'idle' });
+    assert.equal(series[2]!.samples[0]!.value, Infinity);
+    assert.ok(Number.isNaN(series[3]!.samples[0]!.value), 'NaN travels as NaN');
+    for (const s of series) {
+      const names = s.labelPairs.map(([n]) => n);
+      assert.deepEqual(names, [...names].sort(), `labels sorted by name: ${names.join(',')}`);
+      assert.equal(new Set(names).size, names.length, 'no label name twice');
+    }
+  });
+
+  it('unescapes label values as the exposition text escaped them', () => {
+    const family = rendered({ name: 'x', type: 'gauge', help: '', samples: [{ labels: { path: 'C:\\dir "a"\nb', brace: '} 1' }, value: 1 }] });
+    const { series } = roundTrip(new WriteRequestEncoder([]), [family], 5);
+    assert.equal(series[0]!.labels.path, 'C:\\dir "a"\nb');
+    assert.equal(series[0]!.labels.brace, '} 1');
+    assert.deepEqual(series[0]!.samples, [{ value: 1, timestampMs: 5 }]);
+  });
+
+  it('adds external labels only where the series has no label of that name (as Prometheus\' external_labels)', () => {
+    const { series } = roundTrip(new WriteRequestEncoder([['env', 'other'], ['region', 'eu'], ['job', 'fleetpulse']]), [load()], 1);
+    assert.deepEqual(series[0]!.labels, { __name__: 'node_load1', env: 'prod', instance: 'web-1', job: 'fleetpulse', region: 'eu' });
+  });
+
+  it('reads the values a repeat batch wrote into the same family object', () => {
+    const encoder = new WriteRequestEncoder([]);
+    const family = cpu();
+    roundTrip(encoder, [family], 1000);
+    // As ingest/repeat-batch.ts does: the same label sets, new values (of other lengths) in place.
+    family.text = family.text.replace('100.5', '7').replace('+Inf', '123456.789').replace('NaN', '-Inf');
+    const { series } = roundTrip(encoder, [family], 2000);
+    assert.deepEqual(series.map((s) => s.samples[0]), [{ value: 7, timestampMs: 2000 }, { value: 123456.789, timestampMs: 2000 }, { value: -Infinity, timestampMs: 2000 }]);
+    assert.equal(series[2]!.labels.mode, 'A');
+  });
+
+  it('concatenates encoded batches into one valid request', () => {
+    const encoder = new WriteRequestEncoder([]);
+    const a = encoder.encodeBatch([load()], 1000);
+    const b = encoder.encodeBatch([load()], 2000);
+    const series = decodeWriteRequest(uncompress(new Uint8Array(writeRequestBody([a.bytes, b.bytes]))));
+    assert.deepEqual(series.map((s) => s.samples[0]!.timestampMs), [1000, 2000]);
+  });
+
+  it('encodes an empty batch as no series', () => {
+    const batch = new WriteRequestEncoder([]).encodeBatch([], 1);
+    assert.equal(batch.samples, 0);
+    assert.equal(batch.bytes.length, 0);
+  });
+});
