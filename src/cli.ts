@@ -29,7 +29,7 @@ Usage:
 `;
 
 async function start(command: Command, argv: string[]): Promise<Stoppable> {
-  const { values, help, check, warnings } = loadConfig(command, argv, process.env, readDotEnv());
+  const { values, help, check, warnings } = loadConfig(command, argv, process.env, await readDotEnv());
   if (help) {
     process.stdout.write(helpText(command));
     process.exit(0);

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
 import { encodeMessage } from '../protocol/encode.js';
 import { ProtocolError } from '../protocol/error-codes.js';
 import { LineDecoder } from '../protocol/line-decoder.js';
@@ -134,7 +133,8 @@ export class BridgeConnection {
     this.state = 'connecting';
     const tls = this.options.tls;
     const socket = tls
-      ? tlsConnect({ host, port, ...tls.files.current(), ...(tls.serverName === undefined ? {} : { servername: tls.serverName }) })
+      ? // node:tls only when TLS is configured: it costs plain-TCP agents ~1.5 MiB of RSS otherwise.
+        process.getBuiltinModule('node:tls').connect({ host, port, ...tls.files.current(), ...(tls.serverName === undefined ? {} : { servername: tls.serverName }) })
       : connect({ host, port });
     this.socket = socket;
     socket.setNoDelay(true);

@@ -1,6 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import dotenv from 'dotenv';
 import { SETTINGS, type Command, type Setting, type SettingKey, type SettingValues } from './settings.js';
 
 /** A setting that cannot be used; the message is one line naming it, its value and what is allowed. */
@@ -22,8 +21,11 @@ export function settingsFor(command: Command): [SettingKey, Setting][] {
 }
 
 /** Reads the .env file in the working directory, if any, without touching process.env. */
-export function readDotEnv(path = '.env'): Record<string, string> {
+export async function readDotEnv(path = '.env'): Promise<Record<string, string>> {
   if (!existsSync(path)) return {};
+  // Imported only when there is a .env: dotenv loads node:crypto and the CommonJS loader, about
+  // 2 MiB of an agent's RSS that an agent configured by its environment would never use.
+  const { default: dotenv } = await import('dotenv');
   return dotenv.parse(readFileSync(path));
 }
 

@@ -1,6 +1,10 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
-import { createSecureContext, type SecureContext, type SecureContextOptions } from 'node:tls';
+import type { SecureContext, SecureContextOptions } from 'node:tls';
+
+// node:tls is loaded on first use, not at import: an agent without TLS settings imports this module
+// (for TlsFileError) but would pay ~1.5 MiB of RSS for a TLS stack it never uses.
+const createSecureContext = (options: SecureContextOptions): SecureContext => process.getBuiltinModule('node:tls').createSecureContext(options);
 
 // Certificates, keys and CA bundles named by settings, read again whenever one of the files
 // changes (checked on each use with stat, so cert-manager's symlink swaps and a plain `cp` both
