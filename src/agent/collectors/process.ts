@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { SampleValue } from '../../protocol/messages.js';
 import { counter, gauge, single } from './family.js';
 import { lines, numberField } from './parse-field.js';
@@ -47,11 +47,11 @@ export function parseMaxOpenFiles(text: string): SampleValue {
 export const createProcessCollector: CollectorFactory = () => ({
   name: 'process',
   async collect(signal) {
-    const [status, limits, fds] = await Promise.all([
-      readFile(`${SELF}/status`, { encoding: 'utf8', signal }),
-      readFile(`${SELF}/limits`, { encoding: 'utf8', signal }),
-      readdir(`${SELF}/fd`),
-    ]);
+    // Synchronous, like readText: our own /proc entry answers at once.
+    signal.throwIfAborted();
+    const status = readFileSync(`${SELF}/status`, 'utf8');
+    const limits = readFileSync(`${SELF}/limits`, 'utf8');
+    const fds = readdirSync(`${SELF}/fd`);
     const mem = parseProcStatus(status);
     const cpu = process.cpuUsage();
     return [

@@ -1,10 +1,9 @@
-import { closeSync, openSync, readSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { gauge, single } from './family.js';
 import { numberField } from './parse-field.js';
 import type { CollectorFactory } from './types.js';
-import { readText } from './read-text.js';
+import { readTextSync } from './read-text.js';
 
 export interface ProcStat {
   /** One letter: R, S, D, Z, T, t, X, I, ... */
@@ -56,6 +55,16 @@ function readProcStat(path: string, where: string): ProcStat | undefined {
   }
 }
 
+/** A /proc entry named by digits only: a process. Checked by hand, once per entry every collection. */
+function isPid(name: string): boolean {
+  if (name.length === 0) return false;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
 /**
  * node_exporter's processes collector (off by default there, on here: one small read per process):
  * processes per state, PIDs and threads in use against the kernel's limits. A process that exits
@@ -64,20 +73,21 @@ function readProcStat(path: string, where: string): ProcStat | undefined {
 export const createProcessesCollector: CollectorFactory = (paths) => ({
   name: 'processes',
   async collect(signal) {
-    const pids = (await readdir(paths.proc)).filter((name) => /^\d+$/.test(name));
-    const stats = pids.map((pid) => readProcStat(join(paths.proc, pid, 'stat'), `${pid}/stat`));
-    const states = new Map<string, number>();
+    signal.throwIfAborted();
     let threads = 0;
     let count = 0;
-    for (const s of stats) {
+    const states = new Map<string, number>();
+    for (const pid of readdirSync(paths.proc)) {
+      if (!isPid(pid)) continue;
+      const s = readProcStat(`${paths.proc}/${pid}/stat`, `${pid}/stat`);
       if (s === undefined) continue;
       count++;
       threads += s.threads;
       states.set(s.state, (states.get(s.state) ?? 0) + 1);
     }
-    const limit = async (file: string): Promise<number> =>
-      numberField((await readText(join(paths.proc, 'sys', 'kernel', file), signal)).trim(), `sys/kernel/${file}`);
-    const [maxThreads, maxPids] = await Promise.all([limit('threads-max'), limit('pid_max')]);
+    const limit = (file: string): number => numberField(readTextSync(join(paths.proc, 'sys', 'kernel', file)).trim(), `sys/kernel/${file}`);
+    const maxThreads = limit('threads-max');
+    const maxPids = limit('pid_max');
     return [
       gauge('node_processes_threads', 'Allocated threads in system', single(threads)),
       gauge('node_processes_max_threads', 'Limit of threads in the system', single(maxThreads)),

@@ -14,6 +14,15 @@ export async function readText(path: string, signal: AbortSignal): Promise<strin
 }
 
 /**
+ * readText without the promise, for collectors that read many files per collection (netclass,
+ * processes): under --lite-mode each await is interpreted bookkeeping that costs more than the
+ * read itself. Such a collector checks its signal itself, once per device or directory.
+ */
+export function readTextSync(path: string): string {
+  return readFileSync(path, 'utf8');
+}
+
+/**
  * Like readText, but a missing file (kernel without the feature, module not loaded, IPv6 off)
  * is `undefined` instead of an error; every other error still rejects.
  */

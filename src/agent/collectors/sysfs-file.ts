@@ -1,5 +1,5 @@
 import { closeSync, openSync, readSync } from 'node:fs';
-import { readText } from './read-text.js';
+import { readText, readTextSync } from './read-text.js';
 
 /**
  * Errors a sysfs attribute raises when it exists but has no value in the device's state (speed of a
@@ -12,6 +12,16 @@ const NO_VALUE = new Set(['ENOENT', 'EINVAL', 'EOPNOTSUPP', 'ENODEV', 'ENXIO', '
 export async function readAttribute(path: string, signal: AbortSignal): Promise<string | undefined> {
   try {
     return (await readText(path, signal)).trim();
+  } catch (err) {
+    if (NO_VALUE.has((err as NodeJS.ErrnoException).code ?? '')) return undefined;
+    throw err;
+  }
+}
+
+/** readAttribute without the promise, for collectors that read many attributes (see readTextSync). */
+export function readAttributeSync(path: string): string | undefined {
+  try {
+    return readTextSync(path).trim();
   } catch (err) {
     if (NO_VALUE.has((err as NodeJS.ErrnoException).code ?? '')) return undefined;
     throw err;

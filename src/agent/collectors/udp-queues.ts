@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Sample } from '../../protocol/messages.js';
 import { gauge } from './family.js';
@@ -103,27 +103,30 @@ export class UdpQueueSummer {
 }
 
 const CHUNK_BYTES = 64 * 1024;
+const CHUNK = Buffer.allocUnsafe(CHUNK_BYTES);
 
-/** Reads a file through a summer in fixed chunks; undefined when the file does not exist. */
-async function sumFile(path: string, name: string, signal: AbortSignal): Promise<UdpQueueTotals | undefined> {
-  let handle;
+/**
+ * Reads a file through a summer in fixed chunks of one shared buffer; undefined when the file
+ * does not exist. Synchronous, like readText: procfs generates the table in memory.
+ */
+function sumFile(path: string, name: string, signal: AbortSignal): UdpQueueTotals | undefined {
+  let fd: number;
   try {
-    handle = await open(path, 'r');
+    fd = openSync(path, 'r');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
   try {
     const summer = new UdpQueueSummer(name);
-    const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
     for (;;) {
       signal.throwIfAborted();
-      const { bytesRead } = await handle.read(buffer, 0, CHUNK_BYTES, null);
+      const bytesRead = readSync(fd, CHUNK, 0, CHUNK_BYTES, null);
       if (bytesRead === 0) return summer.end();
-      summer.feed(buffer.subarray(0, bytesRead));
+      summer.feed(CHUNK.subarray(0, bytesRead));
     }
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 
@@ -131,7 +134,8 @@ export const createUdpQueuesCollector: CollectorFactory = (paths) => ({
   name: 'udp_queues',
   async collect(signal) {
     const dir = join(paths.proc, 'net');
-    const [v4, v6] = await Promise.all([sumFile(join(dir, 'udp'), 'udp', signal), sumFile(join(dir, 'udp6'), 'udp6', signal)]);
+    const v4 = sumFile(join(dir, 'udp'), 'udp', signal);
+    const v6 = sumFile(join(dir, 'udp6'), 'udp6', signal);
     if (v4 === undefined && v6 === undefined) throw new Error(`neither ${dir}/udp nor ${dir}/udp6 exists`);
     const samples: Sample[] = [];
     for (const [ip, totals] of [['v4', v4], ['v6', v6]] as const) {
