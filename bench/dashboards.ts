@@ -7,15 +7,15 @@
 // Grafana would run it (range over the data, 15 s step; instant for tables and stats), three times.
 // Reports each query's time and series count, flags any over 1 s or over the series bound, and
 // writes bench/results/<date>-dashboards.{md,json}. A measurement, not a test: the machine is shared.
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CycleDriver, sleep } from './fleet/cycle-driver.js';
 import { Fleet } from './fleet/fleet.js';
 import { startBridge } from './systems/bridge.js';
-import { freePort, startSystem, which } from './systems/child.js';
+import { which } from './systems/child.js';
+import { startPrometheus } from './systems/prometheus.js';
 import { dashboardQueries, type PanelQuery } from '../tests/integration/dashboard-queries.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -53,7 +53,8 @@ async function main(): Promise<void> {
   const oneHost = dashboardQueries({ instance: 'host-00007', interval: '1m', variables }).filter((q) => q.dashboard === 'Host');
   const queries = [...dashboardQueries({ instance: '.+', interval: '1m', variables }).filter((q) => q.dashboard !== 'Host'), ...oneHost];
   const bridge = await startBridge(agents);
-  const prometheus = await startRulesPrometheus(new URL(bridge.metricsUrl).host);
+  const ruleFiles = readdirSync(join(ROOT, 'prometheus/rules')).filter((f) => f.endsWith('.yml') && !f.endsWith('.test.yml')).map((f) => join(ROOT, 'prometheus/rules', f));
+  const prometheus = await startPrometheus({ job: 'fleetpulse', target: new URL(bridge.metricsUrl).host, intervalSeconds: 15, ruleFiles });
   let fleet: Fleet | undefined;
   let driver: CycleDriver | undefined;
   try {
@@ -116,35 +117,6 @@ function write(measured: Measured[], stored: number, queries: PanelQuery[]): voi
   writeFileSync(join(dir, `${date}-dashboards.md`), lines.join('\n'));
   writeFileSync(join(dir, `${date}-dashboards.json`), `${JSON.stringify({ date, agents, series, minutes, runs, stored, measured }, null, 1)}\n`);
   console.log(lines.join('\n'));
-}
-
-/** Debian's Prometheus scraping the bridge as job "fleetpulse" with the shipped rule files. */
-async function startRulesPrometheus(target: string): Promise<{ url: string; stop(): Promise<void> }> {
-  const binary = which('prometheus');
-  if (!binary) throw new Error('prometheus is not installed (apt-get install prometheus)');
-  const dir = mkdtempSync(join(tmpdir(), 'fleetpulse-bench-dash-'));
-  const port = await freePort();
-  const rules = readdirSync(join(ROOT, 'prometheus/rules')).filter((f) => f.endsWith('.yml') && !f.endsWith('.test.yml'));
-  writeFileSync(
-    join(dir, 'prometheus.yml'),
-    'global:\n  scrape_interval: 15s\n  scrape_timeout: 10s\n  evaluation_interval: 15s\n' +
-      `rule_files:\n${rules.map((f) => `  - ${join(ROOT, 'prometheus/rules', f)}\n`).join('')}` +
-      `scrape_configs:\n  - job_name: fleetpulse\n    honor_labels: true\n    static_configs:\n      - targets: ['${target}']\n`,
-  );
-  const url = `http://127.0.0.1:${port}`;
-  const system = await startSystem('prometheus', binary, [
-    `--config.file=${join(dir, 'prometheus.yml')}`,
-    `--storage.tsdb.path=${join(dir, 'data')}`,
-    `--web.listen-address=127.0.0.1:${port}`,
-    '--log.level=warn',
-  ], `${url}/-/ready`);
-  return {
-    url,
-    async stop() {
-      await system.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
 }
 
 async function api<T>(url: string): Promise<T> {

@@ -16,7 +16,7 @@ export interface PrometheusLoop {
 
 /** A real Prometheus scrapes the target at intervalSeconds until it has `scrapes` scrapes. */
 export async function prometheusLoop(target: RunningTarget, intervalSeconds: number, scrapes: number): Promise<PrometheusLoop> {
-  const prometheus = await startPrometheus(target.name, target.scrapeAddress, intervalSeconds);
+  const prometheus = await startPrometheus({ job: target.name, target: target.scrapeAddress, intervalSeconds });
   try {
     const window = `${Math.ceil((scrapes + 2) * intervalSeconds)}s`;
     const deadline = Date.now() + (scrapes + 2) * intervalSeconds * 1000 + 10_000;

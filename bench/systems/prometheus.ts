@@ -9,16 +9,26 @@ export interface RunningPrometheus extends System {
   samples(expr: string): Promise<number[]>;
 }
 
-/** A real Prometheus scraping `target` (host:port) every intervalSeconds with honor_labels. */
-export async function startPrometheus(job: string, target: string, intervalSeconds: number): Promise<RunningPrometheus> {
+export interface PrometheusScrape {
+  job: string;
+  /** host:port, scraped with honor_labels (as a bridge or Pushgateway wants). */
+  target: string;
+  intervalSeconds: number;
+  /** Rule files (absolute paths), evaluated every intervalSeconds. */
+  ruleFiles?: string[];
+}
+
+/** Debian's Prometheus scraping one target, with its own temporary storage, on a free loopback port. */
+export async function startPrometheus({ job, target, intervalSeconds, ruleFiles = [] }: PrometheusScrape): Promise<RunningPrometheus> {
   const binary = which('prometheus');
   if (!binary) throw new Error('prometheus is not installed (apt-get install prometheus)');
   const dir = mkdtempSync(join(tmpdir(), 'fleetpulse-bench-prom-'));
   const port = await freePort();
   const timeout = Math.min(intervalSeconds, 10);
+  const rules = ruleFiles.length === 0 ? '' : `  evaluation_interval: ${intervalSeconds}s\nrule_files:\n${ruleFiles.map((f) => `  - ${f}\n`).join('')}`;
   writeFileSync(
     join(dir, 'prometheus.yml'),
-    `global:\n  scrape_interval: ${intervalSeconds}s\n  scrape_timeout: ${timeout}s\n` +
+    `global:\n  scrape_interval: ${intervalSeconds}s\n  scrape_timeout: ${timeout}s\n${rules}` +
       `scrape_configs:\n  - job_name: ${job}\n    honor_labels: true\n    static_configs:\n      - targets: ['${target}']\n`,
   );
   const url = `http://127.0.0.1:${port}`;
