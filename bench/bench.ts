@@ -84,6 +84,15 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
   return report;
 }
 
+/** A report as JSON; numbers JSON lacks (NaN, Infinity) as strings, read back by parseReportJson. */
+export function reportJson(report: unknown): string {
+  return `${JSON.stringify(report, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2)}\n`;
+}
+
+export function parseReportJson<T>(text: string): T {
+  return JSON.parse(text, (_k, v: unknown) => (v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : v === 'NaN' ? NaN : v)) as T;
+}
+
 /** Writes <name>.md, <name>.json and <name>.svg; returns the markdown. */
 export function writeReport(report: BenchReport, outDir: string, name: string): { markdown: string; files: string[] } {
   mkdirSync(outDir, { recursive: true });
@@ -91,7 +100,7 @@ export function writeReport(report: BenchReport, outDir: string, name: string): 
   const markdown = renderMarkdown(report, svgName);
   const files = [join(outDir, `${name}.md`), join(outDir, `${name}.json`), join(outDir, svgName)];
   writeFileSync(files[0]!, markdown);
-  writeFileSync(files[1]!, JSON.stringify(report, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2) + '\n');
+  writeFileSync(files[1]!, reportJson(report));
   writeFileSync(files[2]!, renderChart(report));
   return { markdown, files };
 }

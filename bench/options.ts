@@ -1,3 +1,4 @@
+import type { RelayName } from './systems/relay.js';
 import type { TargetName } from './systems/target.js';
 
 export interface BenchOptions {
@@ -30,6 +31,19 @@ export interface BenchOptions {
   /** Name of the result files (without extension). */
   name: string;
   mode: 'full' | 'quick' | 'smoke';
+  /** scale: the targets above (the default run); remote-write: the relays below into VictoriaMetrics. */
+  phase: 'scale' | 'remote-write';
+  remoteWrite: RemoteWriteOptions;
+}
+
+export interface RemoteWriteOptions {
+  relays: RelayName[];
+  /** Alternating runs of every relay (their medians are reported). */
+  runs: number;
+  /** Minutes of backlog each agent replays; undefined = no replay. */
+  backlogMinutes: number | undefined;
+  replayWindow: number;
+  replayMaxMs: number;
 }
 
 export const USAGE = `npm run bench -- [options]
@@ -50,9 +64,20 @@ export const USAGE = `npm run bench -- [options]
   --max-cycle 60         seconds a cycle may take before the target "could not keep up"
   --out bench/results    where <date>.md, <date>.json and <date>.svg go
   --from-json FILE       write the markdown and chart again from a run's JSON (use with --out, --name)
+
+  --phase remote-write   instead: the bridge relaying to VictoriaMetrics by remote_write, side by side with
+                         vmagent fed the same data; writes <date>-remote-write.{md,json}. Takes --agents N
+                         (one size, default 1000), --series, --period, --max-cycle, --quick, --smoke, and:
+  --relays fleetpulse,vmagent
+  --runs 3               alternating runs of each relay (medians reported)
+  --backlog 15           minutes of backlog every agent replays after the runs
+  --no-replay            skip the backlog replay
+  --replay-window 2      backlog batches in flight per agent
+  --replay-max 900       seconds the replay may take before it is cut off
 `;
 
 const TARGETS: TargetName[] = ['fleetpulse', 'pushgateway-nocheck', 'pushgateway'];
+const RELAYS: RelayName[] = ['fleetpulse', 'vmagent'];
 
 export function parseOptions(argv: string[], today: string): BenchOptions {
   const options: BenchOptions = {
@@ -78,7 +103,11 @@ export function parseOptions(argv: string[], today: string): BenchOptions {
     outDir: 'bench/results',
     name: today,
     mode: 'full',
+    phase: 'scale',
+    remoteWrite: { relays: RELAYS, runs: 3, backlogMinutes: 15, replayWindow: 2, replayMaxMs: 900_000 },
   };
+  let agentsGiven = false;
+  let nameGiven = false;
   const args = [...argv];
   const value = (flag: string): string => {
     const v = args.shift();
@@ -102,8 +131,10 @@ export function parseOptions(argv: string[], today: string): BenchOptions {
           maxCycleMs: 20_000, prometheusAgents: 20, prometheusIntervalSeconds: 1, prometheusScrapes: 2, saturationAgents: 20, saturationStartMs: 200,
           footprintWindowMs: 2000, footprintIntervalMs: 500, targets: ['fleetpulse', 'pushgateway-nocheck'], floorAgents: undefined,
         });
+        Object.assign(options.remoteWrite, { runs: 1, backlogMinutes: 0.25, replayMaxMs: 60_000 });
         break;
       case '--agents':
+        agentsGiven = true;
         options.agents = value(flag).split(',').map((s) => {
           const n = Number(s);
           if (!Number.isInteger(n) || n < 1) throw new Error(`--agents: ${s} is not a positive whole number`);
@@ -127,11 +158,38 @@ export function parseOptions(argv: string[], today: string): BenchOptions {
       case '--footprint-window': options.footprintWindowMs = int(flag) * 1000; break;
       case '--max-cycle': options.maxCycleMs = int(flag) * 1000; break;
       case '--out': options.outDir = value(flag); break;
-      case '--name': options.name = value(flag); break;
+      case '--name': options.name = value(flag); nameGiven = true; break;
+      case '--phase': {
+        const phase = value(flag);
+        if (phase !== 'scale' && phase !== 'remote-write') throw new Error(`--phase: ${phase} is not one of scale, remote-write`);
+        options.phase = phase;
+        break;
+      }
+      case '--relays':
+        options.remoteWrite.relays = value(flag).split(',').map((r) => {
+          if (!(RELAYS as string[]).includes(r)) throw new Error(`--relays: ${r} is not one of ${RELAYS.join(', ')}`);
+          return r as RelayName;
+        });
+        break;
+      case '--runs': options.remoteWrite.runs = Math.max(1, int(flag)); break;
+      case '--backlog': {
+        const minutes = Number(value(flag));
+        if (!(minutes > 0)) throw new Error('--backlog needs a positive number of minutes');
+        options.remoteWrite.backlogMinutes = minutes;
+        break;
+      }
+      case '--no-replay': options.remoteWrite.backlogMinutes = undefined; break;
+      case '--replay-window': options.remoteWrite.replayWindow = Math.max(1, int(flag)); break;
+      case '--replay-max': options.remoteWrite.replayMaxMs = int(flag) * 1000; break;
       case '--from-json': value(flag); break; // handled by run.ts
       case '--help': case '-h': throw new HelpRequested();
       default: throw new Error(`unknown option ${flag}\n\n${USAGE}`);
     }
+  }
+  if (options.phase === 'remote-write') {
+    if (!agentsGiven && options.mode !== 'smoke') options.agents = [1000];
+    if (options.agents.length !== 1) throw new Error('--phase remote-write takes one fleet size (--agents N)');
+    if (!nameGiven) options.name = `${today}-remote-write`;
   }
   return options;
 }

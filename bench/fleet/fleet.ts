@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { CycleReport, ReadyReport, Target, WorkerCommand, WorkerReport } from './worker-messages.js';
+import type { CycleReport, ReadyReport, ReplayCommand, ReplayReport, Target, WorkerCommand, WorkerReport } from './worker-messages.js';
 
 const WORKER = fileURLToPath(new URL('./sim-worker.ts', import.meta.url));
 
@@ -15,6 +15,8 @@ export interface FleetOptions {
   /** Hard bound on the simulators' life. */
   lifetimeMs: number;
   idPrefix?: string;
+  /** Batches each agent has from before it connected, sent by `replay()`. */
+  backlogBatches?: number;
 }
 
 /** One cycle over the whole fleet: the workers' reports summed, with its start and length. */
@@ -23,17 +25,30 @@ export interface CycleResult extends Omit<CycleReport, 'type'> {
   durationMs: number;
 }
 
+/** A replay over the whole fleet: the workers' reports summed. */
+export interface ReplayResult extends Omit<ReplayReport, 'type'> {
+  startedAt: number;
+}
+
+type Awaited = Exclude<WorkerReport['type'], 'fail'>;
+
 /** The simulated fleet: worker processes running N agents against one target on 127.0.0.1. */
 export class Fleet {
   private cycle = 0;
-  private readonly waiters = new Map<ChildProcess, (report: WorkerReport) => void>();
+  /** Per worker, who waits for which kind of report (a cycle and a replay may run at once). */
+  private readonly waiters = new Map<ChildProcess, Map<Awaited, (report: WorkerReport) => void>>();
 
   private constructor(private readonly workers: ChildProcess[]) {
     for (const worker of workers) {
+      const mine = new Map<Awaited, (report: WorkerReport) => void>();
+      this.waiters.set(worker, mine);
       worker.on('message', (report: WorkerReport) => {
-        const waiter = this.waiters.get(worker);
-        this.waiters.delete(worker);
-        waiter?.(report);
+        const kinds = report.type === 'fail' ? [...mine.keys()] : [report.type];
+        for (const kind of kinds) {
+          const waiter = mine.get(kind);
+          mine.delete(kind);
+          waiter?.(report);
+        }
       });
     }
   }
@@ -45,7 +60,7 @@ export class Fleet {
       fork(WORKER, [], { execArgv: ['--import', 'tsx', '--max-old-space-size=2048'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
     );
     const fleet = new Fleet(workers);
-    const ready = await fleet.all<ReadyReport>((worker, i) => ({
+    const ready = await fleet.all<ReadyReport>('ready', (worker, i) => ({
       cmd: 'init',
       target: options.target,
       host: '127.0.0.1',
@@ -54,6 +69,7 @@ export class Fleet {
       series: options.series,
       pushConnections: Math.max(1, Math.round(options.pushConnections / count)),
       lifetimeMs: options.lifetimeMs,
+      backlogBatches: options.backlogBatches ?? 0,
     }), 120_000);
     return { fleet, connectMs: Math.max(...ready.map((r) => r.connectMs)) };
   }
@@ -64,7 +80,7 @@ export class Fleet {
    */
   async runCycle(startAt: number, spreadMs: number, maxMs: number): Promise<CycleResult> {
     const cycle = ++this.cycle;
-    const pending = this.all<CycleReport>(() => ({ cmd: 'cycle', cycle, startAt, spreadMs }), Number.POSITIVE_INFINITY);
+    const pending = this.all<CycleReport>('cycle', () => ({ cmd: 'cycle', cycle, startAt, spreadMs }), Number.POSITIVE_INFINITY);
     const bound = setTimeout(() => this.broadcast({ cmd: 'abort' }), Math.max(0, startAt - Date.now()) + maxMs);
     const reports = await pending;
     clearTimeout(bound);
@@ -80,6 +96,30 @@ export class Fleet {
       failed: sum((r) => r.failed),
       aborted: reports.some((r) => r.aborted),
       maxPushMs: Math.max(...reports.map((r) => r.maxPushMs)),
+      latenciesMs: reports.flatMap((r) => r.latenciesMs),
+      firstError: reports.find((r) => r.firstError)?.firstError,
+    };
+  }
+
+  /**
+   * Every agent sends its backlog (see ReplayCommand) while cycles may go on; resolves when all
+   * of it was acknowledged, or after maxMs with what was done by then.
+   */
+  async replay(command: Omit<ReplayCommand, 'cmd'>, maxMs: number): Promise<ReplayResult> {
+    const startedAt = Date.now();
+    const pending = this.all<ReplayReport>('replay', () => ({ cmd: 'replay', ...command }), Number.POSITIVE_INFINITY);
+    const bound = setTimeout(() => this.broadcast({ cmd: 'abort-replay' }), maxMs);
+    const reports = await pending;
+    clearTimeout(bound);
+    const sum = (f: (r: ReplayReport) => number): number => reports.reduce((n, r) => n + f(r), 0);
+    return {
+      startedAt,
+      finishedAt: Math.max(...reports.map((r) => r.finishedAt)),
+      batches: sum((r) => r.batches),
+      samples: sum((r) => r.samples),
+      retries: sum((r) => r.retries),
+      failed: sum((r) => r.failed),
+      aborted: reports.some((r) => r.aborted),
       firstError: reports.find((r) => r.firstError)?.firstError,
     };
   }
@@ -105,7 +145,7 @@ export class Fleet {
   }
 
   /** Sends each worker its command and collects one report of the expected type from each. */
-  private all<R extends WorkerReport>(command: (worker: ChildProcess, index: number) => WorkerCommand, timeoutMs: number): Promise<R[]> {
+  private all<R extends WorkerReport>(kind: Awaited, command: (worker: ChildProcess, index: number) => WorkerCommand, timeoutMs: number): Promise<R[]> {
     return Promise.all(
       this.workers.map(
         (worker, i) =>
@@ -113,7 +153,7 @@ export class Fleet {
             const timer = Number.isFinite(timeoutMs) ? setTimeout(() => reject(new Error(`simulator did not answer within ${timeoutMs} ms`)), timeoutMs) : undefined;
             const onExit = (code: number | null): void => reject(new Error(`simulator exited with ${code}`));
             worker.once('exit', onExit);
-            this.waiters.set(worker, (report) => {
+            this.waiters.get(worker)!.set(kind, (report) => {
               clearTimeout(timer);
               worker.off('exit', onExit);
               if (report.type === 'fail') reject(new Error(`simulator failed: ${report.error}`));

@@ -4,17 +4,30 @@ import { LineDecoder } from '../../src/protocol/line-decoder.js';
 import { PROTOCOL_VERSION, type MetricFamily } from '../../src/protocol/messages.js';
 import { parseServerMessage } from '../../src/protocol/parse.js';
 
+/** A batch collected earlier (replayed from an outbox): it keeps its seq and collection time. */
+export interface OldBatch {
+  seq: number;
+  timestampMs: number;
+}
+
+/** Errors with a seq after which no ack comes: the bridge refused the whole batch. */
+const WHOLE_BATCH_REFUSED = new Set(['FP_SERIES_LIMIT', 'FP_AGENT_BYTES_LIMIT', 'FP_FLEET_SERIES_LIMIT', 'FP_BAD_TIMESTAMP']);
+
+/** The bridge answered FP_RETRY_LATER for a batch: it has it live but not for history yet; send it again later. */
+export class RetryLater extends Error {}
+
 /**
  * One simulated agent speaking the real protocol with the real encoder: hello, then one
- * `metrics` batch per push, answered by an `ack`. Like the reference agent it answers the
- * bridge's pings and pings the bridge itself only after heartbeat_ms without sending anything,
- * so the bridge carries the same heartbeat load.
+ * `metrics` batch per push, answered by an `ack` (several may be in flight; acks may come in
+ * any order). Like the reference agent it answers the bridge's pings and pings the bridge
+ * itself only after heartbeat_ms without sending anything, so the bridge carries the same
+ * heartbeat load.
  */
 export class ProtocolAgent {
   private socket: Socket | undefined;
   private readonly decoder = new LineDecoder(1024 * 1024);
   private seq = 0;
-  private waiting: { seq: number; resolve: (samples: number) => void; reject: (err: Error) => void } | undefined;
+  private readonly waiting = new Map<number, { resolve: (samples: number) => void; reject: (err: Error) => void }>();
   private welcomed: { resolve: () => void; reject: (err: Error) => void } | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private pingId = 0;
@@ -42,14 +55,24 @@ export class ProtocolAgent {
     });
   }
 
-  /** Sends one snapshot; resolves with the samples the bridge acknowledged. */
-  push(families: MetricFamily[]): Promise<number> {
+  /** Seqs for `count` batches collected before the next fresh one (a backlog); returns the first. */
+  reserveSeqs(count: number): number {
+    const first = this.seq + 1;
+    this.seq += count;
+    return first;
+  }
+
+  /**
+   * Sends one snapshot, fresh (next seq, collected now) or an old batch; resolves with the
+   * samples the bridge acknowledged, rejects with RetryLater when the bridge asks for that.
+   */
+  push(families: MetricFamily[], old?: OldBatch): Promise<number> {
     const socket = this.socket;
     if (!socket || socket.destroyed) return Promise.reject(new Error(`${this.id}: not connected`));
-    const seq = ++this.seq;
+    const seq = old?.seq ?? ++this.seq;
     return new Promise((resolve, reject) => {
-      this.waiting = { seq, resolve, reject };
-      socket.write(encodeMessage({ type: 'metrics', seq, timestamp_ms: Date.now(), families }));
+      this.waiting.set(seq, { resolve, reject });
+      socket.write(encodeMessage({ type: 'metrics', seq, timestamp_ms: old?.timestampMs ?? Date.now(), families }));
       this.lastSentMs = Date.now();
     });
   }
@@ -74,11 +97,7 @@ export class ProtocolAgent {
           this.welcomed = undefined;
           break;
         case 'ack':
-          if (this.waiting?.seq === message.seq) {
-            const { resolve } = this.waiting;
-            this.waiting = undefined;
-            resolve(message.samples);
-          }
+          this.settle(message.seq)?.resolve(message.samples);
           break;
         case 'ping':
           this.socket?.write(encodeMessage({ type: 'pong', id: message.id, t0: message.t0, t1: Date.now(), t2: Date.now() }));
@@ -86,6 +105,9 @@ export class ProtocolAgent {
           break;
         case 'error':
           if (message.fatal || message.seq === undefined) this.failAll(new Error(`${this.id}: ${message.code} ${message.message}`));
+          else if (message.code === 'FP_RETRY_LATER') this.settle(message.seq)?.reject(new RetryLater(`${this.id}: seq ${message.seq}: ${message.message}`));
+          else if (WHOLE_BATCH_REFUSED.has(message.code)) this.settle(message.seq)?.reject(new Error(`${this.id}: seq ${message.seq}: ${message.code} ${message.message}`));
+          // Any other error with a seq refused part of the batch; its ack follows.
           break;
         case 'pong':
           break;
@@ -97,7 +119,13 @@ export class ProtocolAgent {
     clearInterval(this.heartbeat);
     this.welcomed?.reject(err);
     this.welcomed = undefined;
-    this.waiting?.reject(err);
-    this.waiting = undefined;
+    for (const waiter of this.waiting.values()) waiter.reject(err);
+    this.waiting.clear();
+  }
+
+  private settle(seq: number): { resolve: (samples: number) => void; reject: (err: Error) => void } | undefined {
+    const waiter = this.waiting.get(seq);
+    this.waiting.delete(seq);
+    return waiter;
   }
 }

@@ -1,11 +1,7 @@
-import { Agent, request } from 'node:http';
+import type { Agent } from 'node:http';
 import type { MetricFamily } from '../../src/protocol/messages.js';
+import { sendText } from './http-push.js';
 import { renderText } from './render-text.js';
-
-/** Shared keep-alive pool: Pushgateway gets warm connections, no TCP setup per push. */
-export function pushPool(maxSockets: number): Agent {
-  return new Agent({ keepAlive: true, maxSockets });
-}
 
 /**
  * One simulated agent pushing its snapshot to Pushgateway as its own group
@@ -24,21 +20,9 @@ export class PushgatewayAgent {
     this.path = `/metrics/job/${job}/instance/${encodeURIComponent(id)}`;
   }
 
-  push(families: MetricFamily[]): Promise<number> {
-    const body = renderText(families);
-    const samples = families.reduce((n, f) => n + f.samples.length, 0);
-    return new Promise((resolve, reject) => {
-      const req = request(
-        { host: this.host, port: this.port, method: 'PUT', path: this.path, agent: this.pool, headers: { 'content-type': 'text/plain; version=0.0.4', 'content-length': Buffer.byteLength(body) } },
-        (res) => {
-          let answer = '';
-          res.on('data', (c: Buffer) => (answer += c.toString()));
-          res.on('end', () => (res.statusCode === 200 || res.statusCode === 202 ? resolve(samples) : reject(new Error(`${this.id}: HTTP ${res.statusCode} ${answer.slice(0, 200)}`))));
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
+  async push(families: MetricFamily[]): Promise<number> {
+    await sendText({ host: this.host, port: this.port, pool: this.pool, who: this.id }, 'PUT', this.path, renderText(families), [200, 202]);
+    return families.reduce((n, f) => n + f.samples.length, 0);
   }
 
   close(): void {}

@@ -1,6 +1,7 @@
 // Parent <-> simulator worker messages (over the fork IPC channel).
 
-export type Target = 'fleetpulse' | 'pushgateway';
+/** How the simulated agents send: our protocol, Pushgateway's PUT, or vmagent's text import. */
+export type Target = 'fleetpulse' | 'pushgateway' | 'vmagent';
 
 export interface InitCommand {
   cmd: 'init';
@@ -14,6 +15,8 @@ export interface InitCommand {
   pushConnections: number;
   /** The worker exits by itself after this long, whatever happens. */
   lifetimeMs: number;
+  /** Batches each agent holds from before it connected (an outbox after an outage), for `replay`. */
+  backlogBatches: number;
 }
 
 /** Push one snapshot per agent, agent i at startAt + i/n * spreadMs. */
@@ -29,11 +32,29 @@ export interface AbortCommand {
   cmd: 'abort';
 }
 
+/**
+ * Every agent sends its backlog, oldest first, keeping `window` batches in flight, while cycles
+ * go on. Batch k of n was collected at newestMs - (n - k) * periodMs. A batch the bridge answers
+ * FP_RETRY_LATER for is sent again after retryDelayMs.
+ */
+export interface ReplayCommand {
+  cmd: 'replay';
+  newestMs: number;
+  periodMs: number;
+  window: number;
+  retryDelayMs: number;
+}
+
+/** Stop replaying (the phase's time bound) and report how far it got. */
+export interface AbortReplayCommand {
+  cmd: 'abort-replay';
+}
+
 export interface StopCommand {
   cmd: 'stop';
 }
 
-export type WorkerCommand = InitCommand | CycleCommand | AbortCommand | StopCommand;
+export type WorkerCommand = InitCommand | CycleCommand | AbortCommand | ReplayCommand | AbortReplayCommand | StopCommand;
 
 export interface ReadyReport {
   type: 'ready';
@@ -52,6 +73,22 @@ export interface CycleReport {
   aborted: boolean;
   /** Longest push-to-acknowledgement time of the cycle. */
   maxPushMs: number;
+  /** Push-to-acknowledgement time of every push of the cycle. */
+  latenciesMs: number[];
+  firstError?: string;
+}
+
+export interface ReplayReport {
+  type: 'replay';
+  /** When the last backlog batch was acknowledged (or the replay was aborted). */
+  finishedAt: number;
+  /** Backlog batches acknowledged, and their samples. */
+  batches: number;
+  samples: number;
+  /** FP_RETRY_LATER answers (each batch is sent again later). */
+  retries: number;
+  failed: number;
+  aborted: boolean;
   firstError?: string;
 }
 
@@ -60,4 +97,4 @@ export interface FailReport {
   error: string;
 }
 
-export type WorkerReport = ReadyReport | CycleReport | FailReport;
+export type WorkerReport = ReadyReport | CycleReport | ReplayReport | FailReport;

@@ -10,8 +10,8 @@ export interface RunningBridge extends System {
   apiUrl: string;
 }
 
-/** `fleetpulse server` from dist/, as a user runs it, on free loopback ports. */
-export async function startBridge(maxAgents: number): Promise<RunningBridge> {
+/** `fleetpulse server` from dist/, as a user runs it, on free loopback ports; `env` adds settings. */
+export async function startBridge(maxAgents: number, env: Record<string, string> = {}): Promise<RunningBridge> {
   const ingestPort = await freePort();
   const httpPort = await freePort();
   // BENCH_BRIDGE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the bridge under load.
@@ -26,6 +26,7 @@ export async function startBridge(maxAgents: number): Promise<RunningBridge> {
     FLEETPULSE_MAX_HANDSHAKES: String(maxAgents + 100),
     FLEETPULSE_MAX_HANDSHAKES_PER_SOURCE: String(maxAgents + 100),
     FLEETPULSE_LOG_LEVEL: 'warn',
+    ...env,
   });
   return { ...system, ingestPort, metricsUrl: `http://127.0.0.1:${httpPort}/metrics`, apiUrl: `http://127.0.0.1:${httpPort}/api/agents` };
 }

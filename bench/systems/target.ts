@@ -1,5 +1,6 @@
 import { ProtocolAgent } from '../fleet/protocol-agent.js';
-import { PushgatewayAgent, pushPool } from '../fleet/pushgateway-agent.js';
+import { pushPool } from '../fleet/http-push.js';
+import { PushgatewayAgent } from '../fleet/pushgateway-agent.js';
 import type { Target } from '../fleet/worker-messages.js';
 import type { MetricFamily } from '../../src/protocol/messages.js';
 import { startBridge } from './bridge.js';
