@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { MetricFamily } from '../../protocol/messages.js';
 import { METRIC_NAME_RE } from '../../protocol/names.js';
 import { gauge, single } from './family.js';
-import { numberField } from './parse-field.js';
+import { lines, numberField } from './parse-field.js';
 import { pageSize } from './page-size.js';
 import { readTextIfExists } from './read-text.js';
 import type { CollectorFactory } from './types.js';
@@ -20,10 +20,7 @@ export interface Sockstat {
 /** /proc/net/sockstat{,6}: "TCP: inuse 18 orphan 0 tw 56 alloc 18 mem 0" lines. */
 export function parseSockstat(text: string, file: string): Sockstat {
   const stat: Sockstat = { protocols: [] };
-  let lineNo = 0;
-  for (const line of text.split('\n')) {
-    lineNo++;
-    if (line === '') continue;
+  for (const { line, lineNo } of lines(text)) {
     const fields = line.split(' ');
     const where = `${file}: line ${lineNo}`;
     if (fields.length < 3 || fields.length % 2 === 0 || !fields[0]!.endsWith(':')) {

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { METRIC_NAME_RE } from '../../protocol/names.js';
 import type { MetricFamily } from '../../protocol/messages.js';
 import { family, single } from './family.js';
-import { numberField } from './parse-field.js';
+import { lines, numberField } from './parse-field.js';
 import { readText } from './read-text.js';
 import type { CollectorFactory } from './types.js';
 
@@ -12,10 +12,7 @@ export const DEFAULT_VMSTAT_FIELDS = /^(oom_kill|pgpg|pswp|pg.*fault).*/;
 /** The "name value" lines of /proc/vmstat whose name matches `keep`. */
 export function parseVmstat(text: string, keep: RegExp): Array<{ field: string; value: number }> {
   const out: Array<{ field: string; value: number }> = [];
-  let lineNo = 0;
-  for (const line of text.split('\n')) {
-    lineNo++;
-    if (line === '') continue;
+  for (const { line, lineNo } of lines(text)) {
     const space = line.indexOf(' ');
     const field = space < 0 ? line : line.slice(0, space);
     if (!keep.test(field)) continue;

@@ -11,7 +11,7 @@ import { eventually, getText } from '../../helpers/http.js';
 import { portToHandOut } from '../../helpers/ports.js';
 import { fixturePaths, nodeExporterPaths } from './golden.js';
 
-const COLLECTORS = ['netstat', 'sockstat', 'vmstat', 'pressure', 'softnet', 'filefd', 'entropy', 'conntrack', 'arp', 'udp_queues'];
+const COLLECTORS = ['netstat', 'sockstat', 'vmstat', 'pressure', 'softnet', 'filefd', 'entropy', 'conntrack', 'arp', 'udp_queues', 'thermal_zone'];
 const BINARY = spawnSync('sh', ['-c', 'command -v prometheus-node-exporter'], { encoding: 'utf8' }).stdout.trim();
 // CI installs the package (the Node Exporter Full comparison needs it), so there it must run.
 const skip = BINARY === '' && process.env.CI !== 'true' ? 'prometheus-node-exporter is not installed (apt-get install prometheus-node-exporter)' : false;
