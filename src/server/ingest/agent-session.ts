@@ -18,6 +18,7 @@ import type { RenderedFamily } from '../text-format/rendered-family.js';
 import { BatchIntake } from './batch-intake.js';
 import { checkHello } from './check-hello.js';
 import type { Proof } from '../auth/agent-authenticator.js';
+import type { RefusalLog } from './refusal-log.js';
 import { looksLikeMetrics } from './repeat-batch.js';
 import { VERSION } from '../../version.js';
 
@@ -59,6 +60,8 @@ export interface SessionDeps {
    * receiver has it (docs/remote-write.md); unset, batches are acked once stored.
    */
   history?: Pick<RemoteWrite, 'offer'> | undefined;
+  /** Where refusals are logged: the first of a peer in full, then a summary a minute. */
+  refusals: RefusalLog;
   /** A task_result from this (helloed) agent; the task scheduler checks it against its runs. */
   onTaskResult?(agentId: string, message: TaskResultMessage): void;
 }
@@ -320,7 +323,7 @@ export class AgentSession {
     const { spec } = error;
     this.deps.metrics.framesRejected.inc({ reason: spec.reason });
     if (this.agentId !== undefined) this.deps.store.noteError(this.agentId, `${spec.code}: ${error.message}`);
-    if (!LOGGED_BY_LISTENER.has(spec)) this.log[spec.fatal ? 'warn' : 'info']('rejected', { code: spec.code, error: error.message, hint: spec.hint, seq });
+    if (!LOGGED_BY_LISTENER.has(spec)) this.deps.refusals.refused(this.agentId ?? this.address, this.log, error, seq);
     this.send({ type: 'error', code: spec.code, message: `${error.message} (${spec.hint})`, fatal: spec.fatal, ...(seq === undefined ? {} : { seq }) });
   }
 

@@ -10,6 +10,7 @@ import type { AgentStore } from '../store/agent-store.js';
 import type { TaskResultMessage } from '../../protocol/messages.js';
 import { AgentSession, type SessionDeps } from './agent-session.js';
 import { AuthThrottle } from './auth-throttle.js';
+import { RefusalLog } from './refusal-log.js';
 import { HandshakePool } from './handshake-pool.js';
 import { createAgentLinkSecurity, type AgentLinkSecurity } from '../auth/agent-link-security.js';
 import type { PeerInfo } from '../auth/agent-link-gate.js';
@@ -29,6 +30,7 @@ export class TcpListener {
   private readonly handshaking = new Map<string, string>();
   private readonly handshakes: HandshakePool;
   private readonly authThrottle: AuthThrottle;
+  private readonly refusals: RefusalLog;
   private readonly probeNetworks: Networks;
 
   constructor(
@@ -41,6 +43,7 @@ export class TcpListener {
   ) {
     this.handshakes = new HandshakePool(options.maxHandshakes, options.maxHandshakesPerSource);
     this.authThrottle = new AuthThrottle(options.authFailuresPerMinute, options.log);
+    this.refusals = new RefusalLog(options.log);
     this.probeNetworks = new Networks(options.probeNetworks ?? []);
     this.security = createAgentLinkSecurity(options, (spec) => {
       this.metrics.connectionsRefused.inc();
@@ -67,6 +70,7 @@ export class TcpListener {
       session.fail(protocolError('SHUTTING_DOWN', 'the bridge is shutting down'));
     }
     await closed;
+    this.refusals.close();
   }
 
   /** Before anything is read: rate limit and handshake pool, then the security gate. */
@@ -92,6 +96,7 @@ export class TcpListener {
       store: this.store,
       metrics: this.metrics,
       options: this.options,
+      refusals: this.refusals,
       ...(this.onTaskResult ? { onTaskResult: this.onTaskResult } : {}),
       history: this.history,
       probeNetworks: this.probeNetworks,
