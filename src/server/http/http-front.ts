@@ -6,6 +6,7 @@ import type { SecureContextOptions, TLSSocket } from 'node:tls';
 import type { Logger } from '../../log.js';
 import { loadTlsFiles, TlsFileError } from '../../net/tls-files.js';
 import { BasicAuth } from './basic-auth.js';
+import { guardPlainHttp } from './plain-http-guard.js';
 import { sendError } from './json-envelope.js';
 import { parseWebConfig, WebConfigError, type WebConfig, type WebTlsConfig } from './web-config.js';
 
@@ -108,9 +109,10 @@ export class HttpFront {
     let server: Server;
     if (tls) {
       const auth = tls.clientAuth;
-      server = createHttps({ ...limits, ...tlsOptions(tls), requestCert: auth !== 'NoClientCert', rejectUnauthorized: auth === 'RequireAndVerifyClientCert' }, guarded);
+      const https = createHttps({ ...limits, ...tlsOptions(tls), requestCert: auth !== 'NoClientCert', rejectUnauthorized: auth === 'RequireAndVerifyClientCert' }, guarded);
       // Before the TLS layer takes the socket: newer certificates for this very connection.
-      server.prependListener('connection', () => this.refresh(server));
+      guardPlainHttp(https, () => this.refresh(https), HEADERS_TIMEOUT_MS);
+      server = https;
       server.prependListener('secureConnection', (socket: TLSSocket) => this.checkClient(socket));
     } else {
       server = createHttp(limits, guarded);
