@@ -33,10 +33,10 @@ export interface TestPrometheus {
  * bind port 0 and report it, so the port is picked first: should another process take it in
  * between, Prometheus exits with "address already in use" and we try another.
  */
-export async function startPrometheus(target: string | undefined, extraConfig = ''): Promise<TestPrometheus> {
+export async function startPrometheus(target: string | undefined, extraConfig = '', flags: readonly string[] = []): Promise<TestPrometheus> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startPrometheusOnce(target, extraConfig);
+      return await startPrometheusOnce(target, extraConfig, flags);
     } catch (err) {
       if (!(err instanceof PortTakenError) || attempt >= 5) throw err;
     }
@@ -45,7 +45,7 @@ export async function startPrometheus(target: string | undefined, extraConfig = 
 
 class PortTakenError extends Error {}
 
-async function startPrometheusOnce(target: string | undefined, extraConfig: string): Promise<TestPrometheus> {
+async function startPrometheusOnce(target: string | undefined, extraConfig: string, flags: readonly string[]): Promise<TestPrometheus> {
   const binary = findBinary('prometheus');
   if (!binary) throw new Error('prometheus binary not found; install Debian\'s prometheus package (.ci/run does)');
   const dir = mkdtempSync(join(tmpdir(), 'fleetpulse-prom-'));
@@ -53,7 +53,7 @@ async function startPrometheusOnce(target: string | undefined, extraConfig: stri
   writeFileSync(
     join(dir, 'prometheus.yml'),
     target === undefined
-      ? 'scrape_configs: []\n'
+      ? `scrape_configs: []\n${extraConfig}`
       : `global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: fleetpulse\n    honor_labels: true\n    static_configs:\n      - targets: ['${target}']\n${extraConfig}`,
   );
   const child: ChildProcess = spawn(binary, [
@@ -61,6 +61,7 @@ async function startPrometheusOnce(target: string | undefined, extraConfig: stri
     `--storage.tsdb.path=${join(dir, 'data')}`,
     `--web.listen-address=127.0.0.1:${port}`,
     '--log.level=warn',
+    ...flags,
   ], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
