@@ -91,6 +91,7 @@ function remoteWriteOptions(v: SettingValues): RemoteWriteOptions | undefined {
     username: v.remoteWriteUsername,
     passwordFile: v.remoteWritePasswordFile,
     bearerTokenFile: v.remoteWriteBearerTokenFile,
+    headers: v.remoteWriteHeaders ?? {},
     tlsCaFile: v.remoteWriteTlsCa,
     insecureSkipVerify: v.remoteWriteInsecureSkipVerify,
     timeoutMs: v.remoteWriteTimeout!,

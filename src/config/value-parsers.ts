@@ -164,6 +164,26 @@ export function parseRemoteWriteUrls(raw: string): string[] {
   });
 }
 
+/** Headers the remote_write protocol or our credentials settings set; a user header may not replace them. */
+const RESERVED_HEADERS = new Set(['authorization', 'content-encoding', 'content-length', 'content-type', 'host', 'user-agent', 'connection', 'transfer-encoding']);
+
+/** Extra HTTP headers `Name=value,Name=value` (e.g. a tenant: X-Scope-OrgID=team-a). */
+export function parseHeaders(raw: string): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (raw.trim() === '') return headers;
+  for (const pair of raw.split(',')) {
+    const eq = pair.indexOf('=');
+    const name = pair.slice(0, eq).trim();
+    const value = pair.slice(eq + 1).trim();
+    if (eq === -1 || !/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(name)) throw new ConfigValueError(`has ${JSON.stringify(pair.trim())}, which is not Name=value; use e.g. X-Scope-OrgID=team-a`);
+    if (/[\r\n\0]/.test(value)) throw new ConfigValueError(`has a line break in the value of ${name}`);
+    const lower = name.toLowerCase();
+    if (RESERVED_HEADERS.has(lower) || lower.startsWith('x-prometheus-remote-write-')) throw new ConfigValueError(`sets ${name}, which the remote_write protocol or the credentials settings set; remove it`);
+    headers[name] = value;
+  }
+  return headers;
+}
+
 /** on/off (also true/false, yes/no, 1/0). */
 export function parseOnOff(raw: string): boolean {
   const value = raw.trim().toLowerCase();

@@ -48,6 +48,7 @@ export class RemoteWritePost {
 
   private headers(length: number): Record<string, string> {
     const headers: Record<string, string> = {
+      ...this.options.headers,
       'content-encoding': 'snappy',
       'content-type': 'application/x-protobuf',
       'content-length': String(length),

@@ -7,6 +7,8 @@ export interface RemoteWriteOptions {
   passwordFile?: string | undefined;
   /** File holding a bearer token (re-read per request). */
   bearerTokenFile?: string | undefined;
+  /** Extra request headers (a tenant id, say); never the ones the protocol or the credentials set. */
+  headers?: Readonly<Record<string, string>> | undefined;
   /** PEM CA bundle the receiver's certificate must be signed by (instead of the system CAs). */
   tlsCaFile?: string | undefined;
   insecureSkipVerify?: boolean | undefined;

@@ -180,14 +180,19 @@ describe('RemoteWrite', () => {
     assert.ok(logs.some((l) => l.includes('not empty at shutdown')), logs.join(''));
   });
 
-  it('sends basic auth read from the password file', async () => {
+  it('sends basic auth read from the password file, and the extra headers', async () => {
     const { mkdtempSync, writeFileSync } = await import('node:fs');
     const { join } = await import('node:path');
     const { tmpdir } = await import('node:os');
     const dir = mkdtempSync(join(tmpdir(), 'fp-rw-'));
     writeFileSync(join(dir, 'password'), 's3cret\n');
-    const { receiver, writer } = await setup({ username: 'bridge', passwordFile: join(dir, 'password') });
+    const { receiver, writer } = await setup({ username: 'bridge', passwordFile: join(dir, 'password'), headers: { 'X-Scope-OrgID': 'team-a' } });
     await offer(writer, 1, 1000).done;
     assert.equal(receiver.requests[0]!.headers.authorization, `Basic ${Buffer.from('bridge:s3cret').toString('base64')}`);
+    assert.equal(receiver.requests[0]!.headers['x-scope-orgid'], 'team-a');
+    // Rotated: the next request reads the file again.
+    writeFileSync(join(dir, 'password'), 'n3w\n');
+    await offer(writer, 2, 2000).done;
+    assert.equal(receiver.requests[1]!.headers.authorization, `Basic ${Buffer.from('bridge:n3w').toString('base64')}`);
   });
 });
