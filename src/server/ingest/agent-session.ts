@@ -313,7 +313,7 @@ export class AgentSession {
   private deliver(seq: number, samples: number, families: readonly RenderedFamily[], timestampMs: number, live: boolean): void {
     const history = this.deps.history;
     if (!history) return this.send({ type: 'ack', seq, samples });
-    const outcome = history.offer({ families, timestampMs, live }, () => this.send({ type: 'ack', seq, samples }));
+    const outcome = history.offer({ families, timestampMs, live, agent: this.deps.store.get(this.agentId!) }, () => this.send({ type: 'ack', seq, samples }));
     if (outcome === 'full') this.reject(protocolError('RETRY_LATER', 'the bridge\'s remote_write queue is full (a receiver is slow or down)'), seq);
     else if (outcome === 'closing') this.reject(protocolError('RETRY_LATER', 'the bridge is shutting down'), seq);
   }

@@ -18,6 +18,8 @@ export interface HistoryBatch {
   readonly timestampMs: number;
   /** Newer than anything /metrics shows for the agent (else a replay). */
   readonly live: boolean;
+  /** The agent's record, as the key of its encoded-labels cache (dropped with the record). */
+  readonly agent?: object | undefined;
 }
 
 /** queued: `done` will be called; full: some URL has no room (nothing was queued); closing: the bridge is stopping. */
@@ -56,7 +58,7 @@ export class RemoteWrite {
    */
   offer(batch: HistoryBatch, done: () => void): OfferOutcome {
     if (this.closing) return 'closing';
-    const encoded = this.encoder.encodeBatch(batch.families, batch.timestampMs);
+    const encoded = this.encoder.encodeBatch(batch.families, batch.timestampMs, batch.agent);
     const full = this.queues.filter((q) => !q.hasRoom(encoded.bytes.length));
     if (full.length > 0) {
       for (const q of full) q.refused();

@@ -76,6 +76,18 @@ describe('WriteRequestEncoder', () => {
     assert.equal(series[2]!.labels.mode, 'A');
   });
 
+  it('reads new family objects of an agent by their lines, whatever series come and go', () => {
+    const encoder = new WriteRequestEncoder([]);
+    const agent = {};
+    const fs = (mounts: string[], value: number) => rendered({ name: 'fs', type: 'gauge', help: '', samples: mounts.map((m) => ({ labels: { mountpoint: m }, value })) });
+    roundTrip(encoder, [fs(['/', '/a b'], 1)], 1);
+    const batch = encoder.encodeBatch([fs(['/a b', '/new', '/'], 2)], 2, agent);
+    const again = encoder.encodeBatch([fs(['/new', '/'], 3)], 3, agent);
+    const decode = (b: { bytes: Uint8Array }) => decodeWriteRequest(uncompress(new Uint8Array(writeRequestBody([b.bytes])))).map((s) => [s.labels.mountpoint, s.samples[0]!.value, s.samples[0]!.timestampMs]);
+    assert.deepEqual(decode(batch), [['/a b', 2, 2], ['/new', 2, 2], ['/', 2, 2]]);
+    assert.deepEqual(decode(again), [['/new', 3, 3], ['/', 3, 3]]);
+  });
+
   it('concatenates encoded batches into one valid request', () => {
     const encoder = new WriteRequestEncoder([]);
     const a = encoder.encodeBatch([load()], 1000);
