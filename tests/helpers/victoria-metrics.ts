@@ -56,6 +56,31 @@ export interface VictoriaMetrics {
   remove(): Promise<void>;
 }
 
+/** Makes every sample the VictoriaMetrics at `url` received so far searchable. */
+export async function flushVictoriaMetrics(url: string): Promise<void> {
+  const res = await fetch(`${url}/internal/force_flush`);
+  if (!res.ok) throw new Error(`force_flush on ${url}: HTTP ${res.status} ${await res.text()}`);
+}
+
+/** Raw samples of every series matching `selector` in the window, from any VictoriaMetrics (a child process or a container), after a flush. */
+export async function exportVictoriaMetrics(url: string, selector: string, window: { fromMs: number; toMs: number }): Promise<ExportedSeries[]> {
+  await flushVictoriaMetrics(url);
+  // Export takes seconds (or RFC 3339); without an end it stops at "now" in whole seconds and
+  // misses the newest samples, so both ends are always given, widened to whole seconds.
+  const query = new URLSearchParams({ 'match[]': selector, start: String(Math.floor(window.fromMs / 1000)), end: String(Math.ceil(window.toMs / 1000)) });
+  const res = await fetch(`${url}/api/v1/export?${query}`);
+  const text = await res.text();
+  if (!res.ok) throw new Error(`export ${selector} from ${url}: HTTP ${res.status} ${text}`);
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as ExportedSeries)
+    .map((s) => {
+      const keep = s.timestamps.map((t, i) => [t, s.values[i]!] as const).filter(([t]) => t >= window.fromMs && t <= window.toMs);
+      return { metric: s.metric, timestamps: keep.map(([t]) => t), values: keep.map(([, v]) => v) };
+    });
+}
+
 const OUTPUT_LIMIT = 64 * 1024;
 
 const started = new Set<VictoriaMetrics>();
@@ -159,27 +184,10 @@ function wrap(binary: string, port: number, dataDir: string, first: Launched): V
     if (!current) throw new Error(`VictoriaMetrics on ${url} is stopped`);
     return current;
   };
-  const flush = async () => {
-    const res = await fetch(`${url}/internal/force_flush`);
-    if (!res.ok) throw new Error(`force_flush on ${url}: HTTP ${res.status} ${await res.text()}`);
-  };
+  const flush = () => flushVictoriaMetrics(url);
   const exportSeries = async (selector: string, window: { fromMs: number; toMs: number }): Promise<ExportedSeries[]> => {
     live();
-    await flush();
-    // Export takes seconds (or RFC 3339); without an end it stops at "now" in whole seconds and
-    // misses the newest samples, so both ends are always given, widened to whole seconds.
-    const query = new URLSearchParams({ 'match[]': selector, start: String(Math.floor(window.fromMs / 1000)), end: String(Math.ceil(window.toMs / 1000)) });
-    const res = await fetch(`${url}/api/v1/export?${query}`);
-    const text = await res.text();
-    if (!res.ok) throw new Error(`export ${selector} from ${url}: HTTP ${res.status} ${text}`);
-    return text
-      .split('\n')
-      .filter((line) => line.trim() !== '')
-      .map((line) => JSON.parse(line) as ExportedSeries)
-      .map((s) => {
-        const keep = s.timestamps.map((t, i) => [t, s.values[i]!] as const).filter(([t]) => t >= window.fromMs && t <= window.toMs);
-        return { metric: s.metric, timestamps: keep.map(([t]) => t), values: keep.map(([, v]) => v) };
-      });
+    return exportVictoriaMetrics(url, selector, window);
   };
   const timestampsOf = async (selector: string, window: { fromMs: number; toMs: number }) => {
     const found = await exportSeries(selector, window);

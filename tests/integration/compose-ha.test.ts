@@ -3,6 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import type { StartedTestContainer } from 'testcontainers';
 import { portToHandOut } from '../helpers/ports.js';
+import { describeGaps, gapReport } from '../helpers/sample-gaps.js';
+import { exportVictoriaMetrics, type ExportedSeries } from '../helpers/victoria-metrics.js';
 import { eventuallyPasses, findCompose, stackUnavailable, startStack, type Stack } from './compose-stack.js';
 import { dashboardQueries } from './dashboard-queries.js';
 import { PrometheusApi } from './prometheus-api.js';
@@ -32,6 +34,8 @@ interface Running {
   stack: Stack;
   prometheus: PrometheusApi;
   agent: StartedTestContainer;
+  /** VictoriaMetrics, the bridges' remote_write receiver, from the host. */
+  vm: string;
   /** The agent's id: its container hostname. */
   id: string;
 }
@@ -41,6 +45,8 @@ describe('the Compose stack with two bridges (docker-compose.ha.yml)', { skip: u
   let startError: unknown;
   /** Prometheus' clock when bridge A was killed. */
   let killedAt = 0;
+  /** Bridge B's clock when the agent connected to it. */
+  let connectedAt = 0;
 
   before(async () => {
     let started: Stack | undefined;
@@ -65,7 +71,14 @@ describe('the Compose stack with two bridges (docker-compose.ha.yml)', { skip: u
       });
       const p = started.one('prometheus');
       const agent = started.one('agent');
-      running = { stack: started, prometheus: new PrometheusApi(`http://${p.getHost()}:${p.getMappedPort(9090)}`), agent, id: agent.getHostname() };
+      const vm = started.one('victoriametrics');
+      running = {
+        stack: started,
+        prometheus: new PrometheusApi(`http://${p.getHost()}:${p.getMappedPort(9090)}`),
+        agent,
+        vm: `http://${vm.getHost()}:${vm.getMappedPort(8428)}`,
+        id: agent.getHostname(),
+      };
     } catch (err) {
       startError = err;
       await started?.down();
@@ -81,6 +94,10 @@ describe('the Compose stack with two bridges (docker-compose.ha.yml)', { skip: u
     return running!;
   };
 
+  /** The agent's node_load1 in VictoriaMetrics over the window (seconds). */
+  const loadInVm = ({ vm, id }: Running, fromS: number, toS: number): Promise<ExportedSeries[]> =>
+    exportVictoriaMetrics(vm, `node_load1{instance="${id}"}`, { fromMs: fromS * 1000, toMs: toS * 1000 });
+
   /** fleetpulse_agent_up of the agent, by the bridge label of the series. */
   const upByBridge = async ({ prometheus, id }: Running) =>
     Object.fromEntries((await prometheus.query(`fleetpulse_agent_up{instance="${id}"}`)).map((s) => [s.metric.bridge, s.value[1]]));
@@ -95,6 +112,11 @@ describe('the Compose stack with two bridges (docker-compose.ha.yml)', { skip: u
       assert.deepEqual(await upByBridge(r), { [A]: '1' }, 'bridge B has never seen the agent');
       const load = await r.prometheus.query(`node_load1{instance="${r.id}"}`);
       assert.deepEqual(load.map((s) => s.metric.bridge), [A]);
+    });
+    const started = await r.prometheus.time();
+    await eventuallyPasses('the agent\'s node_load1 in VictoriaMetrics', 90_000, async () => {
+      const found = await loadInVm(r, started - 300, started + 300);
+      assert.deepEqual(found.map((x) => x.metric), [{ __name__: 'node_load1', instance: r.id, job: 'fleetpulse' }], 'one series, the scrape job\'s job label, no bridge label');
     });
     // History on A before the kill, so the checks after the move see the series split in two.
     await eventuallyPasses('15 scrapes of the agent on bridge A', 90_000, async () => {
@@ -120,7 +142,26 @@ describe('the Compose stack with two bridges (docker-compose.ha.yml)', { skip: u
     assert.match(since[1] ?? '', /msg="reconnected to bridge" .*\bbridge=bridge-b:9700 .*\bfailed_attempts=1\b/, since.join('\n'));
     assert.equal(since.length, 2, `nothing else after the move:\n${since.join('\n')}`);
     const [connected] = await r.prometheus.query(`fleetpulse_agent_connected_since_timestamp_seconds{instance="${r.id}", bridge="${B}"}`);
-    t.diagnostic(`failover: bridge A killed at ${killedAt.toFixed(1)}, agent connected to B at ${Number(connected!.value[1]).toFixed(1)} (${(Number(connected!.value[1]) - killedAt).toFixed(1)} s, Prometheus' and the bridge's clocks)`);
+    connectedAt = Number(connected!.value[1]);
+    t.diagnostic(`failover: bridge A killed at ${killedAt.toFixed(1)}, agent connected to B at ${connectedAt.toFixed(1)} (${(connectedAt - killedAt).toFixed(1)} s, Prometheus' and the bridge's clocks)`);
+  });
+
+  it('VictoriaMetrics holds the agent\'s node_load1 as one series across the move, with samples from both bridges', { timeout: 120_000 }, async (t) => {
+    const r = stack();
+    assert.ok(connectedAt > 0, 'the previous test saw the agent on bridge B');
+    const [fromS, toS] = [killedAt - 10, connectedAt + 10];
+    const found = await eventuallyPasses('samples in VictoriaMetrics 10 s past the move', 90_000, async () => {
+      const series = await loadInVm(r, fromS, toS + 60);
+      assert.ok(series.some((x) => x.timestamps.some((at) => at >= toS * 1000)), `newest: ${series.map((x) => x.timestamps.at(-1)).join(', ')}`);
+      return loadInVm(r, fromS, toS);
+    });
+    assert.deepEqual(found.map((x) => x.metric), [{ __name__: 'node_load1', instance: r.id, job: 'fleetpulse' }], 'one series whichever bridge sent it');
+    const stamps = found[0]!.timestamps;
+    assert.ok(stamps.some((at) => at < killedAt * 1000), 'samples from before the kill (bridge A)');
+    assert.ok(stamps.some((at) => at > connectedAt * 1000), 'samples from after the move (bridge B)');
+    // The agents' own collection times, one a second (FLEETPULSE_INTERVAL in docker-compose.ha-test.yml).
+    const gaps = gapReport(stamps, { fromMs: fromS * 1000, toMs: toS * 1000, intervalMs: 1000 });
+    t.diagnostic(`VictoriaMetrics around the kill: ${describeGaps(gaps)}`);
   });
 
   it('bridge A back with the agent down (0) while B has it up: no false AgentDown at any point since the kill', { timeout: 180_000 }, async (t) => {
