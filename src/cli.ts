@@ -10,11 +10,8 @@ import type { Command } from './config/settings.js';
 import type { Stoppable } from './demo.js';
 import { startBridge } from './start-bridge.js';
 import { createLogger } from './log.js';
-import { TaskFileError } from './server/tasks/task-repository.js';
 import { VERSION } from './version.js';
 import { TlsFileError } from './net/tls-files.js';
-import { TokensFileError } from './server/auth/agent-tokens-file.js';
-import { WebConfigError } from './server/http/web-config-error.js';
 
 const USAGE = `fleetpulse ${VERSION} — push-based host monitoring for Prometheus
 
@@ -51,6 +48,21 @@ async function start(command: Command, argv: string[]): Promise<Stoppable> {
   return agent;
 }
 
+/**
+ * Errors whose message says what to fix: printed alone, without a stack. The bridge's error
+ * classes are imported here, after a failure, so that an agent never loads the bridge's task and
+ * token modules (RSS, issue 12).
+ */
+async function isUserError(err: unknown): Promise<boolean> {
+  if (err instanceof ConfigError || err instanceof TlsFileError) return true;
+  const [{ TaskFileError }, { TokensFileError }, { WebConfigError }] = await Promise.all([
+    import('./server/tasks/task-repository.js'),
+    import('./server/auth/agent-tokens-file.js'),
+    import('./server/http/web-config-error.js'),
+  ]);
+  return err instanceof TaskFileError || err instanceof TokensFileError || err instanceof WebConfigError;
+}
+
 async function main(): Promise<void> {
   const [command, ...argv] = process.argv.slice(2);
   if (command === '--version' || command === 'version') return void process.stdout.write(`${VERSION}\n`);
@@ -73,7 +85,7 @@ async function main(): Promise<void> {
     running = await start(command, argv);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    if (err instanceof ConfigError || err instanceof TaskFileError || err instanceof TlsFileError || err instanceof TokensFileError || err instanceof WebConfigError) process.stderr.write(`fleetpulse: ${e.message}\n`);
+    if (await isUserError(err)) process.stderr.write(`fleetpulse: ${e.message}\n`);
     else if (e.code === 'EADDRINUSE') process.stderr.write(`fleetpulse: cannot listen: ${e.message}; is another bridge running? choose other ports with FLEETPULSE_INGEST_PORT / FLEETPULSE_HTTP_PORT\n`);
     else process.stderr.write(`fleetpulse: ${e.stack ?? e.message}\n`);
     process.exit(2);
