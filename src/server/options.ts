@@ -23,12 +23,15 @@ export interface BridgeOptions {
   maxHandshakesPerSource: number;
   /** Failed authentications a source may have per minute before it is refused at connect. */
   authFailuresPerMinute: number;
+  /** A batch with more samples than this is refused whole (FP_SERIES_LIMIT). */
   maxSeriesPerAgent: number;
-  /** Series of all agents together (FP_FLEET_SERIES_LIMIT). */
+  /** Series of all agents together; a batch that would pass it is refused whole (FP_FLEET_SERIES_LIMIT). */
   maxSeries: number;
-  /** Exposition text one agent's batch may render to (FP_AGENT_BYTES_LIMIT). */
+  /** Exposition text one agent's batch may render to; refused whole past it (FP_AGENT_BYTES_LIMIT). */
   maxBytesPerAgent: number;
+  /** Longest metric name (FP_METRIC_NAME_TOO_LONG). */
   maxMetricNameBytes: number;
+  /** Longest sample label name and value (FP_LABEL_TOO_LONG). */
   maxLabelNameBytes: number;
   maxLabelValueBytes: number;
   /** Batches stamped older than this are refused (FP_BAD_TIMESTAMP); see ingest/batch-intake.ts. */

@@ -7,10 +7,12 @@ import { parseAgentMessage } from '../../src/protocol/parse.js';
 import { AGENT_ID_RE } from '../../src/protocol/names.js';
 import { checkHello } from '../../src/server/ingest/check-hello.js';
 import { renderFamily } from '../../src/server/ingest/render-family.js';
-import { DEFAULT_INGEST_LIMITS } from '../../src/server/ingest/ingest-limits.js';
 import { parseTaskInput, TaskInputError } from '../../src/server/tasks/validate-task.js';
 import { parseWebConfig, WebConfigError } from '../../src/server/http/web-config.js';
+import { defaultIngestLimits } from '../helpers/bridge.js';
 import type { HelloMessage } from '../../src/protocol/messages.js';
+
+const DEFAULT_INGEST_LIMITS = defaultIngestLimits();
 
 // Property-based tests (fast-check) of every parser of untrusted input: whatever arrives,
 // each either accepts it with its invariants holding or refuses it with its own error type,

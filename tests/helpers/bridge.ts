@@ -1,4 +1,7 @@
-import { createLogger } from '../../src/log.js';
+import { bridgeOptions } from '../../src/config/build-options.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import { createLogger, type Logger } from '../../src/log.js';
+import type { IngestLimits } from '../../src/server/ingest/ingest-limits.js';
 import { Bridge } from '../../src/server/bridge.js';
 import type { BridgeOptions } from '../../src/server/options.js';
 
@@ -11,34 +14,38 @@ export interface TestBridge {
 }
 
 /** A real bridge on free loopback ports, quiet unless FLEETPULSE_TEST_LOG is set. */
+/**
+ * The bridge as `fleetpulse server` starts it with no setting given (the settings table's
+ * defaults), so tests run against the shipped limits, not a copy of them.
+ */
+export function defaultBridgeOptions(log: Logger = createLogger('error')): BridgeOptions {
+  return bridgeOptions(loadConfig('server', [], {}, {}).values, log);
+}
+
+/** The intake's limits at their defaults. */
+export function defaultIngestLimits(): IngestLimits {
+  return defaultBridgeOptions();
+}
+
+/** A real bridge on free loopback ports, quiet unless FLEETPULSE_TEST_LOG is set. */
 export async function startTestBridge(overrides: Partial<BridgeOptions> = {}): Promise<TestBridge> {
   const bridge = new Bridge({
+    ...defaultBridgeOptions(createLogger((process.env.FLEETPULSE_TEST_LOG as 'debug' | undefined) ?? 'error')),
     bindHost: '127.0.0.1',
     ingestPort: 0,
     httpPort: 0,
-    token: undefined,
-    maxLineBytes: 1024 * 1024,
+    // Tasks and known agents in memory only; departed agents listed as long as lost ones.
+    dataDir: undefined,
+    departedForgetMs: undefined,
+    // Fewer slots than a production bridge, so tests that fill them stay small.
     maxConnections: 100,
     maxHandshakes: 64,
-    maxHandshakesPerSource: 32,
-    authFailuresPerMinute: 10,
-    maxSeriesPerAgent: 10_000,
-    maxSeries: 5_000_000,
-    maxBytesPerAgent: 8 * 1024 * 1024,
-    maxMetricNameBytes: 256,
-    maxLabelNameBytes: 128,
-    maxLabelValueBytes: 4096,
-    maxBatchAgeMs: 24 * 3_600_000,
-    maxStaticLabelBytes: 4096,
-    maxAgents: 20_000,
-    maxGraceMs: 300_000,
     // Test agents are on loopback, which peers never dial unless allowed.
     probeNetworks: ['127.0.0.0/8', '::1/128'],
+    // Fast enough for tests that wait for a hello timeout or a heartbeat.
     helloTimeoutMs: 2000,
     heartbeatMs: 5000,
-    graceMs: undefined,
     forgetMs: 60_000,
-    log: createLogger((process.env.FLEETPULSE_TEST_LOG as 'debug' | undefined) ?? 'error'),
     ...overrides,
   });
   const { ingestPort, httpPort } = await bridge.start();

@@ -1,7 +1,7 @@
 import { BatchIntake, type RepeatResult } from '../../src/server/ingest/batch-intake.js';
-import { DEFAULT_INGEST_LIMITS } from '../../src/server/ingest/ingest-limits.js';
 import type { AgentStore } from '../../src/server/store/agent-store.js';
 import type { IngestResult } from '../../src/server/store/series-store.js';
+import { defaultIngestLimits } from './bridge.js';
 
 export interface Feed {
   /** A parsed batch's families, validated and stored as the session does; stamped by default at the store's clock. */
@@ -16,7 +16,7 @@ const feeds = new WeakMap<AgentStore, Feed>();
 export function feed(store: AgentStore, maxSeriesPerAgent = 1000): Feed {
   let found = feeds.get(store);
   if (!found) {
-    const intake = new BatchIntake(store, { ...DEFAULT_INGEST_LIMITS, maxSeriesPerAgent });
+    const intake = new BatchIntake(store, { ...defaultIngestLimits(), maxSeriesPerAgent });
     found = {
       batch: (agentId, families, timestampMs = store.now()) => intake.batch(agentId, families, timestampMs),
       repeat: (agentId, line) => intake.repeat(agentId, line),

@@ -10,7 +10,7 @@ import {
 } from '../../protocol/names.js';
 import { escapeLabelValue, formatValue } from '../text-format/format.js';
 import type { RenderedFamily } from '../text-format/rendered-family.js';
-import { DEFAULT_INGEST_LIMITS, type ByteBudget, type IngestLimits } from './ingest-limits.js';
+import type { ByteBudget, IngestLimits } from './ingest-limits.js';
 
 type NameLimits = Pick<IngestLimits, 'maxMetricNameBytes' | 'maxLabelNameBytes' | 'maxLabelValueBytes'>;
 
@@ -111,7 +111,7 @@ export function renderFamily(
   raw: unknown,
   agentLabels: string,
   forbiddenLabels: ReadonlySet<string>,
-  limits: NameLimits = DEFAULT_INGEST_LIMITS,
+  limits: NameLimits,
   budget?: ByteBudget,
 ): RenderedFamily {
   const { name, type, help, samples } = checkFamilyHead(raw, limits);

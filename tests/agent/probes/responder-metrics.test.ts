@@ -11,6 +11,7 @@ import { UDP_DROP_REASONS } from '../../../src/agent/probes/udp-echo.js';
 import type { MetricFamily } from '../../../src/protocol/messages.js';
 import { renderFamily } from '../../../src/server/ingest/render-family.js';
 import { run } from '../collectors/golden.js';
+import { defaultIngestLimits } from '../../helpers/bridge.js';
 
 const UDP = 'fleetpulse_responder_udp_packets_total';
 const TCP = 'fleetpulse_responder_tcp_connections_total';
@@ -92,7 +93,7 @@ describe('responder collector', () => {
 
   it('sends families the bridge accepts: no reserved prefix, no duplicate series', async () => {
     for (const family of await run(collector)) {
-      assert.doesNotThrow(() => renderFamily(family, 'instance="a"', new Set(['instance', 'job'])), family.name);
+      assert.doesNotThrow(() => renderFamily(family, 'instance="a"', new Set(['instance', 'job']), defaultIngestLimits()), family.name);
     }
   });
 });

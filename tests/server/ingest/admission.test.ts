@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createLogger } from '../../../src/log.js';
 import { MAX_HELLO_LINE_BYTES } from '../../../src/server/ingest/agent-session.js';
+import type { BridgeOptions } from '../../../src/server/options.js';
 import { startTestBridge, type TestBridge } from '../../helpers/bridge.js';
 import { getText } from '../../helpers/http.js';
 import { LineClient } from '../../helpers/line-client.js';
@@ -16,6 +17,20 @@ async function agent(t: TestBridge, id: string, extra: Record<string, unknown> =
   c.hello(id, extra);
   await c.waitFor((m) => m.type === 'welcome');
   return c;
+}
+
+/** A bridge with the real agent connected, its node_load1 0.5 stored: what each hostile case must leave intact. */
+async function bridgeWithRealAgent(options: Partial<BridgeOptions> = {}): Promise<{ t: TestBridge; real: LineClient }> {
+  const t = await startTestBridge(options);
+  const real = await agent(t, 'real');
+  real.send({ type: 'metrics', seq: 1, timestamp_ms: Date.now(), families: [load(0.5)] });
+  await real.waitFor((m) => m.type === 'ack');
+  return { t, real };
+}
+
+async function stop(t: TestBridge, real: LineClient): Promise<void> {
+  real.close();
+  await t.stop();
 }
 
 async function realAgentIntact(t: TestBridge, real: LineClient): Promise<void> {
@@ -33,16 +48,8 @@ function gauge(text: string, name: string): number {
 describe('handshake pool: strangers cannot starve real agents', () => {
   let t: TestBridge;
   let real: LineClient;
-  before(async () => {
-    t = await startTestBridge({ maxConnections: 4, maxHandshakes: 6, maxHandshakesPerSource: 3, helloTimeoutMs: 60_000 });
-    real = await agent(t, 'real');
-    real.send({ type: 'metrics', seq: 1, timestamp_ms: Date.now(), families: [load(0.5)] });
-    await real.waitFor((m) => m.type === 'ack');
-  });
-  after(async () => {
-    real.close();
-    await t.stop();
-  });
+  before(async () => ({ t, real } = await bridgeWithRealAgent({ maxConnections: 4, maxHandshakes: 6, maxHandshakesPerSource: 3, helloTimeoutMs: 60_000 })));
+  after(() => stop(t, real));
 
   it('a source over its cap, then the whole pool, is refused on connect; connected agents never are', async () => {
     const silent: LineClient[] = [];
@@ -143,16 +150,8 @@ describe('failed authentications', () => {
 describe('an exception while handling one connection', () => {
   let t: TestBridge;
   let real: LineClient;
-  before(async () => {
-    t = await startTestBridge();
-    real = await agent(t, 'real');
-    real.send({ type: 'metrics', seq: 1, timestamp_ms: Date.now(), families: [load(0.5)] });
-    await real.waitFor((m) => m.type === 'ack');
-  });
-  after(async () => {
-    real.close();
-    await t.stop();
-  });
+  before(async () => ({ t, real } = await bridgeWithRealAgent()));
+  after(() => stop(t, real));
 
   it('closes that connection with FP_INTERNAL and a counted reason, never the process', async () => {
     // A fault injected into the real store, standing in for any bug a hostile batch could reach.

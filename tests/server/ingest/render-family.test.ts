@@ -2,12 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ProtocolError } from '../../../src/protocol/error-codes.js';
 import { renderFamily } from '../../../src/server/ingest/render-family.js';
+import { defaultIngestLimits } from '../../helpers/bridge.js';
 
 const PREFIX = 'instance="a1",env="prod"';
 const FORBIDDEN = new Set(['instance', 'job', 'env']);
 
 function render(family: unknown) {
-  return renderFamily(family, PREFIX, FORBIDDEN);
+  return renderFamily(family, PREFIX, FORBIDDEN, defaultIngestLimits());
 }
 
 function codeOf(family: unknown): string | undefined {

@@ -2,13 +2,15 @@ import assert from 'node:assert/strict';
 import { after, afterEach, describe, it } from 'node:test';
 import { Registry } from 'prom-client';
 import { createLogger } from '../../../src/log.js';
-import { DEFAULT_INGEST_LIMITS } from '../../../src/server/ingest/ingest-limits.js';
 import { renderFamily } from '../../../src/server/ingest/render-family.js';
 import { RemoteWrite } from '../../../src/server/remote-write/remote-write.js';
 import { RemoteWriteMetrics } from '../../../src/server/remote-write/remote-write-metrics.js';
 import { REMOTE_WRITE_DEFAULTS, type RemoteWriteOptions } from '../../../src/server/remote-write/remote-write-options.js';
 import type { RenderedFamily } from '../../../src/server/text-format/rendered-family.js';
 import { TestReceiver } from '../../helpers/remote-write-receiver.js';
+import { defaultIngestLimits } from '../../helpers/bridge.js';
+
+const DEFAULT_INGEST_LIMITS = defaultIngestLimits();
 
 // The queue against a real HTTP receiver on loopback: what is acked (done) when, what is
 // retried, dropped and refused. Backoff is a few ms so retries happen at once; the tests wait

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { uncompress } from 'snappyjs';
-import { DEFAULT_INGEST_LIMITS } from '../../../src/server/ingest/ingest-limits.js';
 import { renderFamily } from '../../../src/server/ingest/render-family.js';
 import { WriteRequestEncoder, writeRequestBody } from '../../../src/server/remote-write/write-request.js';
 import type { RenderedFamily } from '../../../src/server/text-format/rendered-family.js';
 import { decodeWriteRequest } from '../../helpers/remote-write-receiver.js';
+import { defaultIngestLimits } from '../../helpers/bridge.js';
+
+const DEFAULT_INGEST_LIMITS = defaultIngestLimits();
 
 // The encoder against the remote_write 1.0 spec, read back with the protobuf and snappy
 // libraries: every series labelled exactly as /metrics shows it (plus job and external labels),
