@@ -21,7 +21,7 @@ import { AgentStore } from './store/agent-store.js';
 import { TaskMetrics } from './tasks/task-metrics.js';
 import { TaskRepository } from './tasks/task-repository.js';
 import { TaskScheduler } from './tasks/task-scheduler.js';
-import { realTimers } from './util/timers.js';
+import { backgroundTimers } from '../net/timers.js';
 
 export interface BridgeAddresses {
   ingestPort: number;
@@ -52,7 +52,7 @@ export class Bridge {
     this.registry = new AgentRegistry(
       options.dataDir === undefined ? undefined : join(options.dataDir, 'agents.json'),
       this.store,
-      realTimers,
+      backgroundTimers,
       { corrupt: () => this.metrics.agentRegistryCorrupt.inc(), writeFailed: () => this.metrics.agentRegistryWriteFailures.inc() },
       options.log,
     );

@@ -1,5 +1,5 @@
 import type { Logger } from '../../log.js';
-import { realTimers, type Timers } from '../../net/timers.js';
+import { backgroundTimers, type Timers } from '../../net/timers.js';
 import type { ProtocolError } from '../../protocol/error-codes.js';
 
 const WINDOW_MS = 60_000;
@@ -28,7 +28,7 @@ export class RefusalLog {
   /** @param log for the summary of peers past MAX_PEERS */
   constructor(
     private readonly log: Logger,
-    private readonly timers: Timers = realTimers,
+    private readonly timers: Timers = backgroundTimers,
   ) {}
 
   /** @param peer the agent id, or the address before a hello */

@@ -1,6 +1,6 @@
 import type { Logger } from '../../log.js';
 import type { RenderedFamily } from '../text-format/rendered-family.js';
-import { realTimers, type Timers } from '../util/timers.js';
+import { backgroundTimers, type Timers } from '../../net/timers.js';
 import { RemoteWritePost } from './http-post.js';
 import type { RemoteWriteMetrics } from './remote-write-metrics.js';
 import type { RemoteWriteOptions } from './remote-write-options.js';
@@ -34,7 +34,7 @@ export class RemoteWrite {
     private readonly options: RemoteWriteOptions,
     metrics: RemoteWriteMetrics,
     private readonly log: Logger,
-    timers: Timers = realTimers,
+    timers: Timers = backgroundTimers,
     /** Tests may put another sender behind a URL. */
     senderFor: (url: URL) => Sender = (url) => new RemoteWritePost(url, options),
   ) {
@@ -77,7 +77,7 @@ export class RemoteWrite {
    * queues to empty (so their agents still get acks). Then stops sending: whatever is left
    * stays unacknowledged, and the agents send it again to the next bridge.
    */
-  async close(timers: Timers = realTimers): Promise<void> {
+  async close(timers: Timers = backgroundTimers): Promise<void> {
     this.closing = true;
     let timer: { cancel(): void } | undefined;
     const flushed = await Promise.race([

@@ -1,7 +1,6 @@
 import { backoffDelayMs } from '../../agent/backoff.js';
 import type { Logger } from '../../log.js';
-import type { Timers } from '../util/timers.js';
-import type { LongTimeout } from '../util/long-timeout.js';
+import type { TimerHandle, Timers } from '../../net/timers.js';
 import type { PostResult } from './http-post.js';
 import type { RemoteWriteMetrics } from './remote-write-metrics.js';
 import type { EncodedBatch } from './write-request.js';
@@ -42,7 +41,7 @@ export class UrlQueue {
   private samples = 0;
   private attempt = 0;
   private highestSentMs = 0;
-  private retryTimer: LongTimeout | undefined;
+  private retryTimer: TimerHandle | undefined;
   private state: State = 'ok';
   /** Samples given up since the receiver last accepted a request (for the recovery log line). */
   private droppedSinceOk = 0;

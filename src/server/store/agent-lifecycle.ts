@@ -1,5 +1,4 @@
-import type { Timers } from '../util/timers.js';
-import type { LongTimeout } from '../util/long-timeout.js';
+import type { TimerHandle, Timers } from '../../net/timers.js';
 
 // When agents come and go. Contract:
 // - connect() marks an agent connected and returns a lease; only that lease's disconnect()
@@ -59,8 +58,8 @@ interface MutableLife {
   connectedSince: number;
   lastSeen: number;
   disconnectedAt: number | undefined;
-  expiry: LongTimeout | undefined;
-  forget: LongTimeout | undefined;
+  expiry: TimerHandle | undefined;
+  forget: TimerHandle | undefined;
 }
 
 export class AgentLifecycle {

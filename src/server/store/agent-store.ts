@@ -1,6 +1,6 @@
 import type { ProtocolError } from '../../protocol/error-codes.js';
 import type { RenderedFamily } from '../text-format/rendered-family.js';
-import { realTimers, type Timers } from '../util/timers.js';
+import { backgroundTimers, type TimerHandle, type Timers } from '../../net/timers.js';
 import { AgentLifecycle } from './agent-lifecycle.js';
 import { Agent, currentIdConflict, type AgentHello, type AgentStatus } from './agent-record.js';
 import { EMPTY_SUMMARY, type AgentSummary } from './agent-summary.js';
@@ -59,7 +59,7 @@ export class AgentStore {
 
   constructor(options: AgentStoreOptions) {
     this.seriesStore = new SeriesStore(options.maxSeriesPerAgent);
-    this.lifecycle = new AgentLifecycle(options, options.timers ?? realTimers, {
+    this.lifecycle = new AgentLifecycle(options, options.timers ?? backgroundTimers, {
       expired: (id) => {
         const agent = this.agents.get(id);
         if (agent) this.seriesStore.drop(agent.data);

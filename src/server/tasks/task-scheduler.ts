@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../../log.js';
 import type { TaskResultMessage, TaskRevokeMessage, TaskRunMessage } from '../../protocol/messages.js';
-import type { LongTimeout } from '../util/long-timeout.js';
-import { realTimers, type Timers } from '../util/timers.js';
+import { backgroundTimers, type TimerHandle, type Timers } from '../../net/timers.js';
 import { acceptResults, overdueResults, planRun, type MemberState, type RunPlan } from './run-plan.js';
 import { slotAtOrAfter } from './schedule.js';
 import { pairKey } from './pairs.js';
@@ -37,7 +36,7 @@ const CLOCK_RETRY_MS = 100;
 
 interface ActiveRun {
   plan: RunPlan;
-  timer: LongTimeout;
+  timer: TimerHandle;
 }
 
 /**
@@ -49,7 +48,7 @@ interface ActiveRun {
 export class TaskScheduler {
   private readonly tasks = new Map<string, Task>();
   /** The armed timer of each task's next slot (or of its clock-offset retry). */
-  private readonly slots = new Map<string, LongTimeout>();
+  private readonly slots = new Map<string, TimerHandle>();
   private readonly nextRunAt = new Map<string, number>();
   private readonly active = new Map<string, ActiveRun>();
   private stopped = false;
@@ -59,7 +58,7 @@ export class TaskScheduler {
     private readonly metrics: TaskMetrics,
     private readonly link: AgentLink,
     private readonly log: Logger,
-    private readonly timers: Timers = realTimers,
+    private readonly timers: Timers = backgroundTimers,
   ) {}
 
   private now(): number {

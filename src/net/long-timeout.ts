@@ -1,12 +1,8 @@
 /** setTimeout fires at once for delays over 2^31-1 ms (~24.8 days); this chains shorter ones. */
 const MAX_DELAY_MS = 2 ** 31 - 1;
 
-export interface LongTimeout {
-  cancel(): void;
-}
-
 /** Calls fn after delayMs, however long; never keeps the process alive (unref). */
-export function setLongTimeout(fn: () => void, delayMs: number): LongTimeout {
+export function setLongTimeout(fn: () => void, delayMs: number): { cancel(): void } {
   let handle: NodeJS.Timeout;
   const arm = (remainingMs: number) => {
     const step = Math.min(Math.max(remainingMs, 0), MAX_DELAY_MS);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { setLongTimeout } from '../../../src/server/util/long-timeout.js';
+import { setLongTimeout } from '../../src/net/long-timeout.js';
 
 it('does not fire at once for delays beyond setTimeout\'s 24.8-day range', async () => {
   let fired = false;
