@@ -8,11 +8,15 @@
 //             line's labels looked up by their text in the agent's cache;
 //   first   - an agent's first batch: labels read back from the text and encoded;
 //   snappy  - compressing the encoded requests (10 000 samples each), counted apart.
-import { DEFAULT_INGEST_LIMITS } from '../src/server/ingest/ingest-limits.js';
+import { defaultBridgeOptions } from '../src/config/build-options.js';
+import { createLogger } from '../src/log.js';
 import { renderFamily } from '../src/server/ingest/render-family.js';
 import { WriteRequestEncoder, writeRequestBody } from '../src/server/remote-write/write-request.js';
 import type { RenderedFamily } from '../src/server/text-format/rendered-family.js';
 import { parseArgs } from 'node:util';
+
+/** The bridge's limits at the settings' defaults. */
+const DEFAULT_INGEST_LIMITS = defaultBridgeOptions(createLogger('error'));
 
 const { values: args } = parseArgs({ options: { agents: { type: 'string', default: '1000' }, series: { type: 'string', default: '200' }, rounds: { type: 'string', default: '5' } } });
 const AGENTS = Number(args.agents);

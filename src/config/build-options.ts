@@ -6,7 +6,7 @@ import type { Logger } from '../log.js';
 import type { BridgeOptions } from '../server/options.js';
 import type { RemoteWriteOptions } from '../server/remote-write/remote-write-options.js';
 import { VERSION } from '../version.js';
-import { ConfigError } from './load-config.js';
+import { ConfigError, loadConfig } from './load-config.js';
 import type { SettingValues } from './settings.js';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -145,6 +145,14 @@ export function bridgeOptions(v: SettingValues, log: Logger): BridgeOptions {
     adminToken: v.adminToken,
     log,
   };
+}
+
+/**
+ * The bridge as `fleetpulse server` starts with no setting given: the settings table's defaults,
+ * for tests and benchmarks that need the shipped limits rather than a copy of them.
+ */
+export function defaultBridgeOptions(log: Logger): BridgeOptions {
+  return bridgeOptions(loadConfig('server', [], {}, {}).values, log);
 }
 
 /** Turns resolved settings into what the agent needs; `server` overrides FLEETPULSE_SERVER (demo). */

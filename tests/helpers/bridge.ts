@@ -1,6 +1,5 @@
-import { bridgeOptions } from '../../src/config/build-options.js';
-import { loadConfig } from '../../src/config/load-config.js';
-import { createLogger, type Logger } from '../../src/log.js';
+import { defaultBridgeOptions } from '../../src/config/build-options.js';
+import { createLogger } from '../../src/log.js';
 import type { IngestLimits } from '../../src/server/ingest/ingest-limits.js';
 import { Bridge } from '../../src/server/bridge.js';
 import type { BridgeOptions } from '../../src/server/options.js';
@@ -13,18 +12,9 @@ export interface TestBridge {
   stop(): Promise<void>;
 }
 
-/** A real bridge on free loopback ports, quiet unless FLEETPULSE_TEST_LOG is set. */
-/**
- * The bridge as `fleetpulse server` starts it with no setting given (the settings table's
- * defaults), so tests run against the shipped limits, not a copy of them.
- */
-export function defaultBridgeOptions(log: Logger = createLogger('error')): BridgeOptions {
-  return bridgeOptions(loadConfig('server', [], {}, {}).values, log);
-}
-
-/** The intake's limits at their defaults. */
+/** The intake's limits at the settings' defaults. */
 export function defaultIngestLimits(): IngestLimits {
-  return defaultBridgeOptions();
+  return defaultBridgeOptions(createLogger('error'));
 }
 
 /** A real bridge on free loopback ports, quiet unless FLEETPULSE_TEST_LOG is set. */
