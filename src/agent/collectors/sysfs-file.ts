@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, openSync, readSync } from 'node:fs';
 import { readText, readTextSync } from './read-text.js';
 
 /**
@@ -54,10 +54,12 @@ const HEAD = Buffer.alloc(HEAD_BYTES);
 /**
  * The first 128 bytes of a sysfs attribute, from a single read(2), as node_exporter's hwmon
  * collector reads them: some hwmon drivers answer EAGAIN forever, so one read either has the
- * value or fails. Synchronous like readText; every error throws for the caller to judge.
+ * value or fails. Synchronous like readText, so opened non-blocking: sysfs attributes ignore the
+ * flag, but a FIFO where an attribute should be (a tree that is not sysfs) must fail with EAGAIN
+ * rather than block the agent's only thread. Every error throws for the caller to judge.
  */
 export function readAttributeHead(path: string): string {
-  const fd = openSync(path, 'r');
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     return HEAD.toString('utf8', 0, readSync(fd, HEAD, 0, HEAD_BYTES, null));
   } finally {

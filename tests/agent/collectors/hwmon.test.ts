@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,7 +66,7 @@ test('hwmon collector over a desktop layout (NVMe, k10temp, amdgpu, EC, Super-I/
   await assertGolden('hwmon', families);
 });
 
-test('hwmon: a host without hwmon reports nothing and succeeds; a chip that appears is read on the next collection', async () => {
+test('hwmon: a host without hwmon reports nothing and succeeds; a chip that appears is read on the next collection, a FIFO in it skipped', async () => {
   const sys = mkdtempSync(join(tmpdir(), 'fp-hwmon-'));
   try {
     const collector = createHwmonCollector({ ...fixturePaths, sys });
@@ -77,8 +78,11 @@ test('hwmon: a host without hwmon reports nothing and succeeds; a chip that appe
     mkdirSync(join(sys, 'class', 'hwmon'), { recursive: true });
     symlinkSync('../../devices/platform/coretemp.0/hwmon/hwmon7', join(sys, 'class', 'hwmon', 'hwmon7'));
     symlinkSync('../../devices/platform/gone.0/hwmon/hwmon8', join(sys, 'class', 'hwmon', 'hwmon8')); // dangling: skipped
+    // A FIFO where a sensor file should be: with a blocking open the synchronous read would hang the agent.
+    assert.equal(spawnSync('mkfifo', [join(dir, 'temp2_input')]).status, 0);
     const families = await run(collector);
     assert.equal(valueOf(families, 'node_hwmon_temp_celsius', { chip: 'coretemp', sensor: 'temp1' }), 61);
+    assert.equal(valueOf(families, 'node_hwmon_temp_celsius', { chip: 'coretemp', sensor: 'temp2' }), undefined);
   } finally {
     rmSync(sys, { recursive: true, force: true });
   }
