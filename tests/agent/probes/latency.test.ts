@@ -14,9 +14,11 @@ const ONE_WAY_MS = 20;
  * path: it records what it saw and did with each probe (relayTruth), and the probe's figures
  * are checked against that. The forward delay must match exactly; the round trip and reverse
  * delay may exceed the relay's floor only by the time this process took to hand a reply from
- * the relay's socket to the probe's (RECEIVE_MS on average, a bound for a loaded machine).
+ * the relay's socket to the probe's. RECEIVE_MS only catches gross errors (an interval or a
+ * timeout counted into the RTT): it is not a speed target, and a loaded machine (load 30) was
+ * seen to stall this process 61 ms. The exact relations are the forward and reverse checks.
  */
-const RECEIVE_MS = 20;
+const RECEIVE_MS = 250;
 /** epochMs re-anchors to the wall clock by up to 1 ms; two timestamps may disagree by that. */
 const CLOCK_SLACK_MS = 2;
 const EXACT_MS = 1e-6;
