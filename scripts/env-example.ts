@@ -20,6 +20,7 @@ export const FIXED_IN_COMPOSE: Record<string, string> = {
   FLEETPULSE_TLS_CERT: 'not passed; a file: mount it into the server container and name its path under server.environment',
   FLEETPULSE_TLS_KEY: 'not passed; a file: mount it into the server container and name its path under server.environment',
   FLEETPULSE_TLS_CLIENT_CA: 'not passed; a file: mount it into the server container and name its path under server.environment',
+  FLEETPULSE_BUFFER_DIR: 'fixed: agents keep their outbox in the fleetpulse-agent-outbox volume (one subdirectory per agent id), so batches survive a container restart',
   FLEETPULSE_TEXTFILE_DIR: 'not passed; a directory: mount it into the agent container and name its path under agent.environment',
   FLEETPULSE_WEB_CONFIG: 'not passed; a file: mount it (and the certificates it names) into the server container and name its path under server.environment (docker-compose.mtls.yml does)',
   FLEETPULSE_TLS: 'not passed; agents in the stack reach the bridge on the stack\'s own network',

@@ -12,6 +12,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { collectAll } from '../src/agent/collect-all.js';
 import { collectorFactories } from '../src/agent/collectors/index.js';
 import type { Collector, CollectorOptions, HostPaths } from '../src/agent/collectors/types.js';
+import { Outbox } from '../src/agent/outbox/outbox.js';
+import { outboxFamilies } from '../src/agent/outbox/outbox-metrics.js';
 import { createResponderCollector } from '../src/agent/probes/responder-metrics.js';
 import { TCP_REJECT_REASONS } from '../src/agent/probes/sink-session.js';
 import { UDP_DROP_REASONS } from '../src/agent/probes/udp-echo.js';
@@ -65,6 +67,8 @@ export async function agentFamilies(): Promise<FamilySpec[]> {
     }
   }
   add(await cpuSecondRun());
+  // The outbox's families, which the agent adds to every batch (src/agent/outbox/outbox-metrics.ts).
+  add(outboxFamilies(new Outbox({ maxBytes: 1, maxAgeMs: 1, log: quiet }).stats(), 1, 0));
   // The textfile collector's own families; the files' families are the user's, not ours.
   const textfile = createTextfileCollector({ dir: join(FIXTURES, 'textfile'), forbiddenLabels: new Set(), log: quiet });
   add((await collectAll([textfile], { timeoutMs: 60_000 })).families.filter((f) => f.name.startsWith('node_textfile_')));

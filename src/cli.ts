@@ -5,6 +5,7 @@ process.env.UV_THREADPOOL_SIZE ??= '16';
 import { Agent } from './agent/agent.js';
 import { checkStatus, statusFilePath } from './agent/status-file.js';
 import { agentOptions } from './config/build-options.js';
+import { OutboxDirError } from './agent/outbox/disk-store.js';
 import { ConfigError, helpText, loadConfig, readDotEnv } from './config/load-config.js';
 import type { Command } from './config/settings.js';
 import type { Stoppable } from './demo.js';
@@ -54,7 +55,7 @@ async function start(command: Command, argv: string[]): Promise<Stoppable> {
  * token modules (RSS, issue 12).
  */
 async function isUserError(err: unknown): Promise<boolean> {
-  if (err instanceof ConfigError || err instanceof TlsFileError) return true;
+  if (err instanceof ConfigError || err instanceof TlsFileError || err instanceof OutboxDirError) return true;
   const [{ TaskFileError }, { TokensFileError }, { WebConfigError }] = await Promise.all([
     import('./server/tasks/task-repository.js'),
     import('./server/auth/agent-tokens-file.js'),

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Logger } from '../log.js';
 import { RESERVED_LABELS } from '../protocol/names.js';
 import { collectAll } from './collect-all.js';
@@ -7,9 +8,14 @@ import type { Collector, CollectorOptions, HostPaths } from './collectors/types.
 import { BridgeConnection, type ConnectionOptions } from './connection.js';
 import { ProbeResponder } from './probes/index.js';
 import { createResponderCollector } from './probes/responder-metrics.js';
-import { writeStatus } from './status-file.js';
+import { outboxStatus, writeStatus } from './status-file.js';
 import { TaskRunner } from './task-runner.js';
 import { NO_IPV6 } from '../net/listen.js';
+import { DEFAULT_MAX_AGE_MS, DEFAULT_MEMORY_MAX_BYTES, DEFAULT_REPLAY } from './outbox/defaults.js';
+import { DiskStore } from './outbox/disk-store.js';
+import { Outbox } from './outbox/outbox.js';
+import { outboxFamilies } from './outbox/outbox-metrics.js';
+import type { ReplayPolicy } from './outbox/outbox-sender.js';
 
 /** The probe responder and what the agent advertises to peers (docs/tasks.md). */
 export interface ProbeSettings {
@@ -35,12 +41,31 @@ export interface AgentOptions {
   /** undefined: no responder, no part in measurement tasks (FLEETPULSE_PROBES=off). */
   probes: ProbeSettings | undefined;
   log: Logger;
+  /** FLEETPULSE_BUFFER_*; absent: in memory, default limits. */
+  outbox?: OutboxSettings | undefined;
+}
+
+export interface OutboxSettings {
+  /** FLEETPULSE_BUFFER_DIR; undefined: in memory. */
+  dir: string | undefined;
+  maxBytes: number;
+  maxAgeMs: number;
+  replay: ReplayPolicy;
 }
 
 
 /**
- * Collects every interval, whether or not the bridge is reachable, and hands each
- * snapshot to the connection, which sends the newest one as soon as it can.
+ * The agent's own subdirectory of FLEETPULSE_BUFFER_DIR: several agents (Compose replicas
+ * sharing a volume) may share one, and a batch is only ever replayed under the id it was
+ * collected for.
+ */
+export function outboxDir(bufferDir: string, agentId: string): string {
+  return join(bufferDir, agentId.replace(/[^A-Za-z0-9._-]/g, '_'));
+}
+
+/**
+ * Collects every interval, whether or not the bridge is reachable, and hands each batch
+ * to the connection, whose outbox keeps it until the bridge acknowledges it.
  */
 export class Agent {
   readonly connection: BridgeConnection;
@@ -60,8 +85,12 @@ export class Agent {
     const probes = options.probes;
     const runner = probes && new TaskRunner({ responder: { allow: (...a) => this.responder?.allow(...a), revoke: (id) => this.responder?.revoke(id) }, send: (m) => this.connection.sendTaskResult(m), log: options.log });
     this.tasks = runner;
+    const buffer = options.outbox ?? { dir: undefined, maxBytes: DEFAULT_MEMORY_MAX_BYTES, maxAgeMs: DEFAULT_MAX_AGE_MS, replay: DEFAULT_REPLAY };
     this.connection = new BridgeConnection({
       ...options.connection,
+      // Restores what a previous run left in FLEETPULSE_BUFFER_DIR (throws OutboxDirError if unusable).
+      outbox: new Outbox({ maxBytes: buffer.maxBytes, maxAgeMs: buffer.maxAgeMs, disk: buffer.dir === undefined ? undefined : new DiskStore(outboxDir(buffer.dir, options.connection.agentId)), log: options.log }),
+      replay: buffer.replay,
       ...(probes && runner
         ? {
             probe: () => {
@@ -134,7 +163,9 @@ export class Agent {
     this.collections++;
     this.lastCollectionAt = Date.now();
     this.reportFailures(failures);
-    this.connection.offer(families);
+    const outbox = this.connection.outbox;
+    families.push(...outboxFamilies(outbox.stats(), outbox.maxBytes, this.lastCollectionAt));
+    this.connection.offer(families, this.lastCollectionAt);
     this.writeStatus();
     // Keep to the schedule without overlapping: a slow round skips ahead, never stacks up.
     let next = scheduledAt + this.options.intervalMs;
@@ -155,6 +186,7 @@ export class Agent {
         last_collection_ms: this.lastCollectionAt,
         connection: this.connection.state,
         bridge: this.connection.bridge,
+        outbox: outboxStatus(this.connection.outbox),
         ...(this.connection.problem === undefined ? {} : { problem: this.connection.problem }),
       });
     } catch (err) {

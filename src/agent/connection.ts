@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { encodeMessage } from '../protocol/encode.js';
-import { ProtocolError } from '../protocol/error-codes.js';
+import { ProtocolError, ProtocolErrors, WHOLE_BATCH_REFUSALS } from '../protocol/error-codes.js';
 import { LineDecoder } from '../protocol/line-decoder.js';
 import { PROTOCOL_VERSION, type AgentMessage, type MetricFamily, type ProbeEndpoint, type ServerMessage, type TaskResultMessage, type TaskRevokeMessage, type TaskRunMessage, type WelcomeMessage } from '../protocol/messages.js';
 import { epochMs } from '../net/epoch-clock.js';
@@ -12,6 +12,10 @@ import type { Logger } from '../log.js';
 import { backoffDelayMs, type BackoffPolicy } from './backoff.js';
 import type { ReloadingTlsFiles } from '../net/tls-files.js';
 import { explainTlsError } from './tls-problem.js';
+import { BacklogReport } from './outbox/backlog-report.js';
+import { DEFAULT_OUTBOX_LIMITS, DEFAULT_REPLAY } from './outbox/defaults.js';
+import { Outbox } from './outbox/outbox.js';
+import { OutboxSender, type ReplayPolicy } from './outbox/outbox-sender.js';
 
 export interface BridgeAddress {
   host: string;
@@ -38,18 +42,31 @@ export interface ConnectionOptions {
   onTask?: (message: TaskRunMessage | TaskRevokeMessage) => void;
   /** Clock and timers (handshake timeout, reconnect backoff, heartbeat); tests drive them by hand. */
   timers?: Timers;
+  /** Where batches wait for their ack; default: in memory with the default limits. */
+  outbox?: Outbox;
+  /** How fast the backlog is sent after a reconnect; default DEFAULT_REPLAY. */
+  replay?: ReplayPolicy;
 }
+
+/** The bridge's answer to a batch it could not take for history now (docs/protocol.md). */
+const RETRY_LATER = ProtocolErrors.RETRY_LATER.code;
 
 export type ConnectionState = 'connecting' | 'connected' | 'waiting' | 'stopped';
 
 const MAX_SERVER_LINE_BYTES = 1024 * 1024;
 /** How long stop() waits for the bridge to close its side after our goodbye. */
 const STOP_TIMEOUT_MS = 1000;
+/** Until the welcome says otherwise (protocol.md: the bridge's default max line). */
+const DEFAULT_MAX_LINE_BYTES = 1024 * 1024;
+/** FP_RETRY_LATER: the batch waits at least 1 s, then longer per repeated answer (full jitter). */
+const RETRY_LATER_FLOOR_MS = 1000;
+const RETRY_LATER_BACKOFF = { initialMs: 1000, maxMs: 60_000 };
 
 /**
- * The agent's link to the bridge: connect, hello, send snapshots, heartbeat, and reconnect
- * forever with jittered exponential backoff. Only the newest snapshot is kept while the
- * link is down or the socket is backed up: a metrics snapshot supersedes older ones.
+ * The agent's link to the bridge: connect, hello, send batches, heartbeat, and reconnect
+ * forever with jittered exponential backoff. Every batch waits in the outbox until the bridge
+ * acknowledges it; after a reconnect (to this bridge or the next) the newest goes first and
+ * the backlog follows at a bounded rate (outbox/outbox-sender.ts).
  */
 export class BridgeConnection {
   state: ConnectionState = 'waiting';
@@ -58,8 +75,9 @@ export class BridgeConnection {
   /** Consecutive failed attempts since the last welcome. */
   private attempt = 0;
   private socket: Socket | undefined;
-  private pending: { families: MetricFamily[]; timestampMs: number } | undefined;
-  private seq = 0;
+  readonly outbox: Outbox;
+  private readonly sender: OutboxSender;
+  private readonly backlogReport: BacklogReport;
   private heartbeat: Heartbeat | undefined;
   private retryTimer: unknown;
   private handshakeTimer: unknown;
@@ -82,6 +100,13 @@ export class BridgeConnection {
 
   constructor(private readonly options: ConnectionOptions) {
     this.timers = options.timers ?? realTimers;
+    this.outbox = options.outbox ?? new Outbox({ ...DEFAULT_OUTBOX_LIMITS, log: options.log });
+    this.backlogReport = new BacklogReport(options.log);
+    this.sender = new OutboxSender(this.outbox, options.replay ?? DEFAULT_REPLAY, {
+      writable: () => this.state === 'connected' && this.socket !== undefined && !this.socket.writableNeedDrain,
+      write: (line) => this.writeLine(line),
+      maxLineBytes: () => this.welcome?.max_line_bytes ?? DEFAULT_MAX_LINE_BYTES,
+    }, this.timers);
   }
 
   start(): void {
@@ -100,10 +125,10 @@ export class BridgeConnection {
     if (this.state === 'connected') this.write(message);
   }
 
-  /** Queues the newest snapshot and sends it as soon as the link allows. */
+  /** Puts a collected batch in the outbox; it is sent at once if the link allows, else later. */
   offer(families: MetricFamily[], timestampMs = Date.now()): void {
-    this.pending = { families, timestampMs };
-    this.flush();
+    this.outbox.add(families, timestampMs);
+    this.sender.pump();
   }
 
   async stop(): Promise<void> {
@@ -112,6 +137,8 @@ export class BridgeConnection {
     this.timers.clearTimeout(this.retryTimer);
     this.timers.clearTimeout(this.handshakeTimer);
     this.heartbeat?.stop();
+    this.sender.stop();
+    this.outbox.persist();
     const socket = this.socket;
     if (!socket || socket.destroyed) return;
     await new Promise<void>((resolve) => {
@@ -174,7 +201,7 @@ export class BridgeConnection {
         }
       }
     });
-    socket.on('drain', () => this.flush());
+    socket.on('drain', () => this.sender.pump());
     socket.on('error', (err) => {
       const problem = tls && explainTlsError(err, tls.serverName ?? host);
       if (!problem) return log.debug('connection error', { error: err.message });
@@ -192,7 +219,9 @@ export class BridgeConnection {
         return this.onWelcome(message);
       case 'ack':
         this.acked = message.seq;
-        return;
+        this.outbox.ack(message.seq);
+        this.backlogReport.progress(this.outbox, this.timers.now());
+        return this.sender.pump();
       case 'ping': {
         // Sub-millisecond, for the bridge's clock-offset estimate (docs/protocol.md section 7).
         const t1 = epochMs();
@@ -208,16 +237,32 @@ export class BridgeConnection {
           log.info('bridge is shutting down; will reconnect', { code: message.code });
         } else if (message.code === 'FP_ID_CONFLICT' || message.code === 'FP_REPLACED') {
           this.onIdClash(message.code, message.message);
+        } else if (message.code === RETRY_LATER && message.seq !== undefined) {
+          this.retryLater(message.seq, message.message);
         } else if (message.fatal) {
           // Said once per distinct cause: a wrong token would otherwise log on every retry.
           if (this.lastFatal !== message.code) log.error('bridge refused the connection', { code: message.code, error: message.message });
           this.lastFatal = message.code;
         } else {
+          // Refused whole: no ack will come and resending cannot help. Other errors: the ack follows.
+          if (message.seq !== undefined && WHOLE_BATCH_REFUSALS.has(message.code)) this.outbox.refused(message.seq);
           const first = !this.reportedRejections.has(message.code);
           this.reportedRejections.add(message.code);
           log[first ? 'warn' : 'debug']('bridge rejected part of a batch', { code: message.code, error: message.message, seq: message.seq });
         }
     }
+  }
+
+  /** FP_RETRY_LATER: the bridge could not take the batch for history now; it waits in the outbox. */
+  private retryLater(seq: number, message: string): void {
+    const delayMs = RETRY_LATER_FLOOR_MS + backoffDelayMs(this.outbox.retriesOf(seq), RETRY_LATER_BACKOFF);
+    const at = this.timers.now() + delayMs;
+    this.outbox.retryLater(seq, at);
+    this.sender.holdBacklogUntil(at);
+    const first = !this.reportedRejections.has(RETRY_LATER);
+    this.reportedRejections.add(RETRY_LATER);
+    this.options.log[first ? 'info' : 'debug']('bridge asks to send a batch again later; it stays in the outbox', { code: RETRY_LATER, seq, delay_ms: delayMs, error: message });
+    this.sender.pump();
   }
 
   /**
@@ -250,6 +295,7 @@ export class BridgeConnection {
       bridge: this.bridge,
       server_version: welcome.server_version,
       failed_attempts: this.attempt,
+      ...this.backlogReport.connected(this.outbox, this.timers.now()),
     });
     if (this.problem !== undefined) log.info('agent id is free again: this agent is in', { agent_id: this.options.agentId });
     this.everConnected = true;
@@ -270,7 +316,7 @@ export class BridgeConnection {
       },
     });
     this.heartbeat.start();
-    this.flush();
+    this.sender.pump();
   }
 
   private onClose(socket: Socket): void {
@@ -279,6 +325,10 @@ export class BridgeConnection {
     this.heartbeat?.stop();
     this.heartbeat = undefined;
     this.socket = undefined;
+    // Sent but unacknowledged batches wait again; they go to whichever bridge comes next.
+    this.outbox.disconnected();
+    this.sender.stop();
+    if (this.state === 'connected') this.backlogReport.lost(this.outbox);
     if (this.state === 'stopped') return;
     const { log } = this.options;
     const failed = this.bridge;
@@ -296,17 +346,13 @@ export class BridgeConnection {
     this.retryTimer = this.timers.setTimeout(() => this.open(), delayMs);
   }
 
-  private flush(): void {
-    const socket = this.socket;
-    if (this.state !== 'connected' || !socket || !this.pending || socket.writableNeedDrain) return;
-    const { families, timestampMs } = this.pending;
-    this.pending = undefined;
-    this.write({ type: 'metrics', seq: ++this.seq, timestamp_ms: timestampMs, families });
+  private write(message: AgentMessage): void {
+    this.writeLine(encodeMessage(message));
   }
 
-  private write(message: AgentMessage): void {
+  private writeLine(line: string): void {
     if (!this.socket || this.socket.destroyed || !this.socket.writable) return;
-    this.socket.write(encodeMessage(message));
+    this.socket.write(line);
     this.heartbeat?.sent();
   }
 }

@@ -2,6 +2,7 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ConnectionState } from './connection.js';
+import type { Outbox } from './outbox/outbox.js';
 
 // The running agent writes its status here after every collection; `fleetpulse agent --check`
 // reads it. A container HEALTHCHECK or a systemd watchdog script can then ask "is this agent
@@ -18,6 +19,39 @@ export interface AgentStatus {
   bridge?: string;
   /** Why the bridge keeps the agent out (e.g. FP_ID_CONFLICT); absent when nothing is wrong. */
   problem?: string;
+  /** Batches waiting for the bridge's ack. */
+  outbox?: OutboxStatus;
+}
+
+export interface OutboxStatus {
+  /** 'memory' or FLEETPULSE_BUFFER_DIR. */
+  where: string;
+  batches: number;
+  bytes: number;
+  max_bytes: number;
+  /** Collection time of the oldest waiting batch, absent when none waits. */
+  oldest_ms?: number;
+  /** Batches dropped since the agent started, by reason (full, too_old, ...). */
+  dropped: Record<string, number>;
+}
+
+export function outboxStatus(outbox: Outbox): OutboxStatus {
+  const s = outbox.stats();
+  return {
+    where: outbox.where,
+    batches: s.batches,
+    bytes: s.bytes,
+    max_bytes: outbox.maxBytes,
+    ...(s.oldestTimestampMs === undefined ? {} : { oldest_ms: s.oldestTimestampMs }),
+    dropped: { ...s.dropped },
+  };
+}
+
+/** The outbox in one phrase for --check. */
+function describeOutbox(o: OutboxStatus, now: number): string {
+  const dropped = Object.entries(o.dropped).filter(([, n]) => n > 0).map(([reason, n]) => `${n} ${reason}`);
+  const waiting = o.batches === 0 ? 'empty' : `${o.batches} batches waiting (${Math.round(o.bytes / 1024)} KiB of ${Math.round(o.max_bytes / 1024)} KiB, oldest ${Math.round((now - (o.oldest_ms ?? now)) / 1000)} s ago)`;
+  return `outbox in ${o.where} ${waiting}${dropped.length > 0 ? `, dropped ${dropped.join(', ')}` : ''}`;
 }
 
 /** One file per agent id, so several agents on one host do not clobber each other. */
@@ -54,5 +88,6 @@ export function checkStatus(path: string, now = Date.now()): CheckResult {
   if (ageMs > 3 * status.interval_ms) {
     return { healthy: false, message: `last collection ${Math.round(ageMs / 1000)} s ago, more than 3 intervals of ${status.interval_ms} ms` };
   }
-  return { healthy: true, message: `ok: ${status.collections} collections, last ${ageMs} ms ago, bridge connection ${status.connection}` };
+  const outbox = status.outbox ? `, ${describeOutbox(status.outbox, now)}` : '';
+  return { healthy: true, message: `ok: ${status.collections} collections, last ${ageMs} ms ago, bridge connection ${status.connection}${outbox}` };
 }

@@ -2,6 +2,7 @@ import type { AgentOptions } from '../agent/agent.js';
 import type { ConnectionOptions } from '../agent/connection.js';
 import { statusFilePath } from '../agent/status-file.js';
 import { DEFAULT_BACKOFF } from '../agent/backoff.js';
+import { DEFAULT_DISK_MAX_BYTES, DEFAULT_MEMORY_MAX_BYTES } from '../agent/outbox/defaults.js';
 import type { Logger } from '../log.js';
 import type { BridgeOptions } from '../server/options.js';
 import type { RemoteWriteOptions } from '../server/remote-write/remote-write-options.js';
@@ -171,6 +172,12 @@ export function agentOptions(v: SettingValues, log: Logger, server = v.server!):
     textfileDir: v.textfileDir,
     statusFile: v.statusFile ?? statusFilePath(v.agentId!),
     probes: v.probes ? { bind: v.probeBind!, port: v.probePort!, advertise: v.probeAddress } : undefined,
+    outbox: {
+      dir: v.bufferDir,
+      maxBytes: v.bufferMaxBytes ?? (v.bufferDir === undefined ? DEFAULT_MEMORY_MAX_BYTES : DEFAULT_DISK_MAX_BYTES),
+      maxAgeMs: v.bufferMaxAge!,
+      replay: { perSecond: v.bufferReplayRate!, maxInFlight: v.bufferMaxInFlight! },
+    },
     log,
     connection: {
       bridges: server,

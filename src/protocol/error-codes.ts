@@ -59,6 +59,19 @@ export const ProtocolErrors = {
 
 export type ProtocolErrorName = keyof typeof ProtocolErrors;
 
+/**
+ * Error codes (sent with the batch's seq) that refuse a metrics batch as a whole: no ack
+ * follows, and sending the batch again cannot help, so an agent drops it. Any other error with
+ * a seq is about part of the batch, and the batch's ack follows. FP_RETRY_LATER is neither:
+ * the agent keeps the batch and sends it again later. (docs/protocol.md, section 8.)
+ */
+export const WHOLE_BATCH_REFUSALS: ReadonlySet<string> = new Set([
+  ProtocolErrors.SERIES_LIMIT.code,
+  ProtocolErrors.AGENT_BYTES_LIMIT.code,
+  ProtocolErrors.FLEET_SERIES_LIMIT.code,
+  ProtocolErrors.BAD_TIMESTAMP.code,
+]);
+
 /** A rejected frame or message, carrying its catalogue entry and a precise message. */
 export class ProtocolError extends Error {
   constructor(

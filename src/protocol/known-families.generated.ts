@@ -3,6 +3,12 @@
 import type { MetricType } from './messages.js';
 
 export const AGENT_FAMILIES: readonly (readonly [name: string, type: MetricType, help: string])[] = [
+  ["fleetpulse_agent_buffer_batches", "gauge", "Batches in the agent outbox waiting for the bridge to acknowledge them (this one not included)."],
+  ["fleetpulse_agent_buffer_bytes", "gauge", "Bytes the waiting batches take (compressed, in memory or in FLEETPULSE_BUFFER_DIR)."],
+  ["fleetpulse_agent_buffer_dropped_batches_total", "counter", "Batches that left the outbox without reaching the bridge, by reason (full, too_old, corrupt, refused, too_large)."],
+  ["fleetpulse_agent_buffer_max_bytes", "gauge", "FLEETPULSE_BUFFER_MAX_BYTES: beyond it the oldest batches are dropped."],
+  ["fleetpulse_agent_buffer_oldest_age_seconds", "gauge", "Age of the oldest batch waiting in the outbox; 0 when none waits."],
+  ["fleetpulse_agent_buffer_replayed_batches_total", "counter", "Batches sent from the outbox backlog after they first waited (re-sends included)."],
   ["fleetpulse_cpu_busy_average_percent", "gauge", "Share of the last interval all CPUs together spent busy (not idle, not iowait), 0-100."],
   ["fleetpulse_cpu_busy_percent", "gauge", "Share of the last interval each CPU spent busy (not idle, not iowait), 0-100."],
   ["fleetpulse_memory_used_percent", "gauge", "Memory in use, 100 * (MemTotal - MemAvailable) / MemTotal."],

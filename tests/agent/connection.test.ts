@@ -139,11 +139,11 @@ describe('BridgeConnection', () => {
     );
   });
 
-  it('keeps only the newest snapshot while the bridge refuses it and sends it once back', async () => {
+  it('keeps every snapshot while the bridge refuses it; back in, sends the newest first, then the rest, fresh ones at once', async () => {
     const { bridge, clock, conn } = await setup();
     bridge.mode = 'refuse';
     conn.start();
-    for (let i = 1; i <= 5; i++) conn.offer(snapshot(i));
+    for (let i = 1; i <= 5; i++) conn.offer(snapshot(i), clock.now());
     // Three refused attempts, each retried when the test fires the backoff timer.
     for (let attempt = 1; attempt <= 3; attempt++) {
       await clock.waitUntil(() => conn.state === 'waiting' && bridge.accepted === attempt, `refused attempt ${attempt}`);
@@ -151,12 +151,37 @@ describe('BridgeConnection', () => {
     }
     bridge.mode = 'welcome';
     await fireRetry(conn, clock);
-    const first = await bridge.next((m) => m.type === 'metrics');
-    // The next snapshot follows on the same socket: had an older one been queued, it would sit before it.
-    conn.offer(snapshot(6));
+    await clock.waitUntil(() => conn.state === 'connected', 'connected');
+    // The newest at once and the first of the backlog; a fresh snapshot is not queued behind the rest.
+    conn.offer(snapshot(6), clock.now());
     await bridge.next((m) => m.type === 'metrics' && valueOf(m) === 6);
-    assert.equal(valueOf(first), 5);
-    assert.deepEqual(bridge.messages.filter((m) => m.type === 'metrics').map(valueOf), [5, 6], 'old snapshots were superseded, not queued');
+    for (let i = 0; i < 3; i++) clock.advance(200); // the backlog at the default 5 per second
+    await bridge.next((m) => m.type === 'metrics' && valueOf(m) === 4);
+    const metrics = bridge.messages.filter((m) => m.type === 'metrics');
+    assert.deepEqual(metrics.map(valueOf), [5, 1, 6, 2, 3, 4]);
+    assert.deepEqual(metrics.map((m) => m.replay === true), [false, true, false, true, true, true], 'the backlog is marked as replay');
+    assert.deepEqual(metrics.map((m) => m.seq), [5, 1, 6, 2, 3, 4], 'each batch keeps the seq it got when collected');
+    assert.equal(conn.outbox.size, 6, 'the fake bridge acknowledges nothing, so all six still wait');
+  });
+
+  it('forgets a batch on its ack, and keeps one the bridge asks to send later (FP_RETRY_LATER)', async () => {
+    const { bridge, clock, conn } = await setup((m, socket) => {
+      if (m.type !== 'metrics') return;
+      const answer = m.seq === 1 && m.replay !== true ? { type: 'error', code: 'FP_RETRY_LATER', message: 'remote_write queue full', fatal: false, seq: 1 } : { type: 'ack', seq: m.seq, samples: 1 };
+      socket.write(JSON.stringify(answer) + '\n');
+    });
+    conn.start();
+    await clock.waitUntil(() => conn.state === 'connected', 'connected');
+    conn.offer(snapshot(1), clock.now());
+    await clock.waitUntil(() => clock.pending > 0 && conn.outbox.stats().batches === 1 && !conn.outbox.nextBacklog(Infinity)?.inFlight, 'batch 1 held back');
+    conn.offer(snapshot(2), clock.now());
+    await clock.waitUntil(() => conn.acked === 2, 'batch 2 acknowledged');
+    assert.equal(conn.outbox.size, 1, 'batch 2 is gone, batch 1 waits');
+    const [retryMs] = clock.scheduled().filter((ms) => ms < 60_000);
+    assert.ok(retryMs !== undefined && retryMs >= 1000, `batch 1 waits at least 1 s (${retryMs} ms)`);
+    clock.advance(retryMs);
+    await clock.waitUntil(() => conn.outbox.size === 0, 'batch 1 sent again and acknowledged');
+    assert.deepEqual(bridge.messages.filter((m) => m.type === 'metrics').map((m) => m.seq), [1, 2, 1]);
   });
 
   it('reconnects by itself after the bridge drops the connection', async () => {
