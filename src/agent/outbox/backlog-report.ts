@@ -9,7 +9,8 @@ const droppedTotal = (s: OutboxStats): number => Object.values(s.dropped).reduce
  */
 export class BacklogReport {
   private droppedAtLoss = 0;
-  private replay: { sinceMs: number; batches: number; replayed: number; dropped: number } | undefined;
+  /** The backlog found at the last reconnect: every batch up to `lastSeq`. */
+  private replay: { sinceMs: number; lastSeq: number; batches: number; replayed: number; dropped: number } | undefined;
 
   constructor(private readonly log: Logger) {}
 
@@ -21,7 +22,7 @@ export class BacklogReport {
   connected(outbox: Outbox, nowMs: number): Record<string, number> {
     const s = outbox.stats();
     const dropped = droppedTotal(s);
-    this.replay = s.batches > 1 ? { sinceMs: nowMs, batches: s.batches, replayed: s.replayed, dropped } : undefined;
+    this.replay = s.batches > 1 ? { sinceMs: nowMs, lastSeq: outbox.newestSeq, batches: s.batches, replayed: s.replayed, dropped } : undefined;
     return {
       outbox_batches: s.batches,
       outbox_bytes: s.bytes,
@@ -30,9 +31,9 @@ export class BacklogReport {
     };
   }
 
-  /** After each ack: says once that the backlog found at reconnect is delivered. */
+  /** After each ack: says once that every batch found at the reconnect is delivered (or dropped). */
   progress(outbox: Outbox, nowMs: number): void {
-    if (!this.replay || outbox.size > 1) return;
+    if (!this.replay || outbox.oldestSeq <= this.replay.lastSeq) return;
     const s = outbox.stats();
     this.log.info('outbox backlog delivered', {
       batches_at_reconnect: this.replay.batches,

@@ -90,6 +90,17 @@ export class Outbox {
     return this.entries.size;
   }
 
+  /** Seq of the newest batch taken (restored or collected); 0 before any. */
+  get newestSeq(): number {
+    return this.nextSeq - 1;
+  }
+
+  /** Seq of the oldest waiting batch; Infinity when none waits. */
+  get oldestSeq(): number {
+    const first = this.entries.values().next();
+    return first.done ? Infinity : first.value.seq;
+  }
+
   get bytes(): number {
     return this.heldBytes;
   }
