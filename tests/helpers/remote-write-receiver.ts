@@ -1,4 +1,6 @@
-import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
 import { uncompress } from 'snappyjs';
 
@@ -77,16 +79,18 @@ export class TestReceiver {
     readonly url: string,
   ) {}
 
-  static async start(): Promise<TestReceiver> {
+  /** @param tls serve HTTPS with this certificate and key (files) */
+  static async start(tls?: { cert: string; key: string }): Promise<TestReceiver> {
     let receiver: TestReceiver | undefined;
-    const server = createServer((req, res) => {
+    const handle = (req: IncomingMessage, res: ServerResponse): void => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => receiver!.onRequest(req.headers, Buffer.concat(chunks), res));
-    });
+    };
+    const server: Server = tls ? createHttpsServer({ cert: readFileSync(tls.cert), key: readFileSync(tls.key) }, handle) : createServer(handle);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
     const { port } = server.address() as { port: number };
-    receiver = new TestReceiver(server, `http://127.0.0.1:${port}/api/v1/write`);
+    receiver = new TestReceiver(server, `${tls ? 'https' : 'http'}://127.0.0.1:${port}/api/v1/write`);
     return receiver;
   }
 

@@ -60,6 +60,9 @@ export class UrlQueue {
     metrics.queueBytesLimit.set({ url }, limits.queueBytes);
     metrics.samplesPending.set({ url }, 0);
     metrics.pendingBytes.set({ url }, 0);
+    // Every series of the URL from the start, so the first failure already shows in rate().
+    for (const counter of [metrics.samplesSent, metrics.samplesFailed, metrics.samplesRetried, metrics.batchesRefused]) counter.inc({ url }, 0);
+    metrics.samplesDropped.inc({ url, reason: 'rejected' }, 0);
   }
 
   /** Whether a batch of `bytes` fits; an empty queue takes any one batch, however large. */

@@ -62,6 +62,20 @@ describe('readRepeat', () => {
     assert.match(renderFamilies(fast.catalog), /^node_cpu_seconds_total\{instance="host-1",env="prod",cpu="0",mode="user"\} 21\.5$/m);
   });
 
+  it('leaves an older repeat (a replay) to the general path, which sends it to history and keeps /metrics as it is', () => {
+    const { fast } = stores();
+    intakeOf(fast).batch(ID, (parseAgentMessage(first) as { families: unknown[] }).families);
+    const before = renderFamilies(fast.catalog);
+    const olderMs = 1_699_999_999_000;
+    const older = encodeMessage({ type: 'metrics', seq: 3, timestamp_ms: olderMs, families: families([11, 21, 31, 41]) }).slice(0, -1);
+    assert.equal(intakeOf(fast).repeat(ID, older), undefined, 'same layout, but older than the snapshot');
+    const result = intakeOf(fast).batch(ID, (parseAgentMessage(older) as { families: unknown[] }).families, olderMs);
+    assert.equal(result.applied, false);
+    assert.equal(renderFamilies(fast.catalog), before, '/metrics unchanged');
+    assert.match(result.families[0]!.text, /cpu="0",mode="user"\} 21$/m, 'the replay\'s own values go to history');
+    assert.ok(intakeOf(fast).repeat(ID, line(families([12, 22, 32, 42]), 4)), 'the next current repeat takes the fast path again');
+  });
+
   it('keeps the very same text for a family whose values did not change', () => {
     const { fast, general } = stores();
     for (const s of [fast, general]) intakeOf(s).batch(ID, (parseAgentMessage(first) as { families: unknown[] }).families);

@@ -7,6 +7,7 @@ import { RemoteWrite } from '../../../src/server/remote-write/remote-write.js';
 import { RemoteWriteMetrics } from '../../../src/server/remote-write/remote-write-metrics.js';
 import { REMOTE_WRITE_DEFAULTS, type RemoteWriteOptions } from '../../../src/server/remote-write/remote-write-options.js';
 import type { RenderedFamily } from '../../../src/server/text-format/rendered-family.js';
+import { TestPki } from '../../helpers/certs.js';
 import { TestReceiver } from '../../helpers/remote-write-receiver.js';
 import { defaultIngestLimits } from '../../helpers/bridge.js';
 
@@ -26,8 +27,8 @@ afterEach(async () => {
   for (const r of receivers.splice(0)) await r.close();
 });
 
-async function setup(overrides: Partial<RemoteWriteOptions> = {}, urls = 1) {
-  const rs = await Promise.all(Array.from({ length: urls }, () => TestReceiver.start()));
+async function setup(overrides: Partial<RemoteWriteOptions> = {}, urls = 1, tls?: { cert: string; key: string }) {
+  const rs = await Promise.all(Array.from({ length: urls }, () => TestReceiver.start(tls)));
   receivers.push(...rs);
   const registry = new Registry();
   const logs: string[] = [];
@@ -38,7 +39,8 @@ async function setup(overrides: Partial<RemoteWriteOptions> = {}, urls = 1) {
     const values = (await registry.getSingleMetric(name)!.get()).values;
     return values.filter((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x)).reduce((n, v) => n + v.value, 0);
   };
-  return { receivers: rs, receiver: rs[0]!, writer, logs, metric };
+  const exists = async (name: string, url: string): Promise<boolean> => (await registry.getSingleMetric(name)!.get()).values.some((v) => v.labels.url === url);
+  return { receivers: rs, receiver: rs[0]!, writer, logs, metric, exists };
 }
 
 function family(value: number, series = 1): RenderedFamily {
@@ -102,7 +104,7 @@ describe('RemoteWrite', () => {
     const { receiver, writer, metric } = await setup();
     await receiver.close(); // nothing listens there now
     const b = offer(writer, 1, 1000);
-    while ((await metric('fleetpulse_remote_write_requests_total', { status: 'error' })) < 2) await new Promise((r) => setImmediate(r));
+    while ((await metric('fleetpulse_remote_write_requests_total', { status: 'error' })) < 2) await new Promise((r) => setTimeout(r, 5)); // polls a state, asserts nothing about time
     assert.equal(b.acked(), false, 'an unreachable receiver never acks');
   });
 
@@ -196,5 +198,38 @@ describe('RemoteWrite', () => {
     writeFileSync(join(dir, 'password'), 'n3w\n');
     await offer(writer, 2, 2000).done;
     assert.equal(receiver.requests[1]!.headers.authorization, `Basic ${Buffer.from('bridge:n3w').toString('base64')}`);
+  });
+});
+
+describe('RemoteWrite over HTTPS', () => {
+  const pki = new TestPki();
+  const ca = pki.ca();
+  const server = pki.leaf('receiver', 'server', ['127.0.0.1', 'localhost']);
+  after(() => pki.remove());
+
+  it('trusts a receiver signed by FLEETPULSE_REMOTE_WRITE_TLS_CA', async () => {
+    const { receiver, writer } = await setup({ tlsCaFile: ca }, 1, server);
+    await offer(writer, 1, 1000).done;
+    assert.equal(receiver.requests.length, 1);
+  });
+
+  it('refuses (and keeps retrying) a receiver whose certificate it cannot verify, unless told to skip', async () => {
+    const { writer, metric } = await setup({}, 1, server);
+    const b = offer(writer, 1, 1000);
+    while ((await metric('fleetpulse_remote_write_requests_total', { status: 'error' })) < 2) await new Promise((r) => setTimeout(r, 5)); // polls a state, asserts nothing about time
+    assert.equal(b.acked(), false);
+    const skipping = await setup({ insecureSkipVerify: true }, 1, server);
+    await offer(skipping.writer, 1, 1000).done;
+    assert.equal(skipping.receiver.requests.length, 1);
+  });
+});
+
+describe('RemoteWrite metrics', () => {
+  it('exist per URL at 0 before anything was sent, so the first failure shows in rate()', async () => {
+    const { metric, receiver, exists } = await setup();
+    for (const name of ['fleetpulse_remote_write_samples_sent_total', 'fleetpulse_remote_write_samples_failed_total', 'fleetpulse_remote_write_samples_dropped_total', 'fleetpulse_remote_write_batches_refused_total']) {
+      assert.equal(await metric(name, { url: receiver.url }), 0, name);
+      assert.ok(await exists(name, receiver.url), `${name}{url} is exposed`);
+    }
   });
 });
