@@ -96,7 +96,7 @@ async function main(): Promise<void> {
     if (stopping) process.exit(1); // a second Ctrl-C forces it
     stopping = true;
     process.stderr.write(`fleetpulse: ${signal} received, stopping\n`);
-    const force = setTimeout(() => process.exit(1), 5000).unref();
+    const force = setTimeout(() => process.exit(1), running.stopDeadlineMs ?? 5000).unref();
     running.stop().then(() => {
       clearTimeout(force);
       process.exit(0);

@@ -18,6 +18,8 @@ const DEMO_TASK_DAYS = 7;
 
 export interface Stoppable {
   stop(): Promise<void>;
+  /** How long stop() may take before the process exits anyway (default 5 s). */
+  readonly stopDeadlineMs?: number;
 }
 
 /** Agent ids of the demo: the configured one, then `<id>-2`, `<id>-3`, ... */

@@ -119,6 +119,11 @@ export class Bridge {
     return { ingestPort: ingest.port, httpPort: http.port, host: ingest.host };
   }
 
+  /** stop() flushes remote_write for up to its flush timeout, then closes everything (a few seconds). */
+  get stopDeadlineMs(): number {
+    return 5000 + (this.options.remoteWrite?.flushTimeoutMs ?? 0);
+  }
+
   async stop(): Promise<void> {
     this.ready = false;
     await this.tasks.stop();
