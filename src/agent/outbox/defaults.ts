@@ -4,11 +4,12 @@ import type { ReplayPolicy } from './outbox-sender.js';
 // and the connection's own default outbox agree with them.
 
 /**
- * In memory: 8 MiB holds about 1000 batches of a 500-series host (8 KB each compressed, measured
- * here: 51 KB of JSON), over an hour at the 5 s default interval; a host with four times the
- * series still gets 20 minutes. Small beside the agent's 50 MB RSS target.
+ * In memory: 4 MiB holds about 500 batches of a 500-series host (8 KB each compressed, measured
+ * here: 51 KB of JSON), 42 minutes at the 5 s default interval; a host with three times the
+ * series still gets 15 minutes. Full, it adds about 5 MB to the agent's RSS (measured: 8 MiB
+ * added 10-12 MB), which the 50 MB target can just afford; bench/results/2026-11-29-agent-outbox.md.
  */
-export const DEFAULT_MEMORY_MAX_BYTES = 8 * 1024 * 1024;
+export const DEFAULT_MEMORY_MAX_BYTES = 4 * 1024 * 1024;
 /** On disk (FLEETPULSE_BUFFER_DIR) the bound is the disk's: 256 MiB, days of a typical host. */
 export const DEFAULT_DISK_MAX_BYTES = 256 * 1024 * 1024;
 export const DEFAULT_MAX_AGE_MS = 6 * 3600_000;
