@@ -59,6 +59,11 @@ export class RemoteWrite {
   offer(batch: HistoryBatch, done: () => void): OfferOutcome {
     if (this.closing) return 'closing';
     const encoded = this.encoder.encodeBatch(batch.families, batch.timestampMs, batch.agent);
+    // Nothing to store (every family of the batch was refused): nothing to wait for.
+    if (encoded.samples === 0) {
+      done();
+      return 'queued';
+    }
     const full = this.queues.filter((q) => !q.hasRoom(encoded.bytes.length));
     if (full.length > 0) {
       for (const q of full) q.refused();

@@ -148,6 +148,15 @@ describe('RemoteWrite', () => {
     assert.equal(refusedTime, false, 'the refused batch went to no URL');
   });
 
+  it('acks a batch without samples at once, sending nothing', async () => {
+    const { receiver, writer } = await setup();
+    let acked = false;
+    assert.equal(writer.offer({ families: [], timestampMs: 1000, live: true }, () => (acked = true)), 'queued');
+    assert.equal(acked, true);
+    await offer(writer, 1, 2000).done;
+    assert.equal(receiver.requests.length, 1, 'only the batch with samples was sent');
+  });
+
   it('sends live batches before replayed ones, never in one request', async () => {
     const { receiver, writer } = await setup();
     receiver.answer = (n) => (n === 0 ? 'hold' : { status: 204 });
