@@ -146,7 +146,7 @@ describe('the Compose stack with two bridges (docker-compose.ha.yml)', { skip: u
     t.diagnostic(`failover: bridge A killed at ${killedAt.toFixed(1)}, agent connected to B at ${connectedAt.toFixed(1)} (${(connectedAt - killedAt).toFixed(1)} s, Prometheus' and the bridge's clocks)`);
   });
 
-  it('VictoriaMetrics holds the agent\'s node_load1 as one series across the move, with samples from both bridges', { timeout: 120_000 }, async (t) => {
+  it('VictoriaMetrics holds the agent\'s node_load1 as one series across the move, from both bridges, with no gap longer than 2 intervals across the kill', { timeout: 120_000 }, async (t) => {
     const r = stack();
     assert.ok(connectedAt > 0, 'the previous test saw the agent on bridge B');
     const [fromS, toS] = [killedAt - 10, connectedAt + 10];
@@ -162,6 +162,16 @@ describe('the Compose stack with two bridges (docker-compose.ha.yml)', { skip: u
     // The agents' own collection times, one a second (FLEETPULSE_INTERVAL in docker-compose.ha-test.yml).
     const gaps = gapReport(stamps, { fromMs: fromS * 1000, toMs: toS * 1000, intervalMs: 1000 });
     t.diagnostic(`VictoriaMetrics around the kill: ${describeGaps(gaps)}`);
+    // Batches A took but had not delivered when it died stay in the agent's outbox (unacked) and
+    // go to B: no hole in the history where the move is (issue 11: none longer than 2 intervals).
+    // Only the gap around the kill is the move's: elsewhere this loaded machine may delay one
+    // collection past 2 s, which says nothing about failover (the figures above show it).
+    const sorted = [...new Set(stamps)].sort((a, b) => a - b);
+    const after = sorted.findIndex((at) => at > killedAt * 1000);
+    assert.ok(after > 0, 'samples on both sides of the kill');
+    const [lastBefore, firstAfter] = [sorted[after - 1]!, sorted[after]!];
+    t.diagnostic(`across the kill: ${new Date(lastBefore).toISOString()} -> ${new Date(firstAfter).toISOString()} (${firstAfter - lastBefore} ms)`);
+    assert.ok(firstAfter - lastBefore <= 2 * gaps.intervalMs, `a gap in VictoriaMetrics across the move: ${firstAfter - lastBefore} ms from ${new Date(lastBefore).toISOString()} (kill at ${new Date(killedAt * 1000).toISOString()}); ${describeGaps(gaps)}`);
   });
 
   it('bridge A back with the agent down (0) while B has it up: no false AgentDown at any point since the kill', { timeout: 180_000 }, async (t) => {
