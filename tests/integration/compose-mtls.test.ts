@@ -66,10 +66,12 @@ describe('the Compose stack with mutual TLS and web-config', { skip: unavailable
     assert.match(bridge!.scrapeUrl, /^https:\/\/server:9701\/metrics$/);
   });
 
-  it('the bridge\'s HTTP port serves no plain HTTP, and HTTPS without the password gets 401', async () => {
+  it('the bridge\'s HTTP port answers plain HTTP with 400, and HTTPS without the password gets 401', async () => {
     const server = running().one('server');
     const base = `${server.getHost()}:${server.getMappedPort(9701)}`;
-    await assert.rejects(fetch(`http://${base}/metrics`));
+    const plain = await fetch(`http://${base}/metrics`);
+    assert.equal(plain.status, 400, 'plain HTTP on the HTTPS port gets Go\'s 400, no metrics');
+    assert.match(await plain.text(), /Client sent an HTTP request to an HTTPS server/);
     const status = await new Promise<number>((resolve, reject) => {
       const socket = tlsConnect({ host: server.getHost(), port: server.getMappedPort(9701), rejectUnauthorized: false }, () => socket.write('GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n'));
       let text = '';
