@@ -1,4 +1,5 @@
 import type { BenchOptions } from '../options.js';
+import type { EncodeCost } from '../phases/encode-cost.js';
 import type { RelayRun } from '../phases/relay.js';
 import type { ReplayRun } from '../phases/replay.js';
 import type { Machine } from './machine.js';
@@ -19,6 +20,8 @@ export interface RemoteWriteReport {
   /** In the order they ran (relays alternate). */
   runs: RelayRun[];
   replays: ReplayRun[];
+  /** The bridge's remote_write encoder alone, in-process. */
+  encode?: EncodeCost;
   /** Parts left out, with the reason. */
   notes: string[];
 }
