@@ -1,14 +1,12 @@
 // A simulator process: a slice of the fleet, driven cycle by cycle by the benchmark over IPC.
 // Bounded: it exits when its parent goes away or its lifetime ends, and it only dials 127.0.0.1.
-import { pushPool } from './http-push.js';
+import { HttpTextAgent, pushPool, pushgatewayRoute, vmImportRoute } from './http-text-agent.js';
 import { AgentWorkload } from './workload.js';
 import { ProtocolAgent, RetryLater } from './protocol-agent.js';
-import { PushgatewayAgent } from './pushgateway-agent.js';
-import { VmImportAgent } from './vm-import-agent.js';
 import type { CycleCommand, CycleReport, InitCommand, ReplayCommand, ReplayReport, WorkerCommand, WorkerReport } from './worker-messages.js';
 
 interface SimAgent {
-  pusher: ProtocolAgent | PushgatewayAgent | VmImportAgent;
+  pusher: ProtocolAgent | HttpTextAgent;
   workload: AgentWorkload;
   /** Batches from before the connection, to replay: their first seq, their values. */
   backlog: { firstSeq: number; count: number; workload: AgentWorkload } | undefined;
@@ -27,8 +25,8 @@ function send(report: WorkerReport): void {
 function pusherFor(command: InitCommand, id: string, pool: ReturnType<typeof pushPool>): SimAgent['pusher'] {
   switch (command.target) {
     case 'fleetpulse': return new ProtocolAgent(id, command.host, command.port);
-    case 'pushgateway': return new PushgatewayAgent(id, command.host, command.port, pool);
-    case 'vmagent': return new VmImportAgent(id, command.host, command.port, pool);
+    case 'pushgateway': return new HttpTextAgent(id, command.host, command.port, pool, pushgatewayRoute(id));
+    case 'vmagent': return new HttpTextAgent(id, command.host, command.port, pool, vmImportRoute(id));
   }
 }
 
@@ -39,7 +37,7 @@ async function init(command: InitCommand): Promise<void> {
   const pool = pushPool(command.pushConnections);
   agents = command.ids.map((id, i) => {
     const pusher = pusherFor(command, id, pool);
-    const backlog = command.backlogBatches > 0 && 'reserveSeqs' in pusher
+    const backlog = command.backlogBatches > 0
       ? { firstSeq: pusher.reserveSeqs(command.backlogBatches), count: command.backlogBatches, workload: new AgentWorkload(command.series, hashSeed(id) + i + 7919) }
       : undefined;
     return { pusher, workload: new AgentWorkload(command.series, hashSeed(id) + i), backlog };

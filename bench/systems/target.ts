@@ -1,6 +1,5 @@
 import { ProtocolAgent } from '../fleet/protocol-agent.js';
-import { pushPool } from '../fleet/http-push.js';
-import { PushgatewayAgent } from '../fleet/pushgateway-agent.js';
+import { HttpTextAgent, pushPool, pushgatewayRoute } from '../fleet/http-text-agent.js';
 import type { Target } from '../fleet/worker-messages.js';
 import type { MetricFamily } from '../../src/protocol/messages.js';
 import { startBridge } from './bridge.js';
@@ -62,7 +61,7 @@ export async function startTarget(name: TargetName, maxAgents: number): Promise<
     port: gateway.port,
     metricsUrl: gateway.metricsUrl,
     scrapeAddress: `127.0.0.1:${gateway.port}`,
-    probe: async () => new PushgatewayAgent(PROBE_ID, '127.0.0.1', gateway.port, pushPool(1)),
+    probe: async () => new HttpTextAgent(PROBE_ID, '127.0.0.1', gateway.port, pushPool(1), pushgatewayRoute(PROBE_ID)),
     markerPattern: marker,
   };
 }

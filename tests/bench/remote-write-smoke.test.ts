@@ -10,7 +10,8 @@ import type { RemoteWriteReport } from '../../bench/report/remote-write-report.j
 import { which } from '../../bench/systems/child.js';
 
 // `npm run bench -- --phase remote-write --smoke` end to end with Debian's VictoriaMetrics and
-// vmagent: 20 agents x 50 series every 0.5 s through each relay, then a 15 s backlog replay.
+// vmagent: 20 agents x 50 series every 0.5 s through the bridge's remote_write and through
+// vmagent, then a 15 s backlog replay through each, and the encoder alone.
 // Checks that every acknowledged sample reached the receiver and the figures are filled in;
 // never how fast anything was (the machine is shared).
 
@@ -21,7 +22,7 @@ const out = mkdtempSync(join(tmpdir(), 'fleetpulse-bench-rw-smoke-'));
 after(() => rmSync(out, { recursive: true, force: true }));
 
 describe('npm run bench -- --phase remote-write --smoke', { skip }, () => {
-  const run = skip ? undefined : spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--phase', 'remote-write', '--smoke', '--relays', 'vmagent', '--out', out, '--name', 'smoke'], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
+  const run = skip ? undefined : spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--phase', 'remote-write', '--smoke', '--out', out, '--name', 'smoke'], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
   const report = (): RemoteWriteReport => parseReportJson<RemoteWriteReport>(readFileSync(join(out, 'smoke.json'), 'utf8'));
 
   it('finishes and writes the markdown with its command and the shared-machine warning', () => {
@@ -35,7 +36,7 @@ describe('npm run bench -- --phase remote-write --smoke', { skip }, () => {
 
   it('every relay run delivered every acknowledged sample to its receiver, with CPU and memory measured', () => {
     const runs = report().runs;
-    assert.ok(runs.length >= 1, 'at least one run');
+    assert.deepEqual(runs.map((r) => r.relay).sort(), ['fleetpulse', 'vmagent']);
     for (const r of runs) {
       assert.equal(r.failedPushes, 0, r.firstError);
       assert.ok(r.delivery.expected >= 20 * 50 * 2, `${r.delivery.expected} samples acknowledged`);
@@ -46,12 +47,19 @@ describe('npm run bench -- --phase remote-write --smoke', { skip }, () => {
 
   it('the replay drained the whole backlog into the receiver, with fresh cycles during it', () => {
     const replays = report().replays;
-    assert.ok(replays.length >= 1, 'a replay');
+    assert.deepEqual(replays.map((r) => r.relay).sort(), ['fleetpulse', 'vmagent']);
     for (const r of replays) {
       assert.ok(r.drained, `${r.relay}: ${r.replay.firstError ?? 'cut off'}`);
       assert.equal(r.replay.batches, 20 * r.backlogBatches);
       assert.equal(r.delivery.found, r.delivery.expected, `${r.relay}: the receiver holds backlog and fresh samples`);
       assert.ok(r.delivery.expected > r.replay.samples, 'fresh samples counted too');
     }
+  });
+
+  it('measures the bridge\'s encoder: protobuf and snappy per sample, bytes on the wire', () => {
+    const e = report().encode!;
+    assert.ok(e, 'an encode section');
+    for (const v of [e.protobufColdNsPerSample, e.protobufWarmNsPerSample, e.snappyNsPerSample]) assert.ok(Number.isFinite(v) && v > 0, `${v}`);
+    assert.ok(e.requestBytesPerSample > 0 && e.requestBytesPerSample < e.protobufBytesPerSample, 'snappy makes it smaller');
   });
 });
