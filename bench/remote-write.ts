@@ -4,7 +4,6 @@
 import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import type { BenchOptions } from './options.js';
-import { measureEncodeCost } from './phases/encode-cost.js';
 import { measureRelay } from './phases/relay.js';
 import { measureReplay } from './phases/replay.js';
 import { describeMachine } from './report/machine.js';
@@ -41,10 +40,6 @@ export async function runRemoteWriteBench(options: BenchOptions, command: string
   });
   log(`fleetpulse remote-write bench (${options.mode}): ${agents} agents x ${options.series} series every ${options.periodMs / 1000} s, ` +
     `${rw.runs} alternating runs of ${relays.join(', ')}; load average ${report.machine.loadAverageAtStart}`);
-  if (relays.includes('fleetpulse')) {
-    report.encode = measureEncodeCost(agents, options.series, options.mode === 'smoke' ? 2 : 5);
-    log(`encode: protobuf ${report.encode.protobufWarmNsPerSample.toFixed(0)} ns/sample (cold ${report.encode.protobufColdNsPerSample.toFixed(0)}), snappy ${report.encode.snappyNsPerSample.toFixed(0)} ns/sample, ${report.encode.requestBytesPerSample.toFixed(1)} bytes/sample on the wire`);
-  }
   for (let i = 0; i < rw.runs; i++) {
     for (const relay of relays) {
       log(`run ${i + 1}/${rw.runs}: ${relay}`);

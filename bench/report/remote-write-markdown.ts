@@ -86,18 +86,7 @@ export function renderRemoteWriteMarkdown(report: RemoteWriteReport): string {
     out.push('', 'Acked in: replay start to the last backlog acknowledgement (vmagent: queued). In receiver after: until VictoriaMetrics held every acknowledged sample (backlog and fresh; an upper bound, counted after the fresh cycles stopped). ' +
       'Stalest agent in receiver: now minus the oldest of the agents\' newest node_load1 timestamps in VictoriaMetrics, polled every 5 s during the drain — about one period when fresh data is not held up.', '');
   }
-  const e = report.encode;
-  if (e) {
-    const perSecond = (e.agents * e.series) / (w.periodMs / 1000);
-    out.push('## The bridge\'s remote_write encoding alone', '',
-      `src/server/remote-write/ (@bufbuild/protobuf ${e.libraries['@bufbuild/protobuf']}, snappyjs ${e.libraries.snappyjs}) over ${e.agents} agents' batches of ${e.series} series, ${e.rounds} rounds, in the benchmark's own process (CPU time):`, '',
-      row(['protobuf, new families (labels encoded) ns/sample', 'protobuf, same families (labels cached) ns/sample', 'snappy ns/sample', 'protobuf bytes/sample', 'on the wire bytes/sample', 'samples per request', `bandwidth at ${count(perSecond)} samples/s`]),
-      row(Array(7).fill('---')),
-      row([num(e.protobufColdNsPerSample, 0), num(e.protobufWarmNsPerSample, 0), num(e.snappyNsPerSample, 0), num(e.protobufBytesPerSample, 1), num(e.requestBytesPerSample, 1), count(e.samplesPerRequest),
-        `${num((perSecond * e.requestBytesPerSample * 8) / 1e6, 1)} Mbit/s`]), '',
-      'The simulated agents send whole `metrics` batches, so the bridge renders new family objects every cycle and encodes their labels again (the first column); ' +
-      'repeat batches keep the family objects and their encoded labels (the second).', '');
-  }
+  out.push('The bridge\'s encoder alone (protobuf and snappy per sample, bytes on the wire): `node --import tsx bench/remote-write-encode.ts`.', '');
   if (report.notes.length > 0) out.push(`Left out or failed: ${report.notes.join('; ')}.`, '');
   return out.join('\n');
 }

@@ -1,5 +1,4 @@
 import type { BenchOptions } from '../options.js';
-import type { EncodeCost } from '../phases/encode-cost.js';
 import type { RelayRun } from '../phases/relay.js';
 import type { ReplayRun } from '../phases/replay.js';
 import type { Machine } from './machine.js';
@@ -20,8 +19,6 @@ export interface RemoteWriteReport {
   /** In the order they ran (relays alternate). */
   runs: RelayRun[];
   replays: ReplayRun[];
-  /** The bridge's remote_write encoder alone, in-process. */
-  encode?: EncodeCost;
   /** Parts left out, with the reason. */
   notes: string[];
 }

@@ -11,7 +11,7 @@ import { which } from '../../bench/systems/child.js';
 
 // `npm run bench -- --phase remote-write --smoke` end to end with Debian's VictoriaMetrics and
 // vmagent: 20 agents x 50 series every 0.5 s through the bridge's remote_write and through
-// vmagent, then a 15 s backlog replay through each, and the encoder alone.
+// vmagent, then a 15 s backlog replay through each.
 // Checks that every acknowledged sample reached the receiver and the figures are filled in;
 // never how fast anything was (the machine is shared).
 
@@ -54,12 +54,5 @@ describe('npm run bench -- --phase remote-write --smoke', { skip }, () => {
       assert.equal(r.delivery.found, r.delivery.expected, `${r.relay}: the receiver holds backlog and fresh samples`);
       assert.ok(r.delivery.expected > r.replay.samples, 'fresh samples counted too');
     }
-  });
-
-  it('measures the bridge\'s encoder: protobuf and snappy per sample, bytes on the wire', () => {
-    const e = report().encode!;
-    assert.ok(e, 'an encode section');
-    for (const v of [e.protobufColdNsPerSample, e.protobufWarmNsPerSample, e.snappyNsPerSample]) assert.ok(Number.isFinite(v) && v > 0, `${v}`);
-    assert.ok(e.requestBytesPerSample > 0 && e.requestBytesPerSample < e.protobufBytesPerSample, 'snappy makes it smaller');
   });
 });
