@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { encodeMessage } from '../../src/protocol/encode.js';
+import { WHOLE_BATCH_REFUSALS } from '../../src/protocol/error-codes.js';
 import { LineDecoder } from '../../src/protocol/line-decoder.js';
 import { PROTOCOL_VERSION, type MetricFamily } from '../../src/protocol/messages.js';
 import { parseServerMessage } from '../../src/protocol/parse.js';
@@ -9,9 +10,6 @@ export interface OldBatch {
   seq: number;
   timestampMs: number;
 }
-
-/** Errors with a seq after which no ack comes: the bridge refused the whole batch. */
-const WHOLE_BATCH_REFUSED = new Set(['FP_SERIES_LIMIT', 'FP_AGENT_BYTES_LIMIT', 'FP_FLEET_SERIES_LIMIT', 'FP_BAD_TIMESTAMP']);
 
 /** The bridge answered FP_RETRY_LATER for a batch: it has it live but not for history yet; send it again later. */
 export class RetryLater extends Error {}
@@ -106,7 +104,7 @@ export class ProtocolAgent {
         case 'error':
           if (message.fatal || message.seq === undefined) this.failAll(new Error(`${this.id}: ${message.code} ${message.message}`));
           else if (message.code === 'FP_RETRY_LATER') this.settle(message.seq)?.reject(new RetryLater(`${this.id}: seq ${message.seq}: ${message.message}`));
-          else if (WHOLE_BATCH_REFUSED.has(message.code)) this.settle(message.seq)?.reject(new Error(`${this.id}: seq ${message.seq}: ${message.code} ${message.message}`));
+          else if (WHOLE_BATCH_REFUSALS.has(message.code)) this.settle(message.seq)?.reject(new Error(`${this.id}: seq ${message.seq}: ${message.code} ${message.message}`));
           // Any other error with a seq refused part of the batch; its ack follows.
           break;
         case 'pong':
