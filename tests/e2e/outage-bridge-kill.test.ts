@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, it } from 'node:test';
 import { eventually } from '../helpers/http.js';
-import { agentStatus, outboxDrained, INTERVAL_MS, replayOrder, startOutageAgent } from '../helpers/outage.js';
+import { agentStatus, INTERVAL_MS, replayOrder, startOutageAgent, waitForNoGap } from '../helpers/outage.js';
 import { killAll, restartBridgeProcess, startBridgeProcess } from '../helpers/processes.js';
 import { startReceiverProxy, type ReceiverProxy } from '../helpers/receiver-proxy.js';
-import { describeGaps, type GapReport } from '../helpers/sample-gaps.js';
+import { describeGaps } from '../helpers/sample-gaps.js';
 import { removeAllVictoriaMetrics, skipUnlessVictoriaMetrics, startVictoriaMetrics } from '../helpers/victoria-metrics.js';
 
 // Issue 11, "kill -9 of the bridge for >= 20 s with an agent at a 1 s interval": the agent keeps
@@ -56,13 +56,8 @@ it('kill -9 of the bridge for 20 s: after the restart the receiver has every sec
 
   // Complete once the agent's outbox is empty again and the receiver has the window.
   const window = { fromMs: killedAt - 2 * INTERVAL_MS, toMs: reconnectedAt + 2 * INTERVAL_MS, intervalMs: INTERVAL_MS };
-  let report: GapReport | undefined;
-  await eventually(async () => {
-    report = await vm.gapsOf(SELECTOR, window);
-    return report.worstGapMs <= 2 * INTERVAL_MS && outboxDrained(statusDir, ID);
-  }, 180_000, 'the outage filled in the receiver and the outbox drained').catch((err) => {
-    throw new Error(`${err}\n${report ? describeGaps(report) : 'no report'}\nagent:\n${agent.output().slice(-3000)}\nbridge:\n${bridge.proc.output().slice(-3000)}`);
-  });
+  const report = await waitForNoGap(vm, SELECTOR, window, 'the outage filled in the receiver and the outbox drained',
+    [{ name: 'agent', output: agent.output }, { name: 'bridge', output: bridge.proc.output }], { statusDir, id: ID });
 
   const order = replayOrder(proxy.exchanges, SERIES, requestsBefore, reconnectedAt);
   assert.ok(order, 'requests after the restart carried the agent\'s series');
@@ -73,7 +68,7 @@ it('kill -9 of the bridge for 20 s: after the restart the receiver has every sec
       `not the backlog that followed (${new Date(order.backlogLater[0]!).toISOString()}..${new Date(order.backlogLater.at(-1)!).toISOString()})`,
   );
 
-  t.diagnostic(`outage figures: ${describeGaps(report!)}; outage ${((restartedAt - killedAt) / 1000).toFixed(1)} s wall, ${backlog} batches waiting at the restart; ` +
+  t.diagnostic(`outage figures: ${describeGaps(report)}; outage ${((restartedAt - killedAt) / 1000).toFixed(1)} s wall, ${backlog} batches waiting at the restart; ` +
     `replay: first request after the restart #${order.firstRequest} carried ${order.first.length} sample(s) of ${new Date(Math.max(...order.first)).toISOString()}, ` +
     `then ${order.backlogLater.length} older samples in ${order.backlogRequests} requests`);
 });

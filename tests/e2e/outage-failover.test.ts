@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, it } from 'node:test';
 import { eventually } from '../helpers/http.js';
-import { agentStatus, outboxDrained, bridgeMetric, INTERVAL_MS, startOutageAgent } from '../helpers/outage.js';
+import { bridgeMetric, INTERVAL_MS, startOutageAgent, waitForNoGap } from '../helpers/outage.js';
 import { killAll, startBridgeProcess } from '../helpers/processes.js';
-import { describeGaps, type GapReport } from '../helpers/sample-gaps.js';
+import { describeGaps } from '../helpers/sample-gaps.js';
 import { removeAllVictoriaMetrics, skipUnlessVictoriaMetrics, startVictoriaMetrics } from '../helpers/victoria-metrics.js';
 
 // Issue 11, "two bridges, kill -9 one": both bridges remote_write to one real VictoriaMetrics;
@@ -49,16 +49,11 @@ it('two bridges, kill -9 of the one in use: the agent is on the other within the
   await eventually(async () => (await bridgeMetric(b.httpPort, 'fleetpulse_agent_up', { instance: ID })) === 1, 30_000, 'the agent up on bridge b');
 
   const window = { fromMs: killedAt - 2 * INTERVAL_MS, toMs: reconnectedAt + 2 * INTERVAL_MS, intervalMs: INTERVAL_MS };
-  let report: GapReport | undefined;
-  await eventually(async () => {
-    report = await vm.gapsOf(SELECTOR, window);
-    return report.worstGapMs <= 2 * INTERVAL_MS && outboxDrained(statusDir, ID);
-  }, 180_000, 'no gap over 2 intervals across the move, outbox drained').catch((err) => {
-    throw new Error(`${err}\n${report ? describeGaps(report) : 'no report'}\nagent:\n${agent.output().slice(-3000)}\nbridge b:\n${b.proc.output().slice(-3000)}`);
-  });
+  const report = await waitForNoGap(vm, SELECTOR, window, 'no gap over 2 intervals across the move, outbox drained',
+    [{ name: 'agent', output: agent.output }, { name: 'bridge b', output: b.proc.output }], { statusDir, id: ID });
   // timestampsOf above fails if the agent's node_load1 were two series (one per bridge).
   const series = await vm.exportSeries(SELECTOR, { fromMs: startedAt - 5000, toMs: Date.now() });
   assert.equal(series.length, 1, `one series for the agent across both bridges: ${series.map((s) => JSON.stringify(s.metric)).join(' ')}`);
 
-  t.diagnostic(`failover figures: kill -9 of bridge a to the agent's welcome from bridge b ${reconnectedAt - killedAt} ms (one attempt, scheduled delay ${attempts[0]} ms, cap ${RECONNECT_MAX_MS} ms); receiver: ${describeGaps(report!)}`);
+  t.diagnostic(`failover figures: kill -9 of bridge a to the agent's welcome from bridge b ${reconnectedAt - killedAt} ms (one attempt, scheduled delay ${attempts[0]} ms, cap ${RECONNECT_MAX_MS} ms); receiver: ${describeGaps(report)}`);
 });

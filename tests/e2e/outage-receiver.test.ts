@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { eventually } from '../helpers/http.js';
-import { agentStatus, outboxDrained, bridgeMetric, INTERVAL_MS, startOutageAgent } from '../helpers/outage.js';
+import { agentStatus, outboxDrained, bridgeMetric, INTERVAL_MS, startOutageAgent, waitForNoGap } from '../helpers/outage.js';
 import { killAll, startBridgeProcess } from '../helpers/processes.js';
 import { startReceiverProxy, type ReceiverProxy } from '../helpers/receiver-proxy.js';
 import { decodeWriteRequest, timestampsIn } from '../helpers/remote-write-body.js';
@@ -56,12 +56,9 @@ describe('remote_write receiver outages', { skip: skipUnlessVictoriaMetrics() },
     await vm.restart();
     const restartedAt = Date.now();
     const window = { fromMs: stoppedAt - 2 * INTERVAL_MS, toMs: restartedAt + 2 * INTERVAL_MS, intervalMs: INTERVAL_MS };
-    let report: GapReport | undefined;
-    await eventually(async () => {
-      report = await vm.gapsOf(selector, window);
-      return report.worstGapMs <= 2 * INTERVAL_MS;
-    }, 180_000, 'no gap over 2 intervals across the receiver outage').catch(withLogs('receiver outage', () => report, { name: 'agent', output: agent.output }, { name: 'bridge', output: bridge.proc.output }));
-    t.diagnostic(`receiver down figures: ${describeGaps(report!)}; down ${((restartedAt - stoppedAt) / 1000).toFixed(1)} s, ${waiting} batches waiting in the agent at 15 s`);
+    const report = await waitForNoGap(vm, selector, window, 'no gap over 2 intervals across the receiver outage',
+      [{ name: 'agent', output: agent.output }, { name: 'bridge', output: bridge.proc.output }]);
+    t.diagnostic(`receiver down figures: ${describeGaps(report)}; down ${((restartedAt - stoppedAt) / 1000).toFixed(1)} s, ${waiting} batches waiting in the agent at 15 s`);
   });
 
   it('a receiver answering 400 for one batch: that batch is dropped, counted and logged, and the queue moves on', { timeout: 300_000 }, async (t) => {

@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { getText } from './http.js';
+import { eventually, getText } from './http.js';
 import { runCli, type RunningProcess } from './processes.js';
 import type { ProxiedExchange } from './receiver-proxy.js';
 import { decodeWriteRequest, timestampsIn } from './remote-write-body.js';
+import { describeGaps, type GapReport, type SampleWindow } from './sample-gaps.js';
+import type { VictoriaMetrics } from './victoria-metrics.js';
 
 // What issue 11's outage tests share: an agent at a 1 s interval pushing to one or more bridge
 // processes, what it says in its status file, a bridge's own metrics, and the order in which
@@ -105,4 +107,32 @@ export function replayOrder(exchanges: readonly ProxiedExchange[], series: Recor
     backlogLater: later.map(([t]) => t).sort((a, b) => a - b),
     backlogRequests: new Set(later.map(([, i]) => i)).size,
   };
+}
+
+/** A process whose output goes into a failure message. */
+export interface NamedOutput {
+  name: string;
+  output(): string;
+}
+
+/**
+ * Waits until `selector` has no gap over 2 intervals in `window` (and, with `drained`, the agent's
+ * outbox is empty again); fails with the last gap report and the tail of each process's output.
+ */
+export async function waitForNoGap(
+  vm: Pick<VictoriaMetrics, 'gapsOf'>,
+  selector: string,
+  window: SampleWindow,
+  what: string,
+  logs: NamedOutput[],
+  drained?: { statusDir: string; id: string },
+): Promise<GapReport> {
+  let report: GapReport | undefined;
+  await eventually(async () => {
+    report = await vm.gapsOf(selector, window);
+    return report.worstGapMs <= 2 * INTERVAL_MS && (!drained || outboxDrained(drained.statusDir, drained.id));
+  }, 180_000, what).catch((err) => {
+    throw new Error(`${String(err)}\n${report ? describeGaps(report) : 'no report'}\n${logs.map((l) => `${l.name}:\n${l.output().slice(-3000)}`).join('\n')}`);
+  });
+  return report!;
 }
