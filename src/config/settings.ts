@@ -37,6 +37,15 @@ export const COLLECTOR_NAMES = [
   'hwmon', 'thermal_zone',
 ] as const;
 
+/**
+ * Collectors node_exporter leaves off by default on Linux, and so do we: on only when
+ * FLEETPULSE_COLLECTORS names them (node_exporter: --collector.processes).
+ */
+export const OPT_IN_COLLECTORS: readonly (typeof COLLECTOR_NAMES)[number][] = ['processes'];
+
+/** What runs when FLEETPULSE_COLLECTORS is unset, and what `default` in it stands for. */
+export const DEFAULT_COLLECTORS = COLLECTOR_NAMES.filter((name) => !OPT_IN_COLLECTORS.includes(name));
+
 export interface Setting<T = unknown> {
   env: string;
   flag: string;
@@ -128,7 +137,7 @@ export const SETTINGS = {
   labels: setting({ env: 'FLEETPULSE_LABELS', flag: 'labels', commands: AGENT, default: '', description: 'Static labels on all of this agent\'s series, k=v,k=v', parse: parseLabels }),
   interval: setting({ env: 'FLEETPULSE_INTERVAL', flag: 'interval', commands: AGENT, default: '5s', description: 'Collection and push period', parse: durationBetween(100, 3_600_000, 'use 100ms to 1h') }),
   collectorTimeout: setting({ env: 'FLEETPULSE_COLLECTOR_TIMEOUT', flag: 'collector-timeout', commands: AGENT, default: undefined, description: 'Time each collector may take before it counts as failed (default: 80% of the interval, at most 10s)', parse: durationBetween(10, 600_000, 'use 10ms to 10m') }),
-  collectors: setting({ env: 'FLEETPULSE_COLLECTORS', flag: 'collectors', commands: AGENT, default: COLLECTOR_NAMES.join(','), description: 'Host collectors to run, comma-separated (the probe responder\'s counters come with FLEETPULSE_PROBES)', parse: listOf(COLLECTOR_NAMES) }),
+  collectors: setting({ env: 'FLEETPULSE_COLLECTORS', flag: 'collectors', commands: AGENT, default: DEFAULT_COLLECTORS.join(','), description: `Host collectors to run, comma-separated; "default" stands for node_exporter's Linux defaults, so "default,processes" adds the opt-in ${OPT_IN_COLLECTORS.join(', ')} (the probe responder's counters come with FLEETPULSE_PROBES)`, parse: listOf(COLLECTOR_NAMES, { default: DEFAULT_COLLECTORS }) }),
   netstatFields: setting({ env: 'FLEETPULSE_NETSTAT_FIELDS', flag: 'netstat-fields', commands: AGENT, default: undefined, description: 'Regular expression of "<Protocol>_<Field>" names the netstat collector sends, as node_exporter\'s --collector.netstat.fields (default: its default, in docs/collectors.md)', parse: parseRegExp }),
   vmstatFields: setting({ env: 'FLEETPULSE_VMSTAT_FIELDS', flag: 'vmstat-fields', commands: AGENT, default: undefined, description: 'Regular expression of /proc/vmstat fields the vmstat collector sends, as node_exporter\'s --collector.vmstat.fields (default: ^(oom_kill|pgpg|pswp|pg.*fault).*)', parse: parseRegExp }),
   textfileDir: setting({ env: 'FLEETPULSE_TEXTFILE_DIR', flag: 'textfile-dir', commands: AGENT, default: undefined, description: 'Directory of *.prom files (Prometheus text format) sent with every batch, as node_exporter\'s textfile collector; unset: none', parse: nonEmpty }),

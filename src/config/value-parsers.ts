@@ -123,12 +123,17 @@ export function oneOf<T extends string>(allowed: readonly T[]) {
   };
 }
 
-export function listOf<T extends string>(allowed: readonly T[]) {
+/**
+ * A comma-separated subset of `allowed`. An entry named in `groups` stands for its members
+ * (e.g. "default"); repeats are kept once, in the order first named.
+ */
+export function listOf<T extends string>(allowed: readonly T[], groups: Record<string, readonly T[]> = {}) {
   return (raw: string): T[] => {
-    const items = raw.split(',').map((s) => s.trim()).filter(Boolean) as T[];
-    const bad = items.filter((item) => !allowed.includes(item));
-    if (items.length === 0 || bad.length > 0) throw new ConfigValueError(`names unknown entries (${bad.join(', ') || 'none given'}); use a comma-separated subset of ${allowed.join(', ')}`);
-    return items;
+    const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+    const bad = items.filter((item) => !allowed.includes(item as T) && !Object.hasOwn(groups, item));
+    const names = [...allowed, ...Object.keys(groups)];
+    if (items.length === 0 || bad.length > 0) throw new ConfigValueError(`names unknown entries (${bad.join(', ') || 'none given'}); use a comma-separated subset of ${names.join(', ')}`);
+    return [...new Set(items.flatMap((item) => (Object.hasOwn(groups, item) ? groups[item]! : [item as T])))];
   };
 }
 

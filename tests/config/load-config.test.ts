@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError, helpText, loadConfig } from '../../src/config/load-config.js';
-import { SETTINGS } from '../../src/config/settings.js';
+import { COLLECTOR_NAMES, DEFAULT_COLLECTORS, SETTINGS } from '../../src/config/settings.js';
 
 describe('loadConfig', () => {
   it('applies flag > environment > .env > default', () => {
@@ -33,6 +33,20 @@ describe('loadConfig', () => {
     assert.throws(() => loadConfig('server', [], {}, { FLEETPULSE_LOG_LEVEL: 'loud' }), /FLEETPULSE_LOG_LEVEL \(from \.env\)="loud" is not allowed; use one of error, warn, info, debug/);
     assert.throws(() => loadConfig('agent', [], { FLEETPULSE_COLLECTORS: 'cpu,gpu' }, {}), /names unknown entries \(gpu\)/);
     assert.throws(() => loadConfig('agent', [], { FLEETPULSE_AGENT_ID: 'bad id!' }, {}), /FLEETPULSE_AGENT_ID="bad id!" is not a valid agent id/);
+  });
+
+  it('runs node_exporter\'s Linux default collectors unless told; processes only when named, "default" standing for the set', () => {
+    const collectors = (env: Record<string, string>): string[] => loadConfig('agent', [], env, {}).values.collectors!;
+    const defaults = collectors({});
+    assert.ok(!defaults.includes('processes'), 'processes is off by default, as in node_exporter');
+    assert.deepEqual(defaults, [...DEFAULT_COLLECTORS]);
+    assert.deepEqual([...defaults, 'processes'].sort(), [...COLLECTOR_NAMES].sort(), 'every other collector is on');
+    assert.deepEqual(collectors({ FLEETPULSE_COLLECTORS: 'default,processes' }), [...DEFAULT_COLLECTORS, 'processes']);
+    assert.deepEqual(collectors({ FLEETPULSE_COLLECTORS: 'processes, default' }), ['processes', ...DEFAULT_COLLECTORS]);
+    assert.deepEqual(collectors({ FLEETPULSE_COLLECTORS: 'cpu,cpu,loadavg,default' })[0], 'cpu', 'a collector named twice runs once');
+    assert.equal(collectors({ FLEETPULSE_COLLECTORS: 'cpu,cpu,loadavg,default' }).length, DEFAULT_COLLECTORS.length);
+    assert.deepEqual(collectors({ FLEETPULSE_COLLECTORS: 'loadavg' }), ['loadavg']);
+    assert.throws(() => loadConfig('agent', [], { FLEETPULSE_COLLECTORS: 'defaults' }, {}), /names unknown entries \(defaults\); use a comma-separated subset of .*thermal_zone, default$/);
   });
 
   it('warns about FLEETPULSE_* names no setting has, with the name meant, and not about other commands\' settings', () => {
