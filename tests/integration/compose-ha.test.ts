@@ -191,7 +191,7 @@ describe('the Compose stack with two bridges (docker-compose.ha.yml)', { skip: u
     assert.ok(rule, 'AgentDown of prometheus/rules is loaded');
     // AgentDown's expression, evaluated every second since the kill, may hold for the agent only
     // where bridge B's latest scrape failed (its 1 s scrape timeout on this loaded machine): then
-    // A's 0 is all Prometheus has, which is what `for: 2m` and BridgeDown's inhibition are for.
+    // A's 0 is all Prometheus has, which is what `for: 2m` is for.
     // Anywhere else it is a false AgentDown.
     const agentDown = `(${rule.query})`;
     const explained = `(up{job="fleetpulse", bridge="${B}"} == 0 or absent(up{job="fleetpulse", bridge="${B}"}))`;
