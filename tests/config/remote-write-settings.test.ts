@@ -33,6 +33,9 @@ describe('FLEETPULSE_REMOTE_WRITE_* settings', () => {
     assert.equal(rw.timeoutMs, 30_000);
     assert.equal(rw.queueBytes, 64 * 1024 ** 2);
     assert.deepEqual([rw.retryMinMs, rw.retryMaxMs, rw.flushTimeoutMs], [250, 10_000, 5000]);
+    assert.deepEqual([rw.flushIntervalMs, rw.maxSamplesPerRequest, rw.concurrency], [1000, 10_000, 2]);
+    const tuned = options({ FLEETPULSE_REMOTE_WRITE_URL: 'http://vm:8428/api/v1/write', FLEETPULSE_REMOTE_WRITE_FLUSH_INTERVAL: '0s', FLEETPULSE_REMOTE_WRITE_MAX_SAMPLES_PER_REQUEST: '2000', FLEETPULSE_REMOTE_WRITE_CONCURRENCY: '8' }).remoteWrite!;
+    assert.deepEqual([tuned.flushIntervalMs, tuned.maxSamplesPerRequest, tuned.concurrency], [0, 2000, 8]);
     assert.equal(options({}).maxBatchAgeMs, 24 * 3_600_000);
   });
 
@@ -46,5 +49,7 @@ describe('FLEETPULSE_REMOTE_WRITE_* settings', () => {
     assert.throws(() => options({ FLEETPULSE_REMOTE_WRITE_URL: url, FLEETPULSE_REMOTE_WRITE_RETRY_MIN: '20s', FLEETPULSE_REMOTE_WRITE_RETRY_MAX: '10s' }), /RETRY_MIN .* larger than .*RETRY_MAX/);
     assert.throws(() => options({ FLEETPULSE_REMOTE_WRITE_URL: url, FLEETPULSE_REMOTE_WRITE_HEADERS: 'Content-Encoding=gzip' }), /sets Content-Encoding/);
     assert.throws(() => options({ FLEETPULSE_REMOTE_WRITE_URL: url, FLEETPULSE_REMOTE_WRITE_HEADERS: 'no value' }), /not Name=value/);
+    assert.throws(() => options({ FLEETPULSE_REMOTE_WRITE_URL: url, FLEETPULSE_REMOTE_WRITE_CONCURRENCY: '0' }), /FLEETPULSE_REMOTE_WRITE_CONCURRENCY.*whole number from 1 to 64/);
+    assert.throws(() => options({ FLEETPULSE_REMOTE_WRITE_URL: url, FLEETPULSE_REMOTE_WRITE_FLUSH_INTERVAL: '5m' }), /FLEETPULSE_REMOTE_WRITE_FLUSH_INTERVAL.*0s to 1m/);
   });
 });

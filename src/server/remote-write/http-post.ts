@@ -23,8 +23,8 @@ export class RemoteWritePost {
   ) {
     this.isHttps = url.protocol === 'https:';
     this.agent = this.isHttps
-      ? new HttpsAgent({ keepAlive: true, maxSockets: 4, ca: options.tlsCaFile === undefined ? undefined : readFileSync(options.tlsCaFile), rejectUnauthorized: options.insecureSkipVerify !== true })
-      : new HttpAgent({ keepAlive: true, maxSockets: 4 });
+      ? new HttpsAgent({ keepAlive: true, maxSockets: options.concurrency, ca: options.tlsCaFile === undefined ? undefined : readFileSync(options.tlsCaFile), rejectUnauthorized: options.insecureSkipVerify !== true })
+      : new HttpAgent({ keepAlive: true, maxSockets: options.concurrency });
   }
 
   send(body: Buffer): Promise<PostResult> {

@@ -16,6 +16,12 @@ export interface RemoteWriteOptions {
   timeoutMs: number;
   /** Encoded samples one URL may hold, sent or not yet acknowledged by its receiver. */
   queueBytes: number;
+  /** How long a batch may wait for others to share its request (vmagent's -remoteWrite.flushInterval); 0: none. */
+  flushIntervalMs: number;
+  /** Samples in one request (vmagent's -remoteWrite.maxRowsPerBlock, Prometheus' max_samples_per_send). */
+  maxSamplesPerRequest: number;
+  /** Requests in flight at once per URL; each agent's batches stay on one of them, in order. */
+  concurrency: number;
   /** Backoff between retries: doubles from min to max, with jitter. */
   retryMinMs: number;
   retryMaxMs: number;
@@ -30,6 +36,9 @@ export interface RemoteWriteOptions {
 export const REMOTE_WRITE_DEFAULTS = {
   timeoutMs: 30_000,
   queueBytes: 64 * 1024 ** 2,
+  flushIntervalMs: 1000,
+  maxSamplesPerRequest: 10_000,
+  concurrency: 2,
   retryMinMs: 250,
   retryMaxMs: 10_000,
   job: 'fleetpulse',

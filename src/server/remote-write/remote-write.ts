@@ -28,6 +28,9 @@ export type OfferOutcome = 'queued' | 'full' | 'closing';
 export class RemoteWrite {
   private readonly encoder: WriteRequestEncoder;
   private readonly queues: UrlQueue[];
+  /** Each agent's shard key: its batches go out in order, different agents side by side. */
+  private readonly shardKeys = new WeakMap<object, number>();
+  private nextShardKey = 0;
   private closing = false;
 
   constructor(
@@ -73,17 +76,26 @@ export class RemoteWrite {
     const settle = (): void => {
       if (--waiting === 0) done();
     };
-    for (const q of this.queues) q.push({ encoded, timestampMs: batch.timestampMs, live: batch.live, settle });
+    const shardKey = batch.agent === undefined ? 0 : this.shardKeyOf(batch.agent);
+    for (const q of this.queues) q.push({ encoded, timestampMs: batch.timestampMs, live: batch.live, shardKey, settle });
     return 'queued';
   }
 
+  private shardKeyOf(agent: object): number {
+    let key = this.shardKeys.get(agent);
+    if (key === undefined) this.shardKeys.set(agent, (key = this.nextShardKey++));
+    return key;
+  }
+
   /**
-   * Shutdown, first step: takes no more batches and waits, at most the flush timeout, for the
-   * queues to empty (so their agents still get acks). Then stops sending: whatever is left
+   * Shutdown, first step: takes no more batches, sends what is queued without waiting for the
+   * flush interval, and waits, at most the flush timeout, for the queues to empty (so their
+   * agents still get acks). Then stops sending: whatever is left
    * stays unacknowledged, and the agents send it again to the next bridge.
    */
   async close(timers: Timers = backgroundTimers): Promise<void> {
     this.closing = true;
+    for (const q of this.queues) q.flush();
     let timer: { cancel(): void } | undefined;
     const flushed = await Promise.race([
       Promise.all(this.queues.map((q) => q.idle())).then(() => true),

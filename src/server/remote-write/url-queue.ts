@@ -3,60 +3,72 @@ import type { Logger } from '../../log.js';
 import type { TimerHandle, Timers } from '../../net/timers.js';
 import type { PostResult } from './http-post.js';
 import type { RemoteWriteMetrics } from './remote-write-metrics.js';
-import type { EncodedBatch } from './write-request.js';
+import { QueueShard, type BatchingLimits, type QueuedBatch } from './queue-shard.js';
 import { writeRequestBody } from './write-request.js';
 
-// One receiver URL: a bounded queue of encoded batches and one request in flight at a time.
+// One receiver URL: a bounded queue of encoded batches, in shards (queue-shard.ts) that each have
+// one request in flight; a request carries the batches of many agents.
 // Retryable failures (no answer, 5xx, 429) retry the same request with capped, jittered backoff,
 // for as long as it takes: the agents hold the batches until every receiver has them, and the
 // bound makes the bridge refuse new batches (FP_RETRY_LATER) rather than grow. Other answers
 // (4xx) drop the request for good, counted and logged: retrying cannot make it acceptable.
-// Live batches go before replayed ones and never share a request with them: a receiver without
-// an out-of-order window refuses old samples, and would refuse the fresh ones with them.
 
-/** A batch as one URL holds it; `settle` is called once when this URL is done with it. */
-export interface QueuedBatch {
-  readonly encoded: EncodedBatch;
-  readonly timestampMs: number;
-  /** Newer than anything applied to /metrics for its agent (else a replay from the agent's outbox). */
-  readonly live: boolean;
-  settle(): void;
-}
+export type { QueuedBatch } from './queue-shard.js';
 
-/** Samples per request, as vmagent's -remoteWrite.maxRowsPerBlock (Prometheus sends 2000). */
-export const MAX_SAMPLES_PER_REQUEST = 10_000;
+/** Encoded bytes per request before compression, as vmagent's -remoteWrite.maxBlockSize. */
+export const MAX_BYTES_PER_REQUEST = 8 * 1024 ** 2;
 
 export interface Sender {
   send(body: Buffer): Promise<PostResult>;
   close(): void;
 }
 
+export interface UrlQueueLimits {
+  queueBytes: number;
+  retryMinMs: number;
+  retryMaxMs: number;
+  flushIntervalMs: number;
+  maxSamplesPerRequest: number;
+  /** Requests in flight at once (shards). */
+  concurrency: number;
+}
+
 type State = 'ok' | 'retrying' | 'rejecting';
 
+/** A shard's lanes and what it is doing: one request in flight, or waiting for a retry or the flush interval. */
+interface Shard {
+  readonly lanes: QueueShard;
+  inFlight: boolean;
+  attempt: number;
+  retryTimer: TimerHandle | undefined;
+  flushTimer: TimerHandle | undefined;
+}
+
 export class UrlQueue {
-  private readonly live: QueuedBatch[] = [];
-  private readonly replay: QueuedBatch[] = [];
-  private inFlight: QueuedBatch[] | undefined;
+  private readonly shards: Shard[];
+  private readonly batching: BatchingLimits;
   private bytes = 0;
   private samples = 0;
-  private attempt = 0;
   private highestSentMs = 0;
-  private retryTimer: TimerHandle | undefined;
   private state: State = 'ok';
   /** Samples given up since the receiver last accepted a request (for the recovery log line). */
   private droppedSinceOk = 0;
   private readonly idleWaiters: (() => void)[] = [];
+  /** Shutdown: send whatever is queued without waiting for the flush interval. */
+  private flushAll = false;
   private closed = false;
 
   constructor(
     /** The URL as shown in metrics and logs (no credentials). */
     readonly url: string,
     private readonly sender: Sender,
-    private readonly limits: { queueBytes: number; retryMinMs: number; retryMaxMs: number },
+    private readonly limits: UrlQueueLimits,
     private readonly metrics: RemoteWriteMetrics,
     private readonly log: Logger,
     private readonly timers: Timers,
   ) {
+    this.shards = Array.from({ length: Math.max(1, limits.concurrency) }, () => ({ lanes: new QueueShard(), inFlight: false, attempt: 0, retryTimer: undefined, flushTimer: undefined }));
+    this.batching = { maxSamplesPerRequest: limits.maxSamplesPerRequest, maxBytesPerRequest: MAX_BYTES_PER_REQUEST, flushIntervalMs: limits.flushIntervalMs };
     metrics.queueBytesLimit.set({ url }, limits.queueBytes);
     metrics.samplesPending.set({ url }, 0);
     metrics.pendingBytes.set({ url }, 0);
@@ -76,11 +88,12 @@ export class UrlQueue {
   }
 
   push(batch: QueuedBatch): void {
-    (batch.live ? this.live : this.replay).push(batch);
+    const shard = this.shards[batch.shardKey % this.shards.length]!;
+    shard.lanes.push(batch, this.timers.now());
     this.bytes += batch.encoded.bytes.length;
     this.samples += batch.encoded.samples;
     this.gauges();
-    this.pump();
+    this.pump(shard);
   }
 
   /** Resolves when nothing is queued or in flight (or the queue is closed). */
@@ -89,31 +102,42 @@ export class UrlQueue {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /** Shutdown, first step: sends everything queued now, not after the flush interval. */
+  flush(): void {
+    this.flushAll = true;
+    for (const shard of this.shards) this.pump(shard);
+  }
+
   /** Stops sending; batches still queued are never settled (their agents keep them). */
   close(): void {
     this.closed = true;
-    this.retryTimer?.cancel();
+    for (const shard of this.shards) {
+      shard.retryTimer?.cancel();
+      shard.flushTimer?.cancel();
+    }
     this.sender.close();
     this.wakeIdle();
   }
 
-  private pump(): void {
-    if (this.closed || this.inFlight !== undefined || this.retryTimer !== undefined) return;
-    const lane = this.live.length > 0 ? this.live : this.replay;
-    if (lane.length === 0) return;
-    const taken: QueuedBatch[] = [];
-    let samples = 0;
-    while (lane.length > 0 && (taken.length === 0 || samples + lane[0]!.encoded.samples <= MAX_SAMPLES_PER_REQUEST)) {
-      const batch = lane.shift()!;
-      taken.push(batch);
-      samples += batch.encoded.samples;
+  private pump(shard: Shard): void {
+    if (this.closed || shard.inFlight || shard.retryTimer !== undefined) return;
+    const next = shard.lanes.next(this.timers.now(), this.batching, this.flushAll);
+    if (next === undefined) return;
+    if ('waitMs' in next) {
+      shard.flushTimer ??= this.timers.setTimeout(() => {
+        shard.flushTimer = undefined;
+        this.pump(shard);
+      }, next.waitMs);
+      return;
     }
-    this.inFlight = taken;
-    this.attempt = 0;
-    void this.sendRequest(taken, writeRequestBody(taken.map((b) => b.encoded.bytes)), samples);
+    shard.flushTimer?.cancel();
+    shard.flushTimer = undefined;
+    shard.inFlight = true;
+    shard.attempt = 0;
+    void this.sendRequest(shard, next.send, writeRequestBody(next.send.map((b) => b.encoded.bytes)), next.samples);
   }
 
-  private async sendRequest(batches: QueuedBatch[], body: Buffer, samples: number): Promise<void> {
+  private async sendRequest(shard: Shard, batches: QueuedBatch[], body: Buffer, samples: number): Promise<void> {
     const url = this.url;
     const started = this.timers.now();
     const result = await this.sender.send(body);
@@ -126,18 +150,18 @@ export class UrlQueue {
       for (const batch of batches) this.highestSentMs = Math.max(this.highestSentMs, batch.timestampMs);
       this.metrics.highestSent.set({ url }, this.highestSentMs / 1000);
       this.changeState('ok', undefined);
-      return this.finish(batches);
+      return this.finish(shard, batches);
     }
     this.metrics.samplesFailed.inc({ url }, samples);
     if ('error' in result || result.status === 429 || result.status >= 500) {
-      const delayMs = Math.max(backoffDelayMs(this.attempt, { initialMs: this.limits.retryMinMs, maxMs: this.limits.retryMaxMs }), Math.min('error' in result ? 0 : result.retryAfterMs ?? 0, this.limits.retryMaxMs));
-      this.attempt++;
+      const delayMs = Math.max(backoffDelayMs(shard.attempt, { initialMs: this.limits.retryMinMs, maxMs: this.limits.retryMaxMs }), Math.min('error' in result ? 0 : result.retryAfterMs ?? 0, this.limits.retryMaxMs));
+      shard.attempt++;
       this.changeState('retrying', 'error' in result ? { error: result.error } : { status: result.status, body: result.body });
-      this.retryTimer = this.timers.setTimeout(() => {
-        this.retryTimer = undefined;
+      shard.retryTimer = this.timers.setTimeout(() => {
+        shard.retryTimer = undefined;
         if (this.closed) return;
         this.metrics.samplesRetried.inc({ url }, samples);
-        void this.sendRequest(batches, body, samples);
+        void this.sendRequest(shard, batches, body, samples);
       }, delayMs);
       return;
     }
@@ -145,11 +169,11 @@ export class UrlQueue {
     this.metrics.samplesDropped.inc({ url, reason: 'rejected' }, samples);
     this.droppedSinceOk += samples;
     this.changeState('rejecting', { status: result.status, body: result.body, samples });
-    this.finish(batches);
+    this.finish(shard, batches);
   }
 
-  private finish(batches: QueuedBatch[]): void {
-    this.inFlight = undefined;
+  private finish(shard: Shard, batches: QueuedBatch[]): void {
+    shard.inFlight = false;
     for (const batch of batches) {
       this.bytes -= batch.encoded.bytes.length;
       this.samples -= batch.encoded.samples;
@@ -157,7 +181,7 @@ export class UrlQueue {
     this.gauges();
     for (const batch of batches) batch.settle();
     if (this.bytes === 0) this.wakeIdle();
-    this.pump();
+    this.pump(shard);
   }
 
   /** Logs once per change of state, not per request. */
