@@ -125,6 +125,22 @@ describe('the Compose stack with two bridges (docker-compose.ha.yml)', { skip: u
     });
   });
 
+  it('the Fleet overview\'s remote_write panels show bridge A writing to VictoriaMetrics, and no RemoteWrite alert holds', { timeout: 120_000 }, async () => {
+    const r = stack();
+    const queries = dashboardQueries({ instance: r.id, interval: '1m', variables: { task: 't_none' } }).filter((q) => /\bfleetpulse_remote_write_/.test(q.raw));
+    assert.ok(queries.length >= 5, `${queries.length} remote_write queries`);
+    await eventuallyPasses('remote_write panels with bridge A\'s series', 90_000, async () => {
+      for (const q of queries) {
+        const result = q.instant ? await r.prometheus.query(q.expr) : (await r.prometheus.queryRange(q.expr, 60, 5)).map((s) => ({ metric: s.metric }));
+        assert.ok(result.some((s) => s.metric.instance === A), `${q.panel} (${q.refId}) has no series of bridge A: ${q.expr}`);
+      }
+      const [sent] = await r.prometheus.query(`sum(rate(fleetpulse_remote_write_samples_sent_total{instance="${A}"}[1m]))`);
+      assert.ok(Number(sent?.value[1] ?? 0) > 0, `bridge A sends samples: ${sent?.value[1]}`);
+    });
+    const holding = await r.prometheus.query('ALERTS{alertname=~"RemoteWrite.+|AgentOutbox.+"}');
+    assert.deepEqual(holding.map((s) => `${s.metric.alertname} ${s.metric.alertstate} ${s.metric.instance}`), [], 'a healthy receiver raises no history alert');
+  });
+
   it('docker kill of bridge A: the agent reaches bridge B with its first attempt, authenticated by the shared token', { timeout: 180_000 }, async (t) => {
     const r = stack();
     killedAt = await r.prometheus.time();
