@@ -3,7 +3,7 @@ import type { AgentLabels, AgentStore } from '../store/agent-store.js';
 import { SummaryInputs } from '../store/agent-summary.js';
 import type { IngestResult, RefusedFamily, ValidBatch } from '../store/series-store.js';
 import type { RenderedFamily } from '../text-format/rendered-family.js';
-import { readRepeat } from './repeat-batch.js';
+import { readRepeat, type LineTemplate } from './repeat-batch.js';
 import { renderFamily } from './render-family.js';
 import { MAX_BATCH_FUTURE_MS, type IngestLimits } from './ingest-limits.js';
 
@@ -21,6 +21,9 @@ export interface RepeatResult {
 }
 
 export class BatchIntake {
+  /** The agent's last line read as a repeat, while the store holds its values (by the layout's revision). */
+  private template: { agentId: string; revision: number; line: LineTemplate } | undefined;
+
   constructor(
     private readonly store: AgentStore,
     private readonly limits: IntakeLimits,
@@ -56,11 +59,15 @@ export class BatchIntake {
   repeat(agentId: string, line: string): RepeatResult | undefined {
     const basis = this.store.repeatBasis(agentId);
     if (!basis) return undefined;
-    const repeat = readRepeat(line, basis.layout, basis.labelPrefix, basis.watched);
+    const known = this.template;
+    const template = known !== undefined && known.agentId === agentId && known.revision === basis.revision ? known.line : undefined;
+    const repeat = readRepeat(line, basis.layout, basis.labelPrefix, basis.watched, template);
     // An older (replayed) or out-of-bounds batch takes the general path, which sorts it out.
     if (!repeat || !this.store.isCurrent(agentId, repeat.timestampMs)) return undefined;
     if (timestampProblem(repeat.timestampMs, this.store.now(), this.limits.maxBatchAgeMs) !== undefined) return undefined;
     const stored = this.store.ingestRepeat(agentId, repeat);
+    const revision = this.store.repeatBasis(agentId)?.revision;
+    this.template = revision === undefined ? undefined : { agentId, revision, line: repeat.template };
     return { seq: repeat.seq, samples: repeat.samples, timestampMs: repeat.timestampMs, families: stored };
   }
 }

@@ -10,6 +10,11 @@ import type { RenderedFamily } from '../text-format/rendered-family.js';
 // also reports every error. So this path accepts only lines the general one would accept
 // and render to exactly the same text. An agent's first batch always goes the general way
 // and sets the layout compared against here (so does any batch after one that was not clean).
+//
+// Once a line was read so, the next one is first compared with that line itself (its
+// LineTemplate): everything but the sample values, and seq and timestamp_ms, must be the very
+// same characters, so the only work per sample is reading its value. A line that differs
+// anywhere else falls back to the comparison with the rendered text above.
 
 export interface RepeatedBatch {
   seq: number;
@@ -21,6 +26,17 @@ export interface RepeatedBatch {
   samples: number;
   /** For each watched family position that changed: its samples' new values, undefined where unchanged. */
   values: ReadonlyMap<number, readonly (number | undefined)[]>;
+  /** This line, to compare the agent's next line with (valid while the layout holds this line's values). */
+  template: LineTemplate;
+}
+
+/** A line read as a repeat, and where its values sit, so the next line can be compared with it character by character. */
+export interface LineTemplate {
+  readonly line: string;
+  /** Position in line just after `"families":[`. */
+  readonly bodyStart: number;
+  /** Start and end of every sample's value in line, in batch order. */
+  readonly spans: Int32Array;
 }
 
 const HEAD = '{"type":"metrics","seq":';
@@ -41,6 +57,18 @@ const plainHelp = new WeakSet<RenderedFamily>();
 /** A value as this path writes it (a JSON number, NaN, +Inf or -Inf) as a number. */
 const valueOf = (text: string): number => (text === '+Inf' ? Infinity : text === '-Inf' ? -Infinity : Number(text));
 
+/** Whether a[ai, ai + n) equals b[bi, bi + n). */
+function equalAt(a: string, ai: number, b: string, bi: number, n: number): boolean {
+  for (let k = 0; k < n; k++) if (a.charCodeAt(ai + k) !== b.charCodeAt(bi + k)) return false;
+  return true;
+}
+
+/** equalAt for a run of any length: long runs are compared natively. */
+function sameRun(a: string, ai: number, b: string, bi: number, n: number): boolean {
+  if (n < 0 || ai + n > a.length) return false;
+  return n < 32 ? equalAt(a, ai, b, bi, n) : a.substring(ai, ai + n) === b.substring(bi, bi + n);
+}
+
 class Mismatch extends Error {}
 const MISMATCH = new Mismatch();
 
@@ -51,9 +79,17 @@ const NO_VALUES: ReadonlyMap<number, readonly (number | undefined)[]> = new Map(
  * Reads `line` as a repeat of `layout` (the agent's previous batch, in order).
  * @param agentLabels the `instance="id",...` prefix inside every line of the layout's text
  * @param watched positions of families whose new values the caller needs as numbers
+ * @param template the line the layout's values were last read from, if it was read by this path
  * @returns the new texts, or undefined when the line is not such a repeat
  */
-export function readRepeat(line: string, layout: readonly RenderedFamily[], agentLabels: string, watched: ReadonlySet<number> = NO_WATCH): RepeatedBatch | undefined {
+export function readRepeat(line: string, layout: readonly RenderedFamily[], agentLabels: string, watched: ReadonlySet<number> = NO_WATCH, template?: LineTemplate): RepeatedBatch | undefined {
+  if (template !== undefined) {
+    try {
+      return new Reader(line, agentLabels).sameAs(template, layout, watched);
+    } catch (err) {
+      if (err !== MISMATCH) throw err;
+    }
+  }
   try {
     return new Reader(line, agentLabels).batch(layout, watched);
   } catch (err) {
@@ -64,6 +100,9 @@ export function readRepeat(line: string, layout: readonly RenderedFamily[], agen
 
 class Reader {
   private p = 0;
+  /** Start and end of each value read so far (see LineTemplate), and how many entries are set. */
+  private spans = new Int32Array(0);
+  private spanAt = 0;
 
   constructor(
     private readonly line: string,
@@ -71,11 +110,11 @@ class Reader {
   ) {}
 
   batch(layout: readonly RenderedFamily[], watched: ReadonlySet<number>): RepeatedBatch {
-    this.expect(HEAD);
-    const seq = this.integer();
-    this.expect(',"timestamp_ms":');
-    const timestampMs = this.integer();
-    this.expect(',"families":[');
+    const { seq, timestampMs } = this.head();
+    const bodyStart = this.p;
+    let series = 0;
+    for (const family of layout) series += family.series;
+    this.spans = new Int32Array(2 * series);
     const texts: (string | undefined)[] = new Array(layout.length);
     let values: Map<number, (number | undefined)[]> | undefined;
     let samples = 0;
@@ -89,7 +128,95 @@ class Reader {
     }
     this.expect(']}');
     if (this.p !== this.line.length) throw MISMATCH;
-    return { seq, timestampMs, texts, samples, values: values ?? NO_VALUES };
+    return { seq, timestampMs, texts, samples, values: values ?? NO_VALUES, template: { line: this.line, bodyStart, spans: this.spans } };
+  }
+
+  /**
+   * The line read against the agent's previous line: the same characters everywhere but in
+   * seq, timestamp_ms and the sample values, each of which must be a value as batch() reads
+   * them. The previous line passed batch() or this, so this one parses to the same batch
+   * with other values. Characters are compared in runs that end at a changed value (long
+   * runs natively); new values are spliced into the layout's text, where a sample's line
+   * ends in its value, after the line's last space.
+   */
+  sameAs(template: LineTemplate, layout: readonly RenderedFamily[], watched: ReadonlySet<number>): RepeatedBatch {
+    const { seq, timestampMs } = this.head();
+    const bodyStart = this.p;
+    const line = this.line;
+    const previous = template.line;
+    const was = template.spans;
+    const spans = new Int32Array(was.length);
+    const texts: (string | undefined)[] = new Array(layout.length);
+    let values: Map<number, (number | undefined)[]> | undefined;
+    let samples = 0;
+    // Not yet compared: line from runAt against previous from runFrom (the same length up to the next value read).
+    let runAt = bodyStart;
+    let runFrom = template.bodyStart;
+    let k = 0; // index into the spans
+    for (let i = 0; i < layout.length; i++) {
+      const family = layout[i]!;
+      const old = family.text;
+      const changed: (number | undefined)[] | undefined = watched.size > 0 && watched.has(i) ? [] : undefined;
+      let parts: string[] | undefined;
+      let copied = 0; // `old` is copied into the new text up to here
+      let q = 0; // start of line `walked` of `old`
+      let walked = 0;
+      for (let j = 0; j < family.series; j++, k += 2) {
+        const wasStart = was[k]!;
+        const wasEnd = was[k + 1]!;
+        // Where this value starts if the run before it matches (checked below, before anything is kept).
+        const start = runAt + (wasStart - runFrom);
+        this.p = start;
+        const canonical = this.valueToken();
+        const end = this.p;
+        spans[k] = start;
+        spans[k + 1] = end;
+        if (end - start === wasEnd - wasStart && equalAt(line, start, previous, wasStart, end - start)) continue;
+        if (!sameRun(line, runAt, previous, runFrom, wasStart - runFrom)) throw MISMATCH;
+        runAt = end;
+        runFrom = wasEnd;
+        const text = line.charCodeAt(start) === QUOTE ? line.slice(start + 1, end - 1) : canonical ? line.slice(start, end) : formatValue(Number(line.slice(start, end)));
+        for (; walked < j; walked++) q = old.indexOf('\n', q) + 1;
+        const lineEnd = old.indexOf('\n', q);
+        const at = old.lastIndexOf(' ', lineEnd) + 1;
+        if (lineEnd === -1 || at <= q) throw MISMATCH;
+        parts ??= [];
+        parts.push(old.slice(copied, at), text);
+        copied = lineEnd;
+        q = lineEnd + 1;
+        walked = j + 1;
+        if (changed) changed[j] = valueOf(text);
+      }
+      if (parts !== undefined) {
+        parts.push(old.slice(copied));
+        texts[i] = parts.join('');
+        if (changed) (values ??= new Map()).set(i, changed);
+      }
+      samples += family.series;
+    }
+    if (k !== was.length) throw MISMATCH;
+    if (line.length - runAt !== previous.length - runFrom || !sameRun(line, runAt, previous, runFrom, previous.length - runFrom)) throw MISMATCH;
+    this.p = line.length;
+    return { seq, timestampMs, texts, samples, values: values ?? NO_VALUES, template: { line, bodyStart, spans } };
+  }
+
+  private head(): { seq: number; timestampMs: number } {
+    this.expect(HEAD);
+    const seq = this.integer();
+    this.expect(',"timestamp_ms":');
+    const timestampMs = this.integer();
+    this.expect(',"families":[');
+    return { seq, timestampMs };
+  }
+
+  /** A sample value as batch() takes it: a JSON number, "NaN", "+Inf" or "-Inf"; returns whether a number is canonical (see number()). */
+  private valueToken(): boolean {
+    const line = this.line;
+    if (line.charCodeAt(this.p) !== QUOTE) return this.number();
+    const text = line.startsWith('"NaN"', this.p) ? '"NaN"' : line.startsWith('"+Inf"', this.p) ? '"+Inf"' : line.startsWith('"-Inf"', this.p) ? '"-Inf"' : undefined;
+    if (text === undefined) throw MISMATCH;
+    this.p += text.length;
+    return true;
   }
 
   /**
@@ -199,6 +326,15 @@ class Reader {
 
   /** The sample value; returns its new rendering, or undefined if `old` already has it. */
   private value(old: string, at: number, end: number): string | undefined {
+    const start = this.p;
+    const rendered = this.readValue(old, at, end);
+    if (this.spanAt >= this.spans.length) throw MISMATCH;
+    this.spans[this.spanAt++] = start;
+    this.spans[this.spanAt++] = this.p;
+    return rendered;
+  }
+
+  private readValue(old: string, at: number, end: number): string | undefined {
     const line = this.line;
     if (line.charCodeAt(this.p) === QUOTE) {
       const rendered = line.startsWith('"NaN"', this.p) ? 'NaN' : line.startsWith('"+Inf"', this.p) ? '+Inf' : line.startsWith('"-Inf"', this.p) ? '-Inf' : undefined;

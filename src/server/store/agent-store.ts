@@ -38,6 +38,8 @@ export interface RepeatBasis {
   readonly labelPrefix: string;
   /** Positions of the families the summary reads: the reader reports their new values. */
   readonly watched: ReadonlySet<number>;
+  /** Changes with every change of the layout or its values: a copy of its values kept elsewhere is current while it stays. */
+  readonly revision: number;
 }
 
 export interface AgentStoreOptions {
@@ -194,7 +196,7 @@ export class AgentStore {
   repeatBasis(id: string): RepeatBasis | undefined {
     const agent = this.agents.get(id);
     const layout = agent && this.seriesStore.layoutOf(agent.data);
-    return layout && { layout, labelPrefix: agent.labelPrefix, watched: agent.data.summary.families };
+    return layout && { layout, labelPrefix: agent.labelPrefix, watched: agent.data.summary.families, revision: this.seriesStore.revisionOf(agent.data) };
   }
 
   /**

@@ -76,6 +76,8 @@ interface MutableSeries extends AgentSeries {
    * repeat (same series, new values) is read against. Undefined until then.
    */
   layout: RenderedFamily[] | undefined;
+  /** Counts every change of the layout or its values, so a reader can tell its copy is current. */
+  revision: number;
 }
 
 export class SeriesStore {
@@ -88,7 +90,7 @@ export class SeriesStore {
 
   /** An empty snapshot for an agent pushing every intervalMs. */
   create(agentId: string, intervalMs: number, summary = SummaryInputs.EMPTY): AgentSeries {
-    const series: MutableSeries = { agentId, intervalMs, families: new Map(), series: 0, summary, newestMs: 0, shard: undefined, shardMisses: { count: 0 }, layout: undefined };
+    const series: MutableSeries = { agentId, intervalMs, families: new Map(), series: 0, summary, newestMs: 0, shard: undefined, shardMisses: { count: 0 }, layout: undefined, revision: 0 };
     return series;
   }
 
@@ -142,6 +144,7 @@ export class SeriesStore {
     if (next.size > 0) this.place(s, nowMs);
     this.replaceFamilies(s, next);
     s.layout = rejected.length === 0 ? families : undefined;
+    s.revision++;
     this.total += held - s.series;
     s.series = held;
     s.summary = batch.summary;
@@ -152,6 +155,11 @@ export class SeriesStore {
   /** The families a repeat of the agent's last batch is read against; undefined unless that batch was stored whole. */
   layoutOf(agent: AgentSeries): readonly RenderedFamily[] | undefined {
     return (agent as MutableSeries).layout;
+  }
+
+  /** Changes whenever the layout or any of its values does (see layoutOf()). */
+  revisionOf(agent: AgentSeries): number {
+    return (agent as MutableSeries).revision;
   }
 
   /**
@@ -165,6 +173,7 @@ export class SeriesStore {
     if (!layout) throw new Error(`repeat for agent ${s.agentId} without a layout`);
     if (!this.isCurrent(s, repeat.timestampMs)) throw new Error(`repeat for agent ${s.agentId} older than its snapshot`);
     s.newestMs = repeat.timestampMs;
+    s.revision++;
     if (s.shard) this.place(s, nowMs);
     for (let i = 0; i < layout.length; i++) {
       const text = repeat.texts[i];
@@ -181,6 +190,7 @@ export class SeriesStore {
   drop(agent: AgentSeries): boolean {
     const s = agent as MutableSeries;
     s.layout = undefined;
+    s.revision++;
     // Its series are gone from /metrics: the next batch, whatever its time, shows it again.
     s.newestMs = 0;
     const shard = s.shard;
