@@ -39,7 +39,7 @@ describe('alertmanager/alertmanager.yml with amtool', { skip: skipUnlessInstalle
     const { status, output } = amtool(['check-config', CONFIG]);
     assert.equal(status, 0, output);
     assert.match(output, /SUCCESS/);
-    assert.match(output, /5 inhibit rules/);
+    assert.match(output, /6 inhibit rules/);
   });
 
   it('every severity of every alert is routed to the receiver `default`', () => {

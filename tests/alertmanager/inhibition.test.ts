@@ -45,7 +45,7 @@ const CASES: { labels: Labels; inhibited: boolean; why: string }[] = [
   { labels: ha({ alertname: 'BridgeDown', instance: 'bridge-a:9701', bridge: 'bridge-a:9701', severity: 'critical' }), inhibited: false, why: 'the page itself' },
   { labels: ha({ alertname: 'AgentDown', instance: 'web-2', severity: 'critical' }), inhibited: false, why: 'down on every bridge: bridge-b judges it' },
   { labels: ha({ alertname: 'NodeCPUHighUsage', instance: 'web-3', severity: 'info' }), inhibited: false, why: 'a host alert of an agent now on bridge-b' },
-  { labels: ha({ alertname: 'AgentOutboxBacklog', instance: 'web-3', severity: 'warning' }), inhibited: false, why: 'an agent alert, max over bridges' },
+  { labels: single({ alertname: 'AgentOutboxBacklog', instance: 'web-3', severity: 'warning' }), inhibited: true, why: 'stale data of a down bridge' },
   { labels: ha({ alertname: 'RemoteWriteBehind', instance: 'bridge-a:9701', bridge: 'bridge-a:9701', url: VM, severity: 'warning' }), inhibited: true, why: 'bridge-a\'s own alert' },
   { labels: ha({ alertname: 'ProbePairFailing', instance: 'bridge-a:9701', bridge: 'bridge-a:9701', task: 'wan', src: 'web-2', dst: 'web-3', severity: 'warning' }), inhibited: true, why: 'a task of bridge-a' },
   { labels: ha({ alertname: 'ProbePairFailing', instance: 'bridge-b:9701', bridge: 'bridge-b:9701', task: 'lan', src: 'web-4', dst: 'web-5', severity: 'warning' }), inhibited: false, why: 'a task of bridge-b' },
@@ -54,6 +54,8 @@ const CASES: { labels: Labels; inhibited: boolean; why: string }[] = [
   { labels: ha({ alertname: 'RemoteWriteFailing', instance: 'bridge-b:9701', bridge: 'bridge-b:9701', url: VM, severity: 'warning' }), inhibited: true, why: 'a consequence of RemoteWriteReceiverDown' },
   { labels: ha({ alertname: 'RemoteWriteRefusingBatches', instance: 'bridge-b:9701', bridge: 'bridge-b:9701', url: VM, severity: 'warning' }), inhibited: true, why: 'a consequence of RemoteWriteReceiverDown' },
   { labels: ha({ alertname: 'RemoteWriteFailing', instance: 'bridge-b:9701', bridge: 'bridge-b:9701', url: 'https://mimir.example.org/api/v1/push', severity: 'warning' }), inhibited: false, why: 'another URL' },
+  { labels: ha({ alertname: 'AgentOutboxBacklog', instance: 'web-3', severity: 'warning' }), inhibited: true, why: 'every agent\'s backlog while a receiver accepts nothing: one page, not one per agent' },
+  { labels: { job: 'other', alertname: 'AgentOutboxBacklog', instance: 'web-9', severity: 'warning' }, inhibited: false, why: 'a job whose receivers are fine' },
   // A clock far off holds back the small-offset warning and the frozen data of that agent only.
   { labels: ha({ alertname: 'AgentClockFarOff', instance: 'web-6', severity: 'critical' }), inhibited: false, why: 'the page itself' },
   { labels: ha({ alertname: 'AgentClockOffset', instance: 'web-6', severity: 'warning' }), inhibited: true, why: 'same agent, same cause' },
