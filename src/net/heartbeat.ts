@@ -14,6 +14,11 @@ export interface HeartbeatOptions {
    * frame already shows the peer, and NAT state on the way, that the link is alive.
    */
   pingOnlyWhenIdle?: boolean;
+  /**
+   * With pingOnlyWhenIdle: ping anyway once this many intervals passed since the last ping,
+   * so round trips (clock offset) keep being measured on a busy link. Default: never.
+   */
+  pingAtLeastEvery?: number;
   timers?: HeartbeatTimers;
 }
 
@@ -26,6 +31,8 @@ export class Heartbeat {
   private handle: unknown;
   private lastHeard: number;
   private lastSent = -Infinity;
+  /** Ticks since the last ping. */
+  private ticksWithoutPing = 0;
   private readonly timers: HeartbeatTimers;
 
   constructor(private readonly options: HeartbeatOptions) {
@@ -60,7 +67,10 @@ export class Heartbeat {
       this.options.onTimeout(silentMs);
       return;
     }
-    if (this.options.pingOnlyWhenIdle && this.timers.now() - this.lastSent < this.options.intervalMs) return;
+    this.ticksWithoutPing++;
+    const busy = this.options.pingOnlyWhenIdle && this.timers.now() - this.lastSent < this.options.intervalMs;
+    if (busy && this.ticksWithoutPing < (this.options.pingAtLeastEvery ?? Infinity)) return;
+    this.ticksWithoutPing = 0;
     this.options.sendPing();
   }
 }

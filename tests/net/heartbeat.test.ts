@@ -46,6 +46,28 @@ describe('Heartbeat', () => {
     hb.stop();
   });
 
+  it('with pingAtLeastEvery, pings a busy link every that many intervals (round trips keep being measured)', () => {
+    const clock = fakeTimers();
+    const pingedAt: number[] = [];
+    const hb = new Heartbeat({ intervalMs: 1000, timeoutMs: 3000, pingOnlyWhenIdle: true, pingAtLeastEvery: 4, sendPing: () => pingedAt.push(clock.timers.now()), onTimeout: () => assert.fail('no timeout'), timers: clock.timers });
+    const start = clock.timers.now();
+    hb.start();
+    // Busy: something sent every 500 ms, for 12 intervals.
+    for (let i = 0; i < 24; i++) {
+      clock.advance(500);
+      hb.sent();
+      hb.received();
+    }
+    assert.deepEqual(pingedAt.map((t) => t - start), [4000, 8000, 12000]);
+    // Idle again: a ping every interval.
+    for (let i = 0; i < 2; i++) {
+      clock.advance(1000);
+      hb.received();
+    }
+    assert.deepEqual(pingedAt.map((t) => t - start), [4000, 8000, 12000, 13000, 14000]);
+    hb.stop();
+  });
+
   it('declares the peer dead once it was silent longer than the timeout, and stops', () => {
     const clock = fakeTimers();
     let silent = -1;

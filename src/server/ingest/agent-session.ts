@@ -70,6 +70,12 @@ const NO_NETWORKS = new Networks([]);
 
 /** Pings whose pong may still come back; older pongs are ignored for the clock estimate. */
 const PINGS_REMEMBERED = 8;
+/**
+ * A busy link (acks, tasks) shows the agent the bridge is alive without pings: then only every
+ * this many heartbeat intervals a ping, for the clock offset. Pings and their pongs were half
+ * of the socket writes and reads of an agent pushing every heartbeat interval.
+ */
+const CLOCK_PING_INTERVALS = 4;
 
 /**
  * One agent connection: handshake first (nothing else is accepted before a valid hello),
@@ -269,6 +275,8 @@ export class AgentSession {
     this.heartbeat = new Heartbeat({
       intervalMs: options.heartbeatMs,
       timeoutMs: 3 * options.heartbeatMs,
+      pingOnlyWhenIdle: true,
+      pingAtLeastEvery: CLOCK_PING_INTERVALS,
       sendPing: () => this.ping(),
       onTimeout: (silentMs) => this.fail(protocolError('HEARTBEAT_TIMEOUT', `nothing received for ${silentMs} ms`)),
     });
@@ -330,6 +338,7 @@ export class AgentSession {
   private send(message: ServerMessage): void {
     if (this.socket.destroyed || this.socket.writableEnded) return;
     this.socket.write(encodeMessage(message));
+    this.heartbeat?.sent();
     if (this.socket.writableLength > MAX_PENDING_WRITE_BYTES) {
       this.log.warn('dropping agent that stopped reading', { code: ProtocolErrors.SLOW_CONSUMER.code, pending_bytes: this.socket.writableLength });
       this.deps.metrics.framesRejected.inc({ reason: ProtocolErrors.SLOW_CONSUMER.reason });
