@@ -1,13 +1,17 @@
 #!/usr/bin/env node
-// Builds dist/fleetpulse.cjs: the whole CLI and its dependencies in one CommonJS file, for hosts
-// that run the agent without Docker or node_modules (`node fleetpulse.cjs agent`, Node.js >= 20).
-// Usage: node scripts/bundle.mjs [--outfile <path>]
+// Builds two single CommonJS files with their dependencies, runnable without node_modules
+// (Node.js >= 20):
+// - fleetpulse.cjs: the whole CLI (`node fleetpulse.cjs server|agent|demo|certs`);
+// - fleetpulse-agent.cjs: the agent alone (src/agent-cli.ts), what Dockerfile.agent and the systemd
+//   unit run: no bridge, console or certificate code to read into an agent's memory.
+// Usage: node scripts/bundle.mjs [--outdir <dir>]
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 
 const ROOT = new URL('../', import.meta.url);
-const { values } = parseArgs({ options: { outfile: { type: 'string', default: 'dist/fleetpulse.cjs' } } });
+const { values } = parseArgs({ options: { outdir: { type: 'string', default: 'dist' } } });
 const { version } = JSON.parse(readFileSync(new URL('package.json', ROOT), 'utf8'));
 
 // src/version.ts reads ../package.json beside the module, which a single file installed as
@@ -25,25 +29,34 @@ const versionConstant = {
   },
 };
 
-const result = await build({
-  absWorkingDir: new URL('.', ROOT).pathname,
-  entryPoints: ['src/cli.ts'],
-  outfile: values.outfile,
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
-  // Other modules that resolve files next to themselves keep working relative to the bundle
-  // (CommonJS has no import.meta).
-  banner: { js: 'const __fleetpulse_import_meta_url = require("node:url").pathToFileURL(__filename).href;' },
-  define: { 'import.meta.url': '__fleetpulse_import_meta_url' },
-  plugins: [versionConstant],
-  logLevel: 'warning',
-  metafile: true,
-});
-if (result.warnings.length > 0) {
-  console.error(`bundle: ${result.warnings.length} warning(s) above; refusing a bundle that may not run`);
-  process.exit(1);
+/** The two builds: output file name and entry point. */
+const BUNDLES = [
+  ['fleetpulse.cjs', 'src/cli.ts'],
+  ['fleetpulse-agent.cjs', 'src/agent-cli.ts'],
+];
+
+for (const [name, entry] of BUNDLES) {
+  const outfile = join(values.outdir, name);
+  const result = await build({
+    absWorkingDir: new URL('.', ROOT).pathname,
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    // Other modules that resolve files next to themselves keep working relative to the bundle
+    // (CommonJS has no import.meta).
+    banner: { js: 'const __fleetpulse_import_meta_url = require("node:url").pathToFileURL(__filename).href;' },
+    define: { 'import.meta.url': '__fleetpulse_import_meta_url' },
+    plugins: [versionConstant],
+    logLevel: 'warning',
+    metafile: true,
+  });
+  if (result.warnings.length > 0) {
+    console.error(`bundle: ${result.warnings.length} warning(s) above; refusing a bundle that may not run`);
+    process.exit(1);
+  }
+  const bytes = Object.values(result.metafile.outputs)[0].bytes;
+  console.log(`${outfile}: fleetpulse ${version}, ${(bytes / 1024).toFixed(0)} KiB`);
 }
-const bytes = Object.values(result.metafile.outputs)[0].bytes;
-console.log(`${values.outfile}: fleetpulse ${version}, ${(bytes / 1024).toFixed(0)} KiB`);

@@ -1,18 +1,13 @@
 #!/usr/bin/env node
-// Each statfs on a hung NFS mount holds a libuv thread until it returns; with the default 4,
-// a few stuck mounts would stall every file read of the agent. Set before any async fs work.
-process.env.UV_THREADPOOL_SIZE ??= '16';
-import { Agent } from './agent/agent.js';
-import { checkStatus, statusFilePath } from './agent/status-file.js';
-import { agentOptions } from './config/build-options.js';
-import { OutboxDirError } from './agent/outbox/disk-store.js';
-import { ConfigError, helpText, loadConfig, readDotEnv } from './config/load-config.js';
+import './threadpool-size.js'; // first: see there
+import { isAgentUserError, startAgentCommand } from './agent-command.js';
+import { helpText, loadConfig, readDotEnv } from './config/load-config.js';
 import type { Command } from './config/settings.js';
 import type { Stoppable } from './demo.js';
 import { startBridge } from './start-bridge.js';
 import { createLogger } from './log.js';
+import { runUntilSignal } from './run-command.js';
 import { VERSION } from './version.js';
-import { TlsFileError } from './net/tls-files.js';
 
 const USAGE = `fleetpulse ${VERSION} — push-based host monitoring for Prometheus
 
@@ -27,26 +22,17 @@ Usage:
 `;
 
 async function start(command: Command, argv: string[]): Promise<Stoppable> {
-  const { values, help, check, warnings } = loadConfig(command, argv, process.env, await readDotEnv());
+  if (command === 'agent') return startAgentCommand(argv);
+  const { values, help, warnings } = loadConfig(command, argv, process.env, await readDotEnv());
   if (help) {
     process.stdout.write(helpText(command));
     process.exit(0);
   }
-  if (check) {
-    const result = checkStatus(values.statusFile ?? statusFilePath(values.agentId!));
-    process.stdout.write(`${result.message}\n`);
-    process.exit(result.healthy ? 0 : 1);
-  }
   const log = createLogger(values.logLevel!, { component: command });
   for (const warning of warnings) log.warn(warning);
   if (command === 'demo') return (await import('./demo.js')).startDemo(values, log);
-  if (command === 'server') {
-    const { bridge } = await startBridge(values, log);
-    return bridge;
-  }
-  const agent = new Agent(agentOptions(values, log));
-  agent.start();
-  return agent;
+  const { bridge } = await startBridge(values, log);
+  return bridge;
 }
 
 /**
@@ -55,7 +41,7 @@ async function start(command: Command, argv: string[]): Promise<Stoppable> {
  * token modules (RSS, issue 12).
  */
 async function isUserError(err: unknown): Promise<boolean> {
-  if (err instanceof ConfigError || err instanceof TlsFileError || err instanceof OutboxDirError) return true;
+  if (isAgentUserError(err)) return true;
   const [{ TaskFileError }, { TokensFileError }, { WebConfigError }] = await Promise.all([
     import('./server/tasks/task-repository.js'),
     import('./server/auth/agent-tokens-file.js'),
@@ -81,29 +67,7 @@ async function main(): Promise<void> {
     process.stderr.write(command === undefined || command === '--help' || command === 'help' ? USAGE : `fleetpulse: unknown command "${command}"\n\n${USAGE}`);
     process.exit(command === undefined || command === '--help' || command === 'help' ? 0 : 2);
   }
-  let running: Stoppable;
-  try {
-    running = await start(command, argv);
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    if (await isUserError(err)) process.stderr.write(`fleetpulse: ${e.message}\n`);
-    else if (e.code === 'EADDRINUSE') process.stderr.write(`fleetpulse: cannot listen: ${e.message}; is another bridge running? choose other ports with FLEETPULSE_INGEST_PORT / FLEETPULSE_HTTP_PORT\n`);
-    else process.stderr.write(`fleetpulse: ${e.stack ?? e.message}\n`);
-    process.exit(2);
-  }
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) process.exit(1); // a second Ctrl-C forces it
-    stopping = true;
-    process.stderr.write(`fleetpulse: ${signal} received, stopping\n`);
-    const force = setTimeout(() => process.exit(1), running.stopDeadlineMs ?? 5000).unref();
-    running.stop().then(() => {
-      clearTimeout(force);
-      process.exit(0);
-    });
-  };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  await runUntilSignal(() => start(command, argv), isUserError);
 }
 
 void main();

@@ -1,8 +1,9 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AGENT_NODE_FLAGS } from '../../src/agent/node-flags.js';
+import { AGENT_BUNDLE, AGENT_NODE_FLAGS } from '../../src/agent/node-flags.js';
 import { sleep } from '../fleet/cycle-driver.js';
 import { cpuSeconds, memory } from '../measure/proc-stats.js';
 import { countSeries, scrape } from '../measure/scrape.js';
@@ -10,7 +11,20 @@ import { startBridge } from '../systems/bridge.js';
 import { freePort, startSystem, type System } from '../systems/child.js';
 import { startNodeExporter } from '../systems/node-exporter.js';
 
-const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** The file the image and the systemd unit run, built from the sources by buildAgentBundle(). */
+export const FOOTPRINT_AGENT_BUNDLE = join(ROOT, 'dist', AGENT_BUNDLE);
+
+/** Builds dist/ bundles (scripts/bundle.mjs) so that the agent measured is the current source's. */
+export function buildAgentBundle(): void {
+  const built = spawnSync(process.execPath, [join(ROOT, 'scripts/bundle.mjs'), '--outdir', join(ROOT, 'dist')], { encoding: 'utf8' });
+  if (built.status !== 0) throw new Error(`scripts/bundle.mjs failed:\n${built.stdout}${built.stderr}`);
+}
+
+/** Arguments to `node` for the measured agent: the deployed bundle under `nodeFlags`. */
+export function footprintAgentArgs(nodeFlags: readonly string[]): string[] {
+  return [...nodeFlags, FOOTPRINT_AGENT_BUNDLE, 'agent'];
+}
 
 export interface Footprint {
   rssBytes: number;
@@ -27,11 +41,13 @@ export interface Footprint {
 export interface AgentFootprint {
   intervalMs: number;
   windowSeconds: number;
-  /** Run as deployed: `node ${AGENT_NODE_FLAGS}` (Dockerfile.agent, deploy/systemd). */
+  /** Run as deployed: `node ${AGENT_NODE_FLAGS} dist/${AGENT_BUNDLE} agent` (Dockerfile.agent, deploy/systemd). */
   agent: Footprint;
   /** Absent in results recorded before the agent was deployed with node flags. */
   nodeFlags?: readonly string[];
-  /** The same agent under a plain `node`, for the flags' effect (absent in older results). */
+  /** The file run, relative to the repository (absent before 2026-11-30: dist/cli.js). */
+  agentFile?: string;
+  /** The same agent under a plain `node`, for the flags' effect (absent in older results). Before 2026-11-30 both ran dist/cli.js. */
   agentPlainNode?: Footprint;
   nodeExporter: Footprint | { skipped: string };
 }
@@ -48,12 +64,13 @@ interface RunningAgent {
  * on the same host over the same window.
  */
 export async function measureAgentFootprint(intervalMs: number, windowMs: number, log: (line: string) => void): Promise<AgentFootprint> {
+  buildAgentBundle();
   const dir = mkdtempSync(join(tmpdir(), 'fleetpulse-bench-agent-'));
   const bridge = await startBridge(10);
   const systems: System[] = [bridge];
   const startAgent = async (id: string, nodeFlags: readonly string[]): Promise<RunningAgent> => {
     const statusFile = join(dir, `${id}.status.json`);
-    const system = await startSystem(`fleetpulse agent (${id})`, process.execPath, [...nodeFlags, CLI, 'agent'], bridge.apiUrl, {
+    const system = await startSystem(`fleetpulse agent (${id})`, process.execPath, footprintAgentArgs(nodeFlags), bridge.apiUrl, {
       PATH: process.env.PATH,
       FLEETPULSE_SERVER: `127.0.0.1:${bridge.ingestPort}`,
       FLEETPULSE_AGENT_ID: id,
@@ -119,7 +136,7 @@ export async function measureAgentFootprint(intervalMs: number, windowMs: number
     const describe = (f: Footprint): string => `${(f.cpuSecondsPerRound * 1000).toFixed(1)} ms CPU/collection, ${(f.rssBytes / 2 ** 20).toFixed(1)} MiB`;
     log(`  agent ${describe(ours!)} (plain node: ${describe(oursPlain!)}); ` +
       ('skipped' in theirs ? `node_exporter skipped: ${theirs.skipped}` : `node_exporter ${(theirs.cpuSecondsPerRound * 1000).toFixed(1)} ms CPU/scrape, ${(theirs.rssBytes / 2 ** 20).toFixed(1)} MiB`));
-    return { intervalMs, windowSeconds: (Date.now() - started) / 1000, agent: ours!, nodeFlags: AGENT_NODE_FLAGS, agentPlainNode: oursPlain!, nodeExporter: theirs };
+    return { intervalMs, windowSeconds: (Date.now() - started) / 1000, agent: ours!, nodeFlags: AGENT_NODE_FLAGS, agentFile: `dist/${AGENT_BUNDLE}`, agentPlainNode: oursPlain!, nodeExporter: theirs };
   } finally {
     for (const system of systems.reverse()) await system.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -102,7 +102,7 @@ export function renderMarkdown(report: BenchReport, chartFile: string): string {
   if (report.footprint) {
     const f = report.footprint;
     out.push(`## Agent footprint (every ${f.intervalMs / 1000} s over ${Math.round(f.windowSeconds)} s)`, '', row(['program', 'RSS MiB', 'peak RSS MiB', 'own (RssAnon) MiB', 'CPU ms per collection / scrape', 'collections / scrapes', 'CPU-s total', 'series']), row(Array(8).fill('---')));
-    const flags = f.nodeFlags?.length ? ` as deployed: \`node ${f.nodeFlags.join(' ')}\`` : '';
+    const flags = f.nodeFlags?.length ? ` as deployed: \`node ${[...f.nodeFlags, f.agentFile ?? 'dist/cli.js'].join(' ')} agent\`` : '';
     out.push(footprintRow(`fleetpulse agent (collect + push)${flags}`, f.agent));
     if (f.agentPlainNode) out.push(footprintRow('fleetpulse agent under a plain `node`', f.agentPlainNode));
     if ('skipped' in f.nodeExporter) out.push(row(['node_exporter', `skipped: ${f.nodeExporter.skipped}`, '', '', '', '', '', '']));

@@ -1,10 +1,25 @@
 /**
- * Node flags the agent is deployed with (Dockerfile.agent, deploy/systemd; a test keeps them in
- * step). `--lite-mode` keeps V8 from compiling optimised code: the agent's work is a little file
- * parsing and one socket every few seconds, which the interpreter does at about the same CPU,
- * while optimised code and its feedback cost 6-16 MB of RSS (bench/results/*-agent-footprint.md).
- * From Node 22 lite mode implies --jitless, which turns WebAssembly off and warns unless told
- * so: hence --no-expose-wasm. The agent therefore must not use fetch() (undici runs on
- * WebAssembly); it needs only net, dgram and fs. The bridge is busy and keeps the defaults.
+ * How the agent is deployed (Dockerfile.agent, deploy/systemd; the footprint benchmark starts it
+ * the same way; tests/deploy/agent-node-flags.test.ts keeps the three in step).
+ *
+ * The file: AGENT_BUNDLE, the agent alone in one CommonJS file (scripts/bundle.mjs from
+ * src/agent-cli.ts). Against dist/cli.js it reads no bridge, console or certificate code and
+ * no module loader work per file (bench/results/2026-11-30-agent-rss.md).
+ *
+ * The flags: `--lite-mode` keeps V8 from compiling optimised code: the agent's work is a little
+ * file parsing and one socket every few seconds, which the interpreter does at less CPU than
+ * optimising it would take, while optimised code and its feedback cost 6-16 MB of RSS
+ * (bench/results/*-agent-footprint.md, 2026-11-30-agent-rss.md). From Node 22 lite mode implies
+ * --jitless, which turns WebAssembly off and warns unless told so: hence --no-expose-wasm. The
+ * agent therefore must not use fetch() (undici runs on WebAssembly); it needs only net, dgram
+ * and fs. The bridge is busy and keeps the defaults.
  */
 export const AGENT_NODE_FLAGS: readonly string[] = ['--lite-mode', '--no-expose-wasm'];
+
+/** The agent's bundle as scripts/bundle.mjs names it in dist/. */
+export const AGENT_BUNDLE = 'fleetpulse-agent.cjs';
+
+/** Arguments to `node` that run the agent from `bundlePath` as deployed. */
+export function agentNodeArgs(bundlePath: string): string[] {
+  return [...AGENT_NODE_FLAGS, bundlePath, 'agent'];
+}

@@ -57,6 +57,7 @@ describe('npm run bench -- --smoke', () => {
       assert.ok(report.skipped.some((s) => s.target === 'pushgateway-nocheck'), 'skipped with a reason');
     }
     const footprint = report.footprint!;
+    assert.equal(footprint.agentFile, 'dist/fleetpulse-agent.cjs', 'the agent as deployed: its own bundle');
     assert.ok(footprint.agent.rounds >= 1 && footprint.agent.series > 0 && positive(footprint.agent.rssBytes));
     assert.ok('skipped' in footprint.nodeExporter || footprint.nodeExporter.series > 0);
     assert.equal(report.targets.length > 0, true);

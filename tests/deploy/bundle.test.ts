@@ -7,23 +7,26 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { startTestBridge, type TestBridge } from '../helpers/bridge.js';
 import { eventually, getText } from '../helpers/http.js';
-import { AGENT_NODE_FLAGS } from '../../src/agent/node-flags.js';
+import { AGENT_BUNDLE, agentNodeArgs } from '../../src/agent/node-flags.js';
 
-// The single-file build for hosts without Docker (scripts/bundle.mjs, deploy/systemd/), run
-// from a directory of its own so nothing can come from the repository's node_modules.
+// The single-file builds (scripts/bundle.mjs): the agent's, which deploy/systemd/ and the agent
+// image run, and the full CLI's, run from a directory of their own so nothing can come from the
+// repository's node_modules.
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
 
-describe('dist/fleetpulse.cjs', { timeout: 60_000 }, () => {
+describe('dist/fleetpulse-agent.cjs and dist/fleetpulse.cjs', { timeout: 60_000 }, () => {
   let dir: string;
   let bundle: string;
+  let fullCli: string;
   let bridge: TestBridge;
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'fleetpulse-bundle-'));
-    bundle = join(dir, 'fleetpulse.cjs');
-    const built = spawnSync(process.execPath, [join(ROOT, 'scripts/bundle.mjs'), '--outfile', bundle], { encoding: 'utf8' });
+    bundle = join(dir, AGENT_BUNDLE);
+    fullCli = join(dir, 'fleetpulse.cjs');
+    const built = spawnSync(process.execPath, [join(ROOT, 'scripts/bundle.mjs'), '--outdir', dir], { encoding: 'utf8' });
     assert.equal(built.status, 0, `bundle failed:\n${built.stdout}${built.stderr}`);
     bridge = await startTestBridge();
   });
@@ -33,13 +36,36 @@ describe('dist/fleetpulse.cjs', { timeout: 60_000 }, () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const run = (args: string[], env: Record<string, string> = {}) =>
-    spawnSync(process.execPath, [bundle, ...args], { cwd: dir, encoding: 'utf8', timeout: 10_000, env: { PATH: process.env.PATH ?? '', ...env } });
+  const run = (args: string[], env: Record<string, string> = {}, file = bundle) =>
+    spawnSync(process.execPath, [file, ...args], { cwd: dir, encoding: 'utf8', timeout: 10_000, env: { PATH: process.env.PATH ?? '', ...env } });
 
-  it('prints the package version, which it cannot read from a package.json beside it', () => {
-    const r = run(['--version']);
-    assert.equal(r.status, 0, r.stderr);
-    assert.equal(r.stdout.trim(), version);
+  it('both print the package version, which they cannot read from a package.json beside them', () => {
+    for (const file of [bundle, fullCli]) {
+      const r = run(['--version'], {}, file);
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stdout.trim(), version);
+    }
+  });
+
+  it('the full CLI knows every command; the agent bundle refuses all but agent, saying where they are', () => {
+    for (const command of ['server', 'demo', 'certs']) {
+      const full = run([command, '--help'], {}, fullCli);
+      assert.equal(full.status, 0, `fleetpulse.cjs ${command} --help: ${full.stderr}`);
+      const agentOnly = run([command, '--help']);
+      assert.equal(agentOnly.status, 2);
+      assert.match(agentOnly.stderr, new RegExp(`runs only "agent" \\(got "${command}"\\).*full fleetpulse CLI`));
+    }
+    const help = run(['agent', '--help']);
+    assert.equal(help.status, 0, help.stderr);
+    assert.match(help.stdout, /FLEETPULSE_SERVER/);
+  });
+
+  it('the agent bundle holds no module of the bridge, the console or the certificates', () => {
+    const text = readFileSync(bundle, 'utf8');
+    // esbuild heads every module with a comment naming its source file.
+    assert.match(text, /^\/\/ src\/agent\/agent\.ts$/m, 'module comments (else this test checks nothing)');
+    const modules = [...text.matchAll(/^\/\/ ((?:src|node_modules)\/\S+)$/gm)].map((m) => m[1]!);
+    assert.deepEqual(modules.filter((m) => /^src\/(server|certs)\/|^src\/(demo|start-bridge)\.ts$|^node_modules\/(prom-client|node-forge|yaml|bcryptjs|@bufbuild|snappyjs)\//.test(m)), []);
   });
 
   it('runs an agent that reaches the bridge, passes --check and stops on SIGTERM', async () => {
@@ -53,8 +79,8 @@ describe('dist/fleetpulse.cjs', { timeout: 60_000 }, () => {
       FLEETPULSE_COLLECTOR_TIMEOUT: '10s',
       FLEETPULSE_STATUS_FILE: join(dir, 'agent.status.json'),
     };
-    // As the systemd unit runs it: with the agent's node flags.
-    const agent = spawn(process.execPath, [...AGENT_NODE_FLAGS, bundle, 'agent'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // As the systemd unit runs it: the agent bundle with the agent's node flags.
+    const agent = spawn(process.execPath, agentNodeArgs(bundle), { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     agent.stdout.on('data', (c: Buffer) => (output += c.toString()));
     agent.stderr.on('data', (c: Buffer) => (output += c.toString()));

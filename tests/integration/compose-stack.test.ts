@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { StartedTestContainer } from 'testcontainers';
-import { AGENT_NODE_FLAGS } from '../../src/agent/node-flags.js';
+import { AGENT_BUNDLE, agentNodeArgs } from '../../src/agent/node-flags.js';
 import { portToHandOut } from '../helpers/ports.js';
 import { isNodeExporterNaming } from '../helpers/prometheus.js';
 import { AlertmanagerApi, receivedNotifications } from './alertmanager-api.js';
@@ -184,7 +184,7 @@ describe('the Compose stack', { skip: unavailable }, () => {
     const { stack: s } = stack();
     for (const container of s.containers.agent ?? []) {
       const { stdout } = await container.exec(['sh', '-c', 'tr "\\0" " " < /proc/1/cmdline']);
-      assert.equal(stdout.trim(), ['node', ...AGENT_NODE_FLAGS, '/app/dist/cli.js', 'agent'].join(' '));
+      assert.equal(stdout.trim(), ['node', ...agentNodeArgs(`/app/dist/${AGENT_BUNDLE}`)].join(' '));
       const logs = await s.logs(container);
       assert.match(logs, /connected to bridge/, 'the agent logged its connection');
       assert.doesNotMatch(logs, /warning:|deprecat/i, logs);
