@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { startTestBridge, type TestBridge } from '../helpers/bridge.js';
 import { eventually, getText } from '../helpers/http.js';
+import { TestReceiver } from '../helpers/remote-write-receiver.js';
 import { AGENT_BUNDLE, agentNodeArgs } from '../../src/agent/node-flags.js';
 
 // The single-file builds (scripts/bundle.mjs): the agent's, which deploy/systemd/ and the agent
@@ -105,6 +106,39 @@ describe('dist/fleetpulse-agent.cjs and dist/fleetpulse.cjs', { timeout: 60_000 
       assert.equal(await exited, 0, `exit after SIGTERM; output:\n${output}`);
       clearTimeout(force);
       assert.doesNotMatch(output, /warning/i, 'the node flags start the agent without warnings');
+    }
+  });
+
+  it('the full CLI runs a bridge whose remote_write compresses with snappyjs: the native snappy is not beside the single file', async () => {
+    const receiver = await TestReceiver.start();
+    const env = { PATH: process.env.PATH ?? '', FLEETPULSE_BIND: '127.0.0.1', FLEETPULSE_INGEST_PORT: '0', FLEETPULSE_HTTP_PORT: '0', FLEETPULSE_DATA_DIR: join(dir, 'bridge-data'), FLEETPULSE_REMOTE_WRITE_URL: receiver.url };
+    const server = spawn(process.execPath, [fullCli, 'server'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    server.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    server.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    const exited = new Promise<number | string>((resolve) => server.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+    let agent: ReturnType<typeof spawn> | undefined;
+    try {
+      const ingestPort = await eventually(async () => output.match(/msg="bridge listening" .*ingest=\S+:(\d+)/)?.[1], 15_000, 'the bundled bridge listening');
+      assert.match(output, /msg="remote_write compresses with snappyjs[^"]*" .*snappy=snappyjs .*Cannot find module 'snappy'/);
+      agent = spawn(process.execPath, agentNodeArgs(bundle), {
+        cwd: dir,
+        stdio: 'ignore',
+        env: { PATH: process.env.PATH ?? '', FLEETPULSE_SERVER: `127.0.0.1:${ingestPort}`, FLEETPULSE_AGENT_ID: 'bundled-rw', FLEETPULSE_INTERVAL: '200ms', FLEETPULSE_COLLECTORS: 'loadavg', FLEETPULSE_COLLECTOR_TIMEOUT: '10s', FLEETPULSE_PROBES: 'off', FLEETPULSE_STATUS_FILE: join(dir, 'rw-agent.status.json') },
+      });
+      // Read back by the test receiver with the protobuf and snappy libraries.
+      const load = await eventually(async () => receiver.series.find((s) => s.labels.__name__ === 'node_load1' && s.labels.instance === 'bundled-rw'), 15_000, 'node_load1 of the bundled agent at the receiver');
+      assert.equal(load.labels.job, 'fleetpulse');
+      assert.equal(load.samples.length, 1);
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\nbridge output:\n${output}`);
+    } finally {
+      agent?.kill('SIGKILL');
+      server.kill('SIGTERM');
+      const force = setTimeout(() => server.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(force);
+      await receiver.close();
     }
   });
 });

@@ -52,8 +52,19 @@ export class ProtoBytes {
     this.pos += bytes.length;
   }
 
-  /** A copy of what was written (the buffer itself is reused by the next batch). */
-  copy(): Uint8Array {
-    return Uint8Array.prototype.slice.call(this.buf, 0, this.pos);
+  /** Overwrites the 8 bytes at `at` (written before) with a little-endian double. */
+  doubleAt(at: number, v: number): void {
+    this.buf.writeDoubleLE(v, at);
+  }
+
+  /** Overwrites the bytes at `at` (written before) with `bytes`, a few: byte by byte beats set() there. */
+  fewAt(at: number, bytes: Uint8Array): void {
+    const buf = this.buf;
+    for (let i = 0; i < bytes.length; i++) buf[at + i] = bytes[i]!;
+  }
+
+  /** A copy of what was written from `start` on (the buffer itself is reused by the next batch). */
+  copy(start = 0): Uint8Array {
+    return Uint8Array.prototype.slice.call(this.buf, start, this.pos);
   }
 }

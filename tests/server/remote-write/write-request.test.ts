@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { uncompress } from 'snappyjs';
 import { renderFamily } from '../../../src/server/ingest/render-family.js';
 import { WriteRequestEncoder, writeRequestBody } from '../../../src/server/remote-write/write-request.js';
@@ -88,6 +89,70 @@ describe('WriteRequestEncoder', () => {
     const decode = (b: { bytes: Uint8Array }) => decodeWriteRequest(uncompress(new Uint8Array(writeRequestBody([b.bytes])))).map((s) => [s.labels.mountpoint, s.samples[0]!.value, s.samples[0]!.timestampMs]);
     assert.deepEqual(decode(batch), [['/a b', 2, 2], ['/new', 2, 2], ['/', 2, 2]]);
     assert.deepEqual(decode(again), [['/new', 3, 3], ['/', 3, 3]]);
+  });
+
+  it('writes a replay\'s own values and time without disturbing the live family object\'s template', () => {
+    const encoder = new WriteRequestEncoder([]);
+    const agent = {};
+    const fs = (mounts: string[], value: number) => rendered({ name: 'fs', type: 'gauge', help: '', samples: mounts.map((m, i) => ({ labels: { mountpoint: m }, value: value + i })) });
+    const decode = (b: { bytes: Uint8Array }) => decodeWriteRequest(uncompress(new Uint8Array(writeRequestBody([b.bytes])))).map((s) => [s.labels.mountpoint, s.samples[0]!.value, s.samples[0]!.timestampMs]);
+    const live = fs(['/', '/home', '/srv'], 10);
+    encoder.encodeBatch([live], 1_767_225_600_000, agent);
+    // Replays from the agent's outbox: new objects, older times, a series that was there then.
+    const replay = encoder.encodeBatch([fs(['/', '/old', '/home', '/srv'], 1)], 1_767_225_500_000, agent);
+    assert.deepEqual(decode(replay), [['/', 1, 1_767_225_500_000], ['/old', 2, 1_767_225_500_000], ['/home', 3, 1_767_225_500_000], ['/srv', 4, 1_767_225_500_000]]);
+    live.text = live.text.replace(' 10\n', ' 20\n');
+    const again = encoder.encodeBatch([live], 1_767_225_605_000, agent);
+    assert.deepEqual(decode(again), [['/', 20, 1_767_225_605_000], ['/home', 11, 1_767_225_605_000], ['/srv', 12, 1_767_225_605_000]]);
+  });
+
+  it('writes a family object again at a time whose field is longer than before', () => {
+    const encoder = new WriteRequestEncoder([['job', 'fleetpulse']]);
+    const family = cpu();
+    roundTrip(encoder, [family], 1);
+    const { series } = roundTrip(encoder, [family], 1_767_225_600_123);
+    assert.deepEqual(series.map((s) => [s.labels.mode, s.samples[0]!.timestampMs]), [['idle', 1_767_225_600_123], ['user', 1_767_225_600_123], ['A', 1_767_225_600_123]]);
+    assert.equal(series[0]!.labels.job, 'fleetpulse');
+  });
+
+  it('sends exactly each batch\'s series and values, whatever series an agent\'s families gain, lose or reorder', () => {
+    const pool = ['/', '/home', '/a b', '/srv/x "y"', '/boot', '/var/lib/docker', 'C:\\', '/mnt/ü'];
+    const step = fc.record({
+      mounts: fc.uniqueArray(fc.constantFrom(...pool), { maxLength: pool.length }),
+      /** A new family object (the general path, a replay) or the previous one with new values (a repeat batch). */
+      fresh: fc.boolean(),
+      agent: fc.constantFrom('a', 'b'),
+    });
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 1, maxLength: 12 }), (steps) => {
+        const encoder = new WriteRequestEncoder([['job', 'fleetpulse']]);
+        const agents: Record<string, object> = { a: {}, b: {} };
+        const previous: Record<string, { family: RenderedFamily; mounts: string[] } | undefined> = {};
+        steps.forEach((s, n) => {
+          let family: RenderedFamily;
+          let mounts = s.mounts;
+          const before = previous[s.agent];
+          const values = (ms: string[]) => ms.map((m, i) => ({ labels: { mountpoint: m, agent: s.agent }, value: n * 100 + i }));
+          if (!s.fresh && before) {
+            // As ingest/repeat-batch.ts: the same object and label sets, new values in its text.
+            mounts = before.mounts;
+            family = before.family;
+            family.text = rendered({ name: 'fs', type: 'gauge', help: '', samples: values(mounts) }).text;
+          } else {
+            family = rendered({ name: 'fs', type: 'gauge', help: '', samples: values(mounts) });
+          }
+          previous[s.agent] = { family, mounts };
+          const batch = encoder.encodeBatch([family], 1_767_225_600_000 + n, agents[s.agent]);
+          const series = decodeWriteRequest(uncompress(new Uint8Array(writeRequestBody([batch.bytes]))));
+          assert.equal(batch.samples, mounts.length);
+          assert.deepEqual(
+            series.map((x) => [x.labels, x.samples]),
+            mounts.map((m, i) => [{ __name__: 'fs', agent: s.agent, env: 'prod', instance: 'web-1', job: 'fleetpulse', mountpoint: m }, [{ value: n * 100 + i, timestampMs: 1_767_225_600_000 + n }]]),
+          );
+        });
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it('concatenates encoded batches into one valid request', () => {
