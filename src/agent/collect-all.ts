@@ -27,19 +27,20 @@ type Outcome = { ok: true; families: MetricFamily[]; seconds: number } | { ok: f
  * latest: a hung collector is abandoned (its signal aborted), never awaited.
  */
 export async function collectAll(collectors: readonly Collector[], options: CollectOptions): Promise<CollectResult> {
-  const outcomes = reconcileAll(collectors, await Promise.all(collectors.map((c) => runOne(c, options.timeoutMs))));
+  const outcomes = reconcileAll(collectors, await runAll(collectors, options.timeoutMs));
   const families: MetricFamily[] = [];
   const failures: CollectorFailure[] = [];
   const success: Sample[] = [];
   const duration: Sample[] = [];
-  collectors.forEach(({ name }, i) => {
+  for (let i = 0; i < collectors.length; i++) {
+    const { name } = collectors[i]!;
     const outcome = outcomes[i]!;
     const labels = { collector: name };
     success.push({ labels, value: outcome.ok ? 1 : 0 });
     duration.push({ labels, value: outcome.seconds });
-    if (outcome.ok) families.push(...outcome.families);
+    if (outcome.ok) for (const family of outcome.families) families.push(family);
     else failures.push({ collector: name, error: outcome.error });
-  });
+  }
   if (collectors.length > 0) {
     families.push(
       gauge('node_scrape_collector_duration_seconds', 'node_exporter: Duration of a collector scrape.', duration, 'seconds'),
@@ -49,29 +50,41 @@ export async function collectAll(collectors: readonly Collector[], options: Coll
   return { families, failures };
 }
 
-async function runOne(collector: Collector, timeoutMs: number): Promise<Outcome> {
-  const started = performance.now();
-  const seconds = (): number => (performance.now() - started) / 1000;
+/**
+ * Every collector starts now, so one deadline (one timer, one signal) serves as each one's
+ * timeout: a collector still running when it passes is aborted and counts as failed. Collections
+ * run every few seconds for the agent's whole life; a timer and an AbortController per
+ * collector per round were measurable bookkeeping under --lite-mode.
+ */
+async function runAll(collectors: readonly Collector[], timeoutMs: number): Promise<Outcome[]> {
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<never>((_, reject) => {
+  const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       const error = new Error(`timed out after ${timeoutMs} ms`);
       controller.abort(error);
       reject(error);
     }, timeoutMs);
   });
-  // Wrapped so a collector that throws synchronously is caught like one that rejects.
-  const work = Promise.resolve().then(() => collector.collect(controller.signal));
-  work.catch(() => {}); // an abandoned collector may reject later; that is not an unhandled rejection
+  deadline.catch(() => {}); // rejects only to end the races below
   try {
-    const families = await Promise.race([work, timedOut]);
-    if (!Array.isArray(families)) throw new Error('collect() did not return an array of families');
-    return { ok: true, families, seconds: seconds() };
-  } catch (err) {
-    return { ok: false, error: err instanceof Error ? err.message : String(err), seconds: seconds() };
+    return await Promise.all(collectors.map((c) => runOne(c, controller.signal, deadline)));
   } finally {
     clearTimeout(timer);
+  }
+}
+
+async function runOne(collector: Collector, signal: AbortSignal, deadline: Promise<never>): Promise<Outcome> {
+  const started = performance.now();
+  // Wrapped so a collector that throws synchronously is caught like one that rejects.
+  const work = Promise.resolve().then(() => collector.collect(signal));
+  work.catch(() => {}); // an abandoned collector may reject later; that is not an unhandled rejection
+  try {
+    const families = await Promise.race([work, deadline]);
+    if (!Array.isArray(families)) throw new Error('collect() did not return an array of families');
+    return { ok: true, families, seconds: (performance.now() - started) / 1000 };
+  } catch (err) {
+    return { ok: false, error: err instanceof Error ? err.message : String(err), seconds: (performance.now() - started) / 1000 };
   }
 }
 

@@ -1,8 +1,9 @@
-import { readFile, statfs as nodeStatfs } from 'node:fs/promises';
+import { statfs as nodeStatfs } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import type { Sample } from '../../protocol/messages.js';
 import { gauge } from './family.js';
 import { lines } from './parse-field.js';
+import { readText } from './read-text.js';
 import type { Collector, HostPaths } from './types.js';
 
 /** node_exporter's defaults for --collector.filesystem.fs-types-exclude and mount-points-exclude (filesystem_linux.go). */
@@ -73,11 +74,11 @@ type StatOutcome = { stats: FsStats } | { error: string };
 async function readMounts(proc: string, signal: AbortSignal): Promise<Mount[]> {
   try {
     // PID 1's view is the host's mount table even when the agent runs in its own mount namespace.
-    return parseMounts(await readFile(join(proc, '1', 'mounts'), { encoding: 'utf8', signal }));
+    return parseMounts(await readText(join(proc, '1', 'mounts'), signal));
   } catch (err) {
     // hidepid hides /proc/1; fall back to our own view like node_exporter.
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT' && (err as NodeJS.ErrnoException).code !== 'EACCES') throw err;
-    return parseMounts(await readFile(join(proc, 'mounts'), { encoding: 'utf8', signal }));
+    return parseMounts(await readText(join(proc, 'mounts'), signal));
   }
 }
 
@@ -93,12 +94,11 @@ export function createFilesystemCollector(paths: HostPaths, options: FilesystemO
   const timeoutMs = options.mountTimeoutMs ?? DEFAULT_MOUNT_TIMEOUT_MS;
   const stuck = new Set<string>();
 
-  async function statWithTimeout(path: string, signal: AbortSignal): Promise<StatOutcome> {
-    if (stuck.has(path)) return { error: 'mountpoint stuck' };
-    const outcome: Promise<StatOutcome> = statfs(path).then(
-      (stats) => ({ stats }),
-      (err: unknown) => ({ error: err instanceof Error ? err.message : String(err) }),
-    );
+  /**
+   * Every mount's statfs starts at once, so one timer (and one abort listener) ends the wait for
+   * all of them: whatever has not answered by then is stuck.
+   */
+  async function statAll(paths: string[], signal: AbortSignal): Promise<StatOutcome[]> {
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {
@@ -107,13 +107,23 @@ export function createFilesystemCollector(paths: HostPaths, options: FilesystemO
       if (signal.aborted) onAbort();
       else signal.addEventListener('abort', onAbort, { once: true });
     });
-    const first = await Promise.race([outcome, timedOut]);
-    clearTimeout(timer);
-    signal.removeEventListener('abort', onAbort!);
-    if (first !== 'timeout') return first;
-    stuck.add(path);
-    void outcome.then(() => stuck.delete(path));
-    return { error: 'mountpoint timeout' };
+    try {
+      return await Promise.all(paths.map(async (path): Promise<StatOutcome> => {
+        if (stuck.has(path)) return { error: 'mountpoint stuck' };
+        const outcome: Promise<StatOutcome> = statfs(path).then(
+          (stats) => ({ stats }),
+          (err: unknown) => ({ error: err instanceof Error ? err.message : String(err) }),
+        );
+        const first = await Promise.race([outcome, timedOut]);
+        if (first !== 'timeout') return first;
+        stuck.add(path);
+        void outcome.then(() => stuck.delete(path));
+        return { error: 'mountpoint timeout' };
+      }));
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort!);
+    }
   }
 
   return {
@@ -130,7 +140,7 @@ export function createFilesystemCollector(paths: HostPaths, options: FilesystemO
         seen.add(key);
         targets.push({ labels, path: join(paths.root, mountpoint), readonly: mount.options.includes('ro') });
       }
-      const outcomes = await Promise.all(targets.map((t) => statWithTimeout(t.path, signal)));
+      const outcomes = await statAll(targets.map((t) => t.path), signal);
       signal.throwIfAborted();
 
       const size: Sample[] = [];

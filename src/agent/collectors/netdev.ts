@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { MetricFamily, Sample } from '../../protocol/messages.js';
 import { counter } from './family.js';
 import { numberField } from './parse-field.js';
-import { parseIntAttribute, readAttribute } from './sysfs-file.js';
+import { parseIntAttribute, readAttributeSync } from './sysfs-file.js';
 import type { CollectorFactory } from './types.js';
 import { readText } from './read-text.js';
 
@@ -51,7 +51,7 @@ export const createNetdevCollector: CollectorFactory = (paths) => ({
   name: 'netdev',
   async collect(signal) {
     const devices = parseNetDev(await readText(join(paths.proc, 'net', 'dev'), signal));
-    await addNoHandler(devices, paths.sys, signal);
+    addNoHandler(devices, paths.sys);
     const byKey = new Map<string, Sample[]>();
     for (const { device, stats } of devices) {
       for (const [key, value] of stats) {
@@ -73,11 +73,11 @@ export const createNetdevCollector: CollectorFactory = (paths) => ({
  * /proc/net/dev; node_exporter gets it over netlink, we from the same kernel counter in
  * <sys>/class/net/<device>/statistics. Devices without the file get no sample.
  */
-async function addNoHandler(devices: NetDevStats[], sys: string, signal: AbortSignal): Promise<void> {
-  await Promise.all(devices.map(async ({ device, stats }) => {
-    if (device.includes('/') || device.startsWith('.')) return; // never a path outside class/net
+function addNoHandler(devices: NetDevStats[], sys: string): void {
+  for (const { device, stats } of devices) {
+    if (device.includes('/') || device.startsWith('.')) continue; // never a path outside class/net
     const path = join(sys, 'class', 'net', device, 'statistics', 'rx_nohandler');
-    const text = await readAttribute(path, signal);
+    const text = readAttributeSync(path);
     if (text !== undefined) stats.set('receive_nohandler', parseIntAttribute(text, path));
-  }));
+  }
 }

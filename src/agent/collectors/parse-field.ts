@@ -17,3 +17,25 @@ export function lines(text: string): Array<{ line: string; lineNo: number }> {
   });
   return out;
 }
+
+/**
+ * A field filter's verdicts, remembered by field name: kernel files print the same names every
+ * collection, so a collector keeps one of these and runs its regular expression over each name
+ * once. Bounded, in case names ever change on every read.
+ */
+export class FieldVerdicts {
+  private readonly verdicts = new Map<string, boolean>();
+
+  constructor(private readonly keep: RegExp, private readonly max = 4096) {}
+
+  /** keep.test(subject), looked up by `name` (the raw field name subject is made from). */
+  test(name: string, subject: string = name): boolean {
+    let verdict = this.verdicts.get(name);
+    if (verdict === undefined) {
+      verdict = this.keep.test(subject);
+      if (this.verdicts.size >= this.max) this.verdicts.clear();
+      this.verdicts.set(name, verdict);
+    }
+    return verdict;
+  }
+}

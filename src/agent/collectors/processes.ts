@@ -1,9 +1,9 @@
-import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
+import { closeSync, readdirSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { gauge, single } from './family.js';
 import { numberField } from './parse-field.js';
 import type { CollectorFactory } from './types.js';
-import { readTextSync } from './read-text.js';
+import { openIfExists, readTextSync } from './read-text.js';
 
 export interface ProcStat {
   /** One letter: R, S, D, Z, T, t, X, I, ... */
@@ -37,13 +37,8 @@ const STAT_BUFFER = Buffer.alloc(4096);
  * undefined when the process exited since the listing.
  */
 function readProcStat(path: string, where: string): ProcStat | undefined {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
+  const fd = openIfExists(path);
+  if (fd === undefined) return undefined;
   try {
     const length = readSync(fd, STAT_BUFFER, 0, STAT_BUFFER.length, 0);
     return parseProcStat(STAT_BUFFER.toString('latin1', 0, length), where);

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { openSync, readFileSync } from 'node:fs';
 
 /**
  * A kernel text file, whole. Procfs files report size 0, so they are read, never stat'ed or copied.
@@ -27,8 +27,27 @@ export function readTextSync(path: string): string {
  * is `undefined` instead of an error; every other error still rejects.
  */
 export async function readTextIfExists(path: string, signal: AbortSignal): Promise<string | undefined> {
+  signal.throwIfAborted();
+  return readTextIfExistsSync(path);
+}
+
+/** readTextIfExists without the promise. */
+export function readTextIfExistsSync(path: string): string | undefined {
   try {
-    return await readText(path, signal);
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/**
+ * A file descriptor for reading, or undefined when the file does not exist (a process that
+ * exited since the listing, IPv6 off); every other error throws. The caller closes it.
+ */
+export function openIfExists(path: string): number | undefined {
+  try {
+    return openSync(path, 'r');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;

@@ -4,7 +4,7 @@ import { METRIC_NAME_RE } from '../../protocol/names.js';
 import { gauge, single } from './family.js';
 import { lines, numberField } from './parse-field.js';
 import { pageSize } from './page-size.js';
-import { readTextIfExists } from './read-text.js';
+import { readTextIfExistsSync } from './read-text.js';
 import type { CollectorFactory } from './types.js';
 
 /** The keys node_exporter (procfs) reads, in its order; others (none today) are ignored. */
@@ -59,13 +59,12 @@ export function sockstatFamilies(stat: Sockstat, page: number | undefined): Metr
 export const createSockstatCollector: CollectorFactory = (paths) => ({
   name: 'sockstat',
   async collect(signal) {
+    signal.throwIfAborted();
     const dir = join(paths.proc, 'net');
     // Either protocol may be compiled out or disabled; node_exporter skips a missing file.
-    const [v4, v6, page] = await Promise.all([
-      readTextIfExists(join(dir, 'sockstat'), signal),
-      readTextIfExists(join(dir, 'sockstat6'), signal),
-      pageSize(),
-    ]);
+    const v4 = readTextIfExistsSync(join(dir, 'sockstat'));
+    const v6 = readTextIfExistsSync(join(dir, 'sockstat6'));
+    const page = await pageSize();
     if (v4 === undefined && v6 === undefined) throw new Error(`neither ${dir}/sockstat nor ${dir}/sockstat6 exists`);
     return [
       ...(v4 === undefined ? [] : sockstatFamilies(parseSockstat(v4, 'sockstat'), page)),

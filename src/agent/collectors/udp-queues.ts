@@ -1,7 +1,8 @@
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Sample } from '../../protocol/messages.js';
 import { gauge } from './family.js';
+import { openIfExists } from './read-text.js';
 import type { CollectorFactory } from './types.js';
 
 export interface UdpQueueTotals {
@@ -110,13 +111,8 @@ const CHUNK = Buffer.allocUnsafe(CHUNK_BYTES);
  * does not exist. Synchronous, like readText: procfs generates the table in memory.
  */
 function sumFile(path: string, name: string, signal: AbortSignal): UdpQueueTotals | undefined {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
+  const fd = openIfExists(path);
+  if (fd === undefined) return undefined;
   try {
     const summer = new UdpQueueSummer(name);
     for (;;) {

@@ -2,15 +2,15 @@ import { join } from 'node:path';
 import { METRIC_NAME_RE } from '../../protocol/names.js';
 import type { MetricFamily } from '../../protocol/messages.js';
 import { family, single } from './family.js';
-import { lines, numberField } from './parse-field.js';
+import { FieldVerdicts, lines, numberField } from './parse-field.js';
 import { readText } from './read-text.js';
 import type { CollectorFactory } from './types.js';
 
 /** node_exporter's default --collector.vmstat.fields: a prefix match, so "pgpgin" and "pgpgout" both pass. */
 export const DEFAULT_VMSTAT_FIELDS = /^(oom_kill|pgpg|pswp|pg.*fault).*/;
 
-/** The "name value" lines of /proc/vmstat whose name matches `keep`. */
-export function parseVmstat(text: string, keep: RegExp): Array<{ field: string; value: number }> {
+/** The "name value" lines of /proc/vmstat whose name matches `keep` (a collector passes its FieldVerdicts). */
+export function parseVmstat(text: string, keep: RegExp | FieldVerdicts): Array<{ field: string; value: number }> {
   const out: Array<{ field: string; value: number }> = [];
   for (const { line, lineNo } of lines(text)) {
     const space = line.indexOf(' ');
@@ -22,7 +22,7 @@ export function parseVmstat(text: string, keep: RegExp): Array<{ field: string; 
 }
 
 export const createVmstatCollector: CollectorFactory = (paths, options) => {
-  const fields = options?.vmstatFields ?? DEFAULT_VMSTAT_FIELDS;
+  const fields = new FieldVerdicts(options?.vmstatFields ?? DEFAULT_VMSTAT_FIELDS);
   return {
     name: 'vmstat',
     async collect(signal) {
