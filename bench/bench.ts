@@ -76,7 +76,7 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
   }
   if (options.footprintWindowMs !== undefined) {
     log(`agent footprint: fleetpulse agent vs node_exporter, every ${options.footprintIntervalMs / 1000} s for ${options.footprintWindowMs / 1000} s`);
-    report.footprint = await measureAgentFootprint(options.footprintIntervalMs, options.footprintWindowMs, log);
+    report.footprint = await measureAgentFootprint(options.footprintIntervalMs, options.footprintWindowMs, log, options.footprintStartupMs);
   }
   report.targets = evaluateTargets(report);
   report.durationSeconds = (Date.now() - started) / 1000;

@@ -26,6 +26,8 @@ export interface BenchOptions {
   /** undefined = skip the agent footprint. */
   footprintWindowMs: number | undefined;
   footprintIntervalMs: number;
+  /** From starting the agents to the footprint window (one-off start-up costs kept out). */
+  footprintStartupMs: number;
   promtoolMaxSeries: number;
   outDir: string;
   /** Name of the result files (without extension). */
@@ -99,6 +101,7 @@ export function parseOptions(argv: string[], today: string): BenchOptions {
     floorAgents: 1000,
     footprintWindowMs: 60_000,
     footprintIntervalMs: 5000,
+    footprintStartupMs: 20_000,
     promtoolMaxSeries: 250_000,
     outDir: 'bench/results',
     name: today,
@@ -129,7 +132,7 @@ export function parseOptions(argv: string[], today: string): BenchOptions {
         Object.assign(options, {
           mode: 'smoke', agents: [20], series: 50, periodMs: 500, warmCycles: 1, measuredCycles: 2, gzipScrapes: 2, plainScrapes: 1, probes: 1,
           maxCycleMs: 20_000, prometheusAgents: 20, prometheusIntervalSeconds: 1, prometheusScrapes: 2, saturationAgents: 20, saturationStartMs: 200,
-          footprintWindowMs: 2000, footprintIntervalMs: 500, targets: ['fleetpulse', 'pushgateway-nocheck'], floorAgents: undefined,
+          footprintWindowMs: 2000, footprintIntervalMs: 500, footprintStartupMs: 0, targets: ['fleetpulse', 'pushgateway-nocheck'], floorAgents: undefined,
         });
         Object.assign(options.remoteWrite, { runs: 1, backlogMinutes: 0.25, replayMaxMs: 60_000 });
         break;

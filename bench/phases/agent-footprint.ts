@@ -41,6 +41,8 @@ export interface Footprint {
 export interface AgentFootprint {
   intervalMs: number;
   windowSeconds: number;
+  /** From starting the agents to the window (absent before 2026-11-30: after 2 collections, ~5-10 s). */
+  warmUpSeconds?: number;
   /** Run as deployed: `node ${AGENT_NODE_FLAGS} dist/${AGENT_BUNDLE} agent` (Dockerfile.agent, deploy/systemd). */
   agent: Footprint;
   /** Absent in results recorded before the agent was deployed with node flags. */
@@ -63,7 +65,7 @@ interface RunningAgent {
  * `node`, next to node_exporter (scraped every intervalMs with gzip, as Prometheus does), all
  * on the same host over the same window.
  */
-export async function measureAgentFootprint(intervalMs: number, windowMs: number, log: (line: string) => void): Promise<AgentFootprint> {
+export async function measureAgentFootprint(intervalMs: number, windowMs: number, log: (line: string) => void, startupMs = 20_000): Promise<AgentFootprint> {
   buildAgentBundle();
   const dir = mkdtempSync(join(tmpdir(), 'fleetpulse-bench-agent-'));
   const bridge = await startBridge(10);
@@ -84,6 +86,7 @@ export async function measureAgentFootprint(intervalMs: number, windowMs: number
     return { system, id, statusFile };
   };
   try {
+    const agentsStarted = Date.now();
     const deployed = await startAgent('bench-footprint', AGENT_NODE_FLAGS);
     const plain = await startAgent('bench-footprint-plain-node', []);
     let exporter: Awaited<ReturnType<typeof startNodeExporter>> | undefined;
@@ -101,10 +104,18 @@ export async function measureAgentFootprint(intervalMs: number, windowMs: number
         return 0;
       }
     };
-    // Warm up: start-up and the first rounds (JIT, first connection) are not steady state.
+    // Warm up: start-up and the first rounds (JIT, first connection) are not steady state, nor
+    // are V8's memory-reducer GCs: three full collections 8-10 s after start (its fixed 8 s
+    // delay), 15-20 ms each under --lite-mode, once in the process's life. Inside a 60 s window
+    // they added ~4 ms to every collection (2026-11-30-issue12-footprint.md). node_exporter is
+    // scraped throughout, as Prometheus would, and gets the same start-up allowance.
     const warmDeadline = Date.now() + 30_000;
     while ((collections(deployed) < 2 || collections(plain) < 2) && Date.now() < warmDeadline) await sleep(100);
-    if (exporter) for (let i = 0; i < 2; i++) await scrape(exporter.metricsUrl, { gzip: true });
+    const warmUntil = agentsStarted + startupMs;
+    for (let i = 0; i < 2 || Date.now() < warmUntil; i++) {
+      if (exporter) await scrape(exporter.metricsUrl, { gzip: true });
+      if (i >= 1) await sleep(Math.min(intervalMs, warmUntil - Date.now()));
+    }
     const agents = [deployed, plain].map((agent) => ({ agent, cpu0: cpuSeconds(agent.system.pid), collections0: collections(agent) }));
     const exporterCpu0 = exporter ? cpuSeconds(exporter.pid) : 0;
     const started = Date.now();
@@ -136,7 +147,7 @@ export async function measureAgentFootprint(intervalMs: number, windowMs: number
     const describe = (f: Footprint): string => `${(f.cpuSecondsPerRound * 1000).toFixed(1)} ms CPU/collection, ${(f.rssBytes / 2 ** 20).toFixed(1)} MiB`;
     log(`  agent ${describe(ours!)} (plain node: ${describe(oursPlain!)}); ` +
       ('skipped' in theirs ? `node_exporter skipped: ${theirs.skipped}` : `node_exporter ${(theirs.cpuSecondsPerRound * 1000).toFixed(1)} ms CPU/scrape, ${(theirs.rssBytes / 2 ** 20).toFixed(1)} MiB`));
-    return { intervalMs, windowSeconds: (Date.now() - started) / 1000, agent: ours!, nodeFlags: AGENT_NODE_FLAGS, agentFile: `dist/${AGENT_BUNDLE}`, agentPlainNode: oursPlain!, nodeExporter: theirs };
+    return { intervalMs, windowSeconds: (Date.now() - started) / 1000, warmUpSeconds: (started - agentsStarted) / 1000, agent: ours!, nodeFlags: AGENT_NODE_FLAGS, agentFile: `dist/${AGENT_BUNDLE}`, agentPlainNode: oursPlain!, nodeExporter: theirs };
   } finally {
     for (const system of systems.reverse()) await system.stop();
     rmSync(dir, { recursive: true, force: true });
