@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AGENT_BUNDLE, AGENT_NODE_FLAGS } from '../../src/agent/node-flags.js';
+import { AGENT_BUNDLE, AGENT_ENV, AGENT_NODE_FLAGS } from '../../src/agent/node-flags.js';
 import { sleep } from '../fleet/cycle-driver.js';
 import { cpuSeconds, memory } from '../measure/proc-stats.js';
 import { countSeries, scrape } from '../measure/scrape.js';
@@ -20,6 +20,9 @@ export function buildAgentBundle(): void {
   const built = spawnSync(process.execPath, [join(ROOT, 'scripts/bundle.mjs'), '--outdir', join(ROOT, 'dist')], { encoding: 'utf8' });
   if (built.status !== 0) throw new Error(`scripts/bundle.mjs failed:\n${built.stdout}${built.stderr}`);
 }
+
+/** Environment of the measured agents (both rows: they differ in node flags only), as deployed. */
+export const FOOTPRINT_AGENT_ENV: Readonly<Record<string, string>> = AGENT_ENV;
 
 /** Arguments to `node` for the measured agent: the deployed bundle under `nodeFlags`. */
 export function footprintAgentArgs(nodeFlags: readonly string[]): string[] {
@@ -73,6 +76,7 @@ export async function measureAgentFootprint(intervalMs: number, windowMs: number
   const startAgent = async (id: string, nodeFlags: readonly string[]): Promise<RunningAgent> => {
     const statusFile = join(dir, `${id}.status.json`);
     const system = await startSystem(`fleetpulse agent (${id})`, process.execPath, footprintAgentArgs(nodeFlags), bridge.apiUrl, {
+      ...FOOTPRINT_AGENT_ENV,
       PATH: process.env.PATH,
       FLEETPULSE_SERVER: `127.0.0.1:${bridge.ingestPort}`,
       FLEETPULSE_AGENT_ID: id,
