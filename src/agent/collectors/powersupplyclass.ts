@@ -1,8 +1,8 @@
-import { readdir } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MetricFamily, Sample } from '../../protocol/messages.js';
 import { gauge } from './family.js';
-import { parseIntAttribute, readAttribute } from './sysfs-file.js';
+import { parseIntAttribute, readAttributeSync } from './sysfs-file.js';
 import type { CollectorFactory } from './types.js';
 
 /** Metric suffix, sysfs attribute, divisor: node_exporter's three groups (as is, µ-units, tenths of °C). */
@@ -71,22 +71,25 @@ export const createPowersupplyclassCollector: CollectorFactory = (paths) => ({
   name: 'powersupplyclass',
   async collect(signal) {
     const dir = join(paths.sys, 'class', 'power_supply');
+    signal.throwIfAborted();
     let names: string[];
     try {
-      names = await readdir(dir);
+      names = readdirSync(dir);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw err;
     }
+    // Synchronous reads in a plain loop, as netclass: sysfs answers at once.
     const supplies = new Map<string, PowerSupplyAttributes>();
-    await Promise.all(names.map(async (name) => {
+    for (const name of names) {
+      signal.throwIfAborted();
       const attrs: PowerSupplyAttributes = new Map();
-      await Promise.all(FILES.map(async (file) => {
-        const text = await readAttribute(join(dir, name, file), signal);
+      for (const file of FILES) {
+        const text = readAttributeSync(join(dir, name, file));
         if (text !== undefined) attrs.set(file, text);
-      }));
+      }
       supplies.set(name, attrs);
-    }));
+    }
     return powerSupplyFamilies(supplies);
   },
 });

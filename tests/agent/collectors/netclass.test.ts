@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { createNetclassCollector, netClassFamilies } from '../../../src/agent/collectors/netclass.js';
 import { assertGolden, fixturePaths, run, valueOf } from './golden.js';
@@ -32,4 +35,25 @@ test('netclass collector matches the golden file (this host\'s /sys/class/net: v
   assert.equal(valueOf(families, 'node_network_carrier', { device: 'ifb0' }), undefined, 'carrier of a down ifb reads EINVAL: left out');
   assert.equal(families.find((f) => f.name === 'node_network_carrier_changes_total')?.type, 'counter');
   await assertGolden('netclass', families);
+});
+
+test('netclass reads through the class/net symlinks of a real sysfs the same as through directories', async () => {
+  // Real sysfs: class/net/<iface> -> ../../devices/.../net/<iface>; the fixture tree has plain
+  // directories. The same attributes behind a symlink must give the same families.
+  const root = mkdtempSync(join(tmpdir(), 'fleetpulse-netclass-'));
+  try {
+    const classNet = join(root, 'class', 'net');
+    mkdirSync(classNet, { recursive: true });
+    mkdirSync(join(root, 'devices', 'virtual', 'net'), { recursive: true });
+    for (const iface of readdirSync(join(fixturePaths.sys, 'class', 'net'))) {
+      const device = join(root, 'devices', 'virtual', 'net', iface);
+      cpSync(join(fixturePaths.sys, 'class', 'net', iface), device, { recursive: true });
+      symlinkSync(join('..', '..', 'devices', 'virtual', 'net', iface), join(classNet, iface));
+    }
+    const viaLinks = await run(createNetclassCollector({ ...fixturePaths, sys: root }));
+    assert.deepEqual(viaLinks, await run(createNetclassCollector(fixturePaths)));
+    assert.ok(viaLinks.length > 5);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 });
