@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -97,6 +97,11 @@ describe('dist/fleetpulse-agent.cjs and dist/fleetpulse.cjs', { timeout: 60_000 
       assert.match(metrics, /^node_scrape_collector_success\{instance="bundled-agent",collector="timex"\} 0$/m);
       assert.match(metrics, /^node_scrape_collector_success\{instance="bundled-agent",collector="netclass"\} 1$/m);
       assert.doesNotMatch(metrics, /^node_timex_/m);
+
+      // UV_THREADPOOL_SIZE=16 (src/threadpool-size.ts) took effect: the first collection's statfs
+      // started libuv's pool, all its threads at once, beside node's own (main, V8 workers, ...).
+      const threads = readdirSync(`/proc/${agent.pid}/task`).length;
+      assert.ok(threads >= 16 + 1, `${threads} threads: libuv's pool did not get 16`);
 
       const check = run(['agent', '--check'], env);
       assert.equal(check.status, 0, `agent --check: ${check.stdout}${check.stderr}`);
