@@ -29,6 +29,8 @@ export interface RelayRun {
   cpuMicrosecondsPerSample: number;
   /** The receiver's CPU per cycle (same VictoriaMetrics build for both relays). */
   receiverCpuSecondsPerCycle: number;
+  /** Rows per remote_write request over the measured cycles, as VictoriaMetrics counted them. */
+  samplesPerRequest: number;
   rssBytes: number;
   peakRssBytes: number;
   /** The relay's private memory (RssAnon). */
@@ -57,8 +59,10 @@ export async function measureRelay(name: RelayName, options: RelayOptions): Prom
     const last = first + options.measuredCycles;
     await driver.waitForStarts(first + 1);
     const receiverAtFirst = cpuSeconds(relay.receiver.pid);
+    const writesAtFirst = await relay.receiver.writeRequests();
     await driver.waitForStarts(last + 1);
     const receiverAtLast = cpuSeconds(relay.receiver.pid);
+    const writesAtLast = await relay.receiver.writeRequests();
     const mem = memory(relay.system.pid);
     await driver.stop();
     const cycles = driver.cycles;
@@ -68,7 +72,7 @@ export async function measureRelay(name: RelayName, options: RelayOptions): Prom
     const delivery = await awaitDelivery(relay.receiver, expected, { settleMs: 15_000, boundMs: 120_000 });
     const run: RelayRun = {
       relay: name, agents, series, periodMs, keptUp: false, cycleSeconds: [], cpuSecondsPerCycle: NaN, cpuMicrosecondsPerSample: NaN,
-      receiverCpuSecondsPerCycle: NaN, ...mem, ackP50Ms: NaN, ackP99Ms: NaN, delivery, failedPushes: failed, ...(firstError ? { firstError } : {}),
+      receiverCpuSecondsPerCycle: NaN, samplesPerRequest: NaN, ...mem, ackP50Ms: NaN, ackP99Ms: NaN, delivery, failedPushes: failed, ...(firstError ? { firstError } : {}),
     };
     if (driver.overran || driver.starts.length <= last) {
       run.couldNotKeepUp = `a cycle of ${agents} pushes did not finish within ${options.maxCycleMs / 1000} s`;
@@ -82,13 +86,14 @@ export async function measureRelay(name: RelayName, options: RelayOptions): Prom
     run.cpuSecondsPerCycle = (b.cpu - a.cpu) / options.measuredCycles;
     run.cpuMicrosecondsPerSample = (run.cpuSecondsPerCycle / (agents * series)) * 1e6;
     run.receiverCpuSecondsPerCycle = (receiverAtLast - receiverAtFirst) / options.measuredCycles;
+    run.samplesPerRequest = (writesAtLast.rows - writesAtFirst.rows) / (writesAtLast.requests - writesAtFirst.requests);
     run.cycleSeconds = measured.map((c) => c.durationMs / 1000);
     run.keptUp = measured.every((c) => c.durationMs <= periodMs * 1.05 && c.failed === 0);
     const latencies = measured.flatMap((c) => c.latenciesMs);
     run.ackP50Ms = median(latencies);
     run.ackP99Ms = percentile(latencies, 99);
     log(`  ${name}: cycles ${run.cycleSeconds.map((s) => s.toFixed(2)).join(' ')} s; ${run.cpuSecondsPerCycle.toFixed(3)} CPU-s/cycle ` +
-      `(${run.cpuMicrosecondsPerSample.toFixed(2)} µs/sample); RSS ${(run.rssBytes / 2 ** 20).toFixed(0)} MiB; receiver has ${delivery.found} of ${delivery.expected} samples`);
+      `(${run.cpuMicrosecondsPerSample.toFixed(2)} µs/sample); ${run.samplesPerRequest.toFixed(0)} samples/write request; RSS ${(run.rssBytes / 2 ** 20).toFixed(0)} MiB; receiver has ${delivery.found} of ${delivery.expected} samples`);
     return run;
   } finally {
     await driver?.stop();

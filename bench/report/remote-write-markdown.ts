@@ -59,9 +59,9 @@ export function renderRemoteWriteMarkdown(report: RemoteWriteReport): string {
   out.push('', 'CPU per cycle: the relay\'s CPU over the measured cycles divided by their number; per sample: that over agents × series. ' +
     'Ack: push to acknowledgement — the bridge acknowledges once every receiver returned 2xx for the batch (issue 11\'s contract); vmagent answers 204 once the rows are in its queue, before they are sent. ' +
     'Receiver has: the fleet\'s samples VictoriaMetrics holds after the run (a count_over_time over every node_* series), against the samples the relay acknowledged.', '');
-  out.push('### Every run, in the order they ran', '', row(['relay', 'cycles s', 'CPU-s per cycle', 'µs per sample', 'RSS MiB (peak)', 'ack p50 / p99 ms', 'receiver has / acked', 'failed pushes']), row(Array(8).fill('---')));
+  out.push('### Every run, in the order they ran', '', row(['relay', 'cycles s', 'CPU-s per cycle', 'µs per sample', 'samples per write request', 'RSS MiB (peak)', 'ack p50 / p99 ms', 'receiver has / acked', 'failed pushes']), row(Array(9).fill('---')));
   for (const r of report.runs) {
-    out.push(row([RELAY_TITLES[r.relay], r.couldNotKeepUp ? `**${r.couldNotKeepUp}**` : r.cycleSeconds.map((s) => s.toFixed(2)).join(', '), num(r.cpuSecondsPerCycle), num(r.cpuMicrosecondsPerSample, 2),
+    out.push(row([RELAY_TITLES[r.relay], r.couldNotKeepUp ? `**${r.couldNotKeepUp}**` : r.cycleSeconds.map((s) => s.toFixed(2)).join(', '), num(r.cpuSecondsPerCycle), num(r.cpuMicrosecondsPerSample, 2), num(r.samplesPerRequest, 0),
       `${mib(r.rssBytes)} (${mib(r.peakRssBytes)})`, `${num(r.ackP50Ms, 0)} / ${num(r.ackP99Ms, 0)}`, delivered(r), r.failedPushes === 0 ? '0' : `${r.failedPushes} (${r.firstError})`]));
   }
   out.push('');

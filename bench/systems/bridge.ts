@@ -16,6 +16,8 @@ export async function startBridge(maxAgents: number, env: Record<string, string>
   const httpPort = await freePort();
   // BENCH_BRIDGE_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the bridge under load.
   const nodeArgs = (process.env.BENCH_BRIDGE_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  // BENCH_BRIDGE_ENV="FLEETPULSE_REMOTE_WRITE_CONCURRENCY=4 FLEETPULSE_REMOTE_WRITE_FLUSH_INTERVAL=0s" tries other settings.
+  const extraEnv = Object.fromEntries((process.env.BENCH_BRIDGE_ENV ?? '').split(' ').filter((a) => a.includes('=')).map((a) => [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]));
   const system = await startSystem('fleetpulse', process.execPath, [...nodeArgs, CLI, 'server'], `http://127.0.0.1:${httpPort}/readyz`, {
     PATH: process.env.PATH,
     FLEETPULSE_BIND: '127.0.0.1',
@@ -27,6 +29,7 @@ export async function startBridge(maxAgents: number, env: Record<string, string>
     FLEETPULSE_MAX_HANDSHAKES_PER_SOURCE: String(maxAgents + 100),
     FLEETPULSE_LOG_LEVEL: 'warn',
     ...env,
+    ...extraEnv,
   });
   return { ...system, ingestPort, metricsUrl: `http://127.0.0.1:${httpPort}/metrics`, apiUrl: `http://127.0.0.1:${httpPort}/api/agents` };
 }

@@ -11,6 +11,8 @@ export interface RunningVictoriaMetrics extends System {
   writeUrl: string;
   /** Rows it took in so far, by protocol (its own vm_rows_inserted_total). */
   rowsInserted(): Promise<Record<string, number>>;
+  /** Requests to its remote_write endpoint and the rows they carried, so far (its own counters). */
+  writeRequests(): Promise<{ requests: number; rows: number }>;
   /** Result of an instant query that yields one number (0 for an empty result). */
   scalar(expr: string): Promise<number>;
 }
@@ -42,6 +44,10 @@ export async function startVictoriaMetrics(): Promise<RunningVictoriaMetrics> {
     async rowsInserted() {
       const text = await (await fetch(`${url}/metrics`)).text();
       return parseCounter(text, 'vm_rows_inserted_total', 'type');
+    },
+    async writeRequests() {
+      const text = await (await fetch(`${url}/metrics`)).text();
+      return { requests: parseCounter(text, 'vm_http_requests_total', 'path')['/api/v1/write'] ?? 0, rows: parseCounter(text, 'vm_rows_inserted_total', 'type').promremotewrite ?? 0 };
     },
     async scalar(expr) {
       const res = await fetch(`${url}/api/v1/query`, { method: 'POST', body: new URLSearchParams({ query: expr, nocache: '1' }) });
