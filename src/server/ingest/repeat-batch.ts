@@ -405,7 +405,8 @@ class Reader {
     const start = this.p;
     for (;;) {
       const c = this.line.charCodeAt(this.p);
-      if (c < DIGIT_0 || c > DIGIT_9) break;
+      // Written so that NaN (past the end of the line) ends the run too.
+      if (!(c >= DIGIT_0 && c <= DIGIT_9)) break;
       this.p++;
     }
     if (this.p === start) throw MISMATCH;
