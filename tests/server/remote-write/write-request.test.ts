@@ -116,11 +116,14 @@ describe('WriteRequestEncoder', () => {
   });
 
   it('sends exactly each batch\'s series and values, whatever series an agent\'s families gain, lose or reorder', () => {
-    const pool = ['/', '/home', '/a b', '/srv/x "y"', '/boot', '/var/lib/docker', 'C:\\', '/mnt/ü'];
+    // Several of one length: a label part swapped for another as long must still be told apart.
+    const pool = ['/', '/home', '/a b', '/srv/x "y"', '/boot', '/var/lib/docker', 'C:\\', '/mnt/ü', '/vol1', '/vol2', '/vol3'];
     const step = fc.record({
       mounts: fc.uniqueArray(fc.constantFrom(...pool), { maxLength: pool.length }),
       /** A new family object (the general path, a replay) or the previous one with new values (a repeat batch). */
       fresh: fc.boolean(),
+      /** A new object with the previous one's series (a replay, a batch off the repeat path). */
+      sameSeries: fc.boolean(),
       agent: fc.constantFrom('a', 'b'),
     });
     fc.assert(
@@ -139,6 +142,7 @@ describe('WriteRequestEncoder', () => {
             family = before.family;
             family.text = rendered({ name: 'fs', type: 'gauge', help: '', samples: values(mounts) }).text;
           } else {
+            if (s.sameSeries && before) mounts = before.mounts;
             family = rendered({ name: 'fs', type: 'gauge', help: '', samples: values(mounts) });
           }
           previous[s.agent] = { family, mounts };
