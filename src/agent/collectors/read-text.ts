@@ -1,16 +1,85 @@
-import { openSync, readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
 
 /**
- * A kernel text file, whole. Procfs files report size 0, so they are read, never stat'ed or copied.
+ * Most bytes one kernel text file may hold. The largest seen on busy hosts (net/tcp6 with tens of
+ * thousands of sockets, mountinfo with thousands of container mounts) stay well below; a file
+ * past it is not a kernel file (a /dev/zero or a growing log where a mounted HOST_PROC/HOST_SYS
+ * tree should have one), and reading it whole would only eat the agent's memory.
+ */
+export const MAX_TEXT_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Opened non-blocking: a FIFO where a /proc or /sys file should be (a host tree that is not
+ * procfs or sysfs) would otherwise block the open, and with it the agent's only thread, until
+ * something writes to it. Regular files ignore the flag.
+ */
+const READ_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK;
+
+/** Shared by every synchronous read (nothing runs between its reads and the decode). */
+const CHUNK = Buffer.allocUnsafe(64 * 1024);
+
+/** Why a file cannot be read as text: not a regular file, or too large. `code` is for the caller to tell. */
+export class UnreadableFileError extends Error {
+  constructor(
+    readonly code: 'FP_NOT_REGULAR_FILE' | 'FP_FILE_TOO_LARGE',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** What a file that is not a regular file is, for errors: 'a FIFO', 'a character device', ... */
+export function kindOf(stat: Pick<Stats, 'isFIFO' | 'isCharacterDevice' | 'isBlockDevice' | 'isSocket' | 'isDirectory'>): string {
+  if (stat.isFIFO()) return 'a FIFO';
+  if (stat.isCharacterDevice()) return 'a character device';
+  if (stat.isBlockDevice()) return 'a block device';
+  if (stat.isSocket()) return 'a socket';
+  if (stat.isDirectory()) return 'a directory';
+  return 'not a regular file';
+}
+
+function notRegular(path: string, stat: Stats): UnreadableFileError {
+  return new UnreadableFileError('FP_NOT_REGULAR_FILE', `${path}: ${kindOf(stat)}, not a regular file; not read`);
+}
+
+/**
+ * The text of an open file, which must be a regular file (procfs and sysfs files are, with size
+ * 0: they are read until read(2) returns 0, never sized by stat), at most maxBytes.
+ */
+function readOpenFile(fd: number, path: string, maxBytes: number): string {
+  const stat = fstatSync(fd);
+  if (!stat.isFile()) throw notRegular(path, stat);
+  let parts: Buffer[] | undefined;
+  let length = 0; // in CHUNK
+  let total = 0;
+  for (;;) {
+    if (length === CHUNK.length) {
+      (parts ??= []).push(Buffer.from(CHUNK));
+      length = 0;
+    }
+    const n = readSync(fd, CHUNK, length, CHUNK.length - length, null);
+    if (n === 0) break;
+    length += n;
+    total += n;
+    if (total > maxBytes) throw new UnreadableFileError('FP_FILE_TOO_LARGE', `${path}: larger than ${maxBytes} bytes; not read`);
+  }
+  if (parts === undefined) return CHUNK.toString('utf8', 0, length);
+  parts.push(CHUNK.subarray(0, length));
+  return Buffer.concat(parts, total).toString('utf8');
+}
+
+/**
+ * A kernel text file, whole. Procfs files report size 0, so they are read until EOF, never sized.
  * Read synchronously: /proc and /sys files are generated in memory and answered at once, and a
  * synchronous read costs about 25 µs of CPU where fs.promises' open/stat/read/close round trips
  * through the thread pool cost 150 µs (measured under the agent's --lite-mode), which for the ~150
  * files of a collection was most of the agent's CPU. Calls that can hang (statfs of a network
- * mount) stay asynchronous in their collectors.
+ * mount) stay asynchronous in their collectors. Anything but a regular file (a FIFO, a device),
+ * and a file past maxBytes, throws an UnreadableFileError naming the path.
  */
-export async function readText(path: string, signal: AbortSignal): Promise<string> {
+export async function readText(path: string, signal: AbortSignal, maxBytes = MAX_TEXT_BYTES): Promise<string> {
   signal.throwIfAborted();
-  return readFileSync(path, 'utf8');
+  return readTextSync(path, maxBytes);
 }
 
 /**
@@ -18,8 +87,13 @@ export async function readText(path: string, signal: AbortSignal): Promise<strin
  * processes): under --lite-mode each await is interpreted bookkeeping that costs more than the
  * read itself. Such a collector checks its signal itself, once per device or directory.
  */
-export function readTextSync(path: string): string {
-  return readFileSync(path, 'utf8');
+export function readTextSync(path: string, maxBytes = MAX_TEXT_BYTES): string {
+  const fd = openSync(path, READ_FLAGS);
+  try {
+    return readOpenFile(fd, path, maxBytes);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
@@ -34,7 +108,7 @@ export async function readTextIfExists(path: string, signal: AbortSignal): Promi
 /** readTextIfExists without the promise. */
 export function readTextIfExistsSync(path: string): string | undefined {
   try {
-    return readFileSync(path, 'utf8');
+    return readTextSync(path);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
@@ -43,13 +117,20 @@ export function readTextIfExistsSync(path: string): string | undefined {
 
 /**
  * A file descriptor for reading, or undefined when the file does not exist (a process that
- * exited since the listing, IPv6 off); every other error throws. The caller closes it.
+ * exited since the listing, IPv6 off); every other error throws. The caller closes it, and
+ * reads it into a bounded buffer. Opened non-blocking, as readTextSync.
  */
 export function openIfExists(path: string): number | undefined {
+  let fd: number;
   try {
-    return openSync(path, 'r');
+    fd = openSync(path, READ_FLAGS);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
+  // Callers may read until EOF: a device (/dev/zero) never ends.
+  const stat = fstatSync(fd);
+  if (stat.isFile()) return fd;
+  closeSync(fd);
+  throw notRegular(path, stat);
 }

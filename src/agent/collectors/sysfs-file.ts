@@ -1,5 +1,5 @@
 import { closeSync, constants, openSync, readSync } from 'node:fs';
-import { readText, readTextSync } from './read-text.js';
+import { readText, readTextSync, UnreadableFileError } from './read-text.js';
 
 /**
  * Errors a sysfs attribute raises when it exists but has no value in the device's state (speed of a
@@ -30,11 +30,15 @@ const ATTRIBUTE = Buffer.alloc(PAGE_BYTES);
 export function readAttributeSync(path: string): string | undefined {
   let fd: number | undefined;
   try {
-    fd = openSync(path, 'r');
+    // Non-blocking as readTextSync; a page-filling 'attribute' (/dev/zero) is refused there.
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
     const length = readSync(fd, ATTRIBUTE, 0, PAGE_BYTES, 0);
     return (length < PAGE_BYTES ? ATTRIBUTE.toString('utf8', 0, length) : readTextSync(path)).trim();
   } catch (err) {
-    if (NO_VALUE.has((err as NodeJS.ErrnoException).code ?? '')) return undefined;
+    const code = (err as NodeJS.ErrnoException).code ?? '';
+    if (NO_VALUE.has(code)) return undefined;
+    // pread(2) at offset 0 fails so on a FIFO: no fstat per attribute needed to tell.
+    if (code === 'ESPIPE') throw new UnreadableFileError('FP_NOT_REGULAR_FILE', `${path}: a FIFO, not a regular file; not read`);
     throw err;
   } finally {
     if (fd !== undefined) closeSync(fd);

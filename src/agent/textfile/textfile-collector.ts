@@ -5,6 +5,7 @@ import type { Logger } from '../../log.js';
 import type { MetricFamily } from '../../protocol/messages.js';
 import { fileFamilies } from './file-families.js';
 import { mergeTextfiles, type TextfileRead } from './merge.js';
+import { kindOf } from '../collectors/read-text.js';
 import type { Collector } from '../collectors/types.js';
 
 export interface TextfileLimits {
@@ -94,13 +95,14 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * Reads at most maxBytes of a regular file. O_NONBLOCK so that a FIFO named *.prom cannot hang the
- * read (it is then refused as not a regular file).
+ * read (it is then refused as not a regular file, as a symlink to a device is). Asynchronous,
+ * unlike the /proc and /sys reads: the directory may be on slow or network storage.
  */
 async function readBounded(path: string, maxBytes: number, signal: AbortSignal): Promise<{ text: string; mtimeSeconds: number }> {
   const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     const stat = await handle.stat();
-    if (!stat.isFile()) throw new Error('not a regular file');
+    if (!stat.isFile()) throw new Error(`${kindOf(stat)}, not a regular file; not read`);
     if (stat.size > maxBytes) throw new Error(`${stat.size} bytes; a textfile may have at most ${maxBytes}`);
     const buffer = Buffer.alloc(maxBytes + 1);
     let length = 0;

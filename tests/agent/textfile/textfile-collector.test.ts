@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, beforeEach, describe, it } from 'node:test';
@@ -138,15 +138,30 @@ describe('textfile collector', () => {
 
   it('never hangs on a FIFO, ignores other names and directories, reports a missing directory', async () => {
     const fifo = spawnSync('mkfifo', [join(dir, 'pipe.prom')]);
+    assert.equal(fifo.status, 0, `mkfifo: ${fifo.stderr}`);
     writeFileSync(join(dir, 'notes.txt'), 'not a metric\n');
     writeFileSync(join(dir, 'job.prom.tmp'), 'half written');
     writeFileSync(join(dir, 'ok.prom'), 'ok_value 1\n');
-    const families = await collect(textfile(dir));
+    const lines: string[] = [];
+    const families = await collect(textfile(dir, undefined, lines));
     assert.equal(valueOf(families, 'ok_value'), 1);
-    assert.equal(valueOf(families, 'node_textfile_scrape_error'), fifo.status === 0 ? 1 : 0);
+    assert.equal(valueOf(families, 'node_textfile_scrape_error'), 1);
+    assert.ok(lines.some((l) => l.includes('pipe.prom') && l.includes('a FIFO, not a regular file')), lines.join('\n'));
     const missing = await collect(textfile(join(dir, 'nope')));
     assert.deepEqual(names(missing), ['node_textfile_scrape_error']);
     assert.equal(valueOf(missing, 'node_textfile_scrape_error'), 1);
+  });
+
+  it('refuses a symlink to /dev/zero and a file past the byte bound; the other files are kept', async () => {
+    symlinkSync('/dev/zero', join(dir, 'zero.prom'));
+    writeFileSync(join(dir, 'huge.prom'), `# ${'x'.repeat(TEXTFILE_LIMITS.maxFileBytes)}\nhuge_value 1\n`);
+    writeFileSync(join(dir, 'ok.prom'), 'ok_value 1\n');
+    const lines: string[] = [];
+    const families = await collect(textfile(dir, undefined, lines));
+    assert.deepEqual(names(families), ['node_textfile_mtime_seconds', 'node_textfile_scrape_error', 'ok_value']);
+    assert.equal(valueOf(families, 'node_textfile_scrape_error'), 1);
+    assert.ok(lines.some((l) => l.includes('zero.prom') && l.includes('a character device, not a regular file')), lines.join('\n'));
+    assert.ok(lines.some((l) => l.includes('huge.prom') && l.includes(`at most ${TEXTFILE_LIMITS.maxFileBytes}`)), lines.join('\n'));
   });
 
   it('has defaults that keep textfiles well under the bridge\'s default series limit', () => {
