@@ -42,27 +42,42 @@ function notRegular(path: string, stat: Stats): UnreadableFileError {
   return new UnreadableFileError('FP_NOT_REGULAR_FILE', `${path}: ${kindOf(stat)}, not a regular file; not read`);
 }
 
-/**
- * The text of an open file, which must be a regular file (procfs and sysfs files are, with size
- * 0: they are read until read(2) returns 0, never sized by stat), at most maxBytes.
- */
-function readOpenFile(fd: number, path: string, maxBytes: number): string {
+/** Throws when the open file is not a regular file. */
+function checkRegular(fd: number, path: string): void {
   const stat = fstatSync(fd);
   if (!stat.isFile()) throw notRegular(path, stat);
+}
+
+/**
+ * The text of an open file, which must be a regular file (procfs and sysfs files are, with size
+ * 0: they are read until read(2) returns 0, never sized by stat), at most maxBytes. The file's
+ * type is checked only when a read tells something is odd — an error (EAGAIN from a FIFO with a
+ * writer, EISDIR), nothing at all (a FIFO without one, /dev/null) or a full chunk (a device never
+ * ends) — so the ~150 small kernel files of a collection cost no fstat.
+ */
+function readOpenFile(fd: number, path: string, maxBytes: number): string {
   let parts: Buffer[] | undefined;
   let length = 0; // in CHUNK
   let total = 0;
   for (;;) {
     if (length === CHUNK.length) {
+      if (parts === undefined) checkRegular(fd, path);
       (parts ??= []).push(Buffer.from(CHUNK));
       length = 0;
     }
-    const n = readSync(fd, CHUNK, length, CHUNK.length - length, null);
+    let n: number;
+    try {
+      n = readSync(fd, CHUNK, length, CHUNK.length - length, null);
+    } catch (err) {
+      checkRegular(fd, path);
+      throw err;
+    }
     if (n === 0) break;
     length += n;
     total += n;
     if (total > maxBytes) throw new UnreadableFileError('FP_FILE_TOO_LARGE', `${path}: larger than ${maxBytes} bytes; not read`);
   }
+  if (total === 0) checkRegular(fd, path);
   if (parts === undefined) return CHUNK.toString('utf8', 0, length);
   parts.push(CHUNK.subarray(0, length));
   return Buffer.concat(parts, total).toString('utf8');
