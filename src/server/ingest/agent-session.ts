@@ -338,7 +338,8 @@ export class AgentSession {
   private send(message: ServerMessage): void {
     if (this.socket.destroyed || this.socket.writableEnded) return;
     this.socket.write(encodeMessage(message));
-    this.heartbeat?.sent();
+    // Our own pings do not make the link busy: an idle agent is still pinged every interval.
+    if (message.type !== 'ping') this.heartbeat?.sent();
     if (this.socket.writableLength > MAX_PENDING_WRITE_BYTES) {
       this.log.warn('dropping agent that stopped reading', { code: ProtocolErrors.SLOW_CONSUMER.code, pending_bytes: this.socket.writableLength });
       this.deps.metrics.framesRejected.inc({ reason: ProtocolErrors.SLOW_CONSUMER.reason });
