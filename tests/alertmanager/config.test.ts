@@ -74,6 +74,13 @@ describe('alertmanager/alertmanager.yml against the rules', () => {
     assert.doesNotMatch('AgentDown', hostAlerts);
   });
 
+  it('the Compose suite\'s copy (tests/integration/alertmanager/alertmanager.yml) differs only in group timings', () => {
+    const copy = parse(readFileSync(`${ROOT}tests/integration/alertmanager/alertmanager.yml`, 'utf8')) as typeof config;
+    const withoutTimings = (c: typeof config) => ({ ...c, route: { ...c.route, group_wait: undefined, group_interval: undefined } });
+    assert.deepEqual(withoutTimings(copy), withoutTimings(config), 'copy alertmanager/alertmanager.yml there again and re-apply its two timing lines');
+    assert.notDeepEqual(copy.route, config.route, 'the copy shortens the timings');
+  });
+
   it('groups by cause and host, and the receiver is a webhook the docs point at', () => {
     assert.deepEqual(config.route.group_by, ['alertname', 'job', 'instance', 'task']);
     assert.equal(config.route.receiver, 'default');

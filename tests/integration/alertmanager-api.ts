@@ -12,7 +12,7 @@ export interface Notification {
   status: 'firing' | 'resolved';
   receiver: string;
   groupLabels: Record<string, string>;
-  alerts: { status: 'firing' | 'resolved'; labels: Record<string, string>; annotations: Record<string, string> }[];
+  alerts: { status: 'firing' | 'resolved'; labels: Record<string, string>; annotations: Record<string, string>; startsAt: string }[];
 }
 
 export class AlertmanagerApi {

@@ -18,7 +18,7 @@ export interface AlertingRule {
   lastError?: string;
   /** RFC 3339 time of the rule's latest evaluation. */
   lastEvaluation: string;
-  alerts: { labels: Record<string, string>; state: 'pending' | 'firing' | 'inactive' }[];
+  alerts: { labels: Record<string, string>; state: 'pending' | 'firing' | 'inactive'; /** RFC 3339: since when the expression holds. */ activeAt?: string }[];
 }
 
 export interface RuleGroup {
