@@ -34,7 +34,7 @@ send(dict(hello, token=TOKEN) if TOKEN else hello)
 welcome = json.loads(lines.readline() or '{"type": "eof"}')
 if welcome["type"] != "welcome":
     handle(welcome); sys.exit(f"no welcome from the bridge: {welcome}")
-sock.settimeout(3 * welcome["heartbeat_ms"] / 1000)  # the bridge pings every heartbeat_ms
+sock.settimeout(3 * welcome["heartbeat_ms"] / 1000)  # the bridge sends something at least every 2 x heartbeat_ms
 threading.Thread(target=reader, daemon=True).start()
 seq = 0
 while BATCHES == 0 or seq < BATCHES:  # each batch is the complete snapshot
