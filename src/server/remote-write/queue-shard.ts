@@ -82,14 +82,14 @@ export class QueueShard {
   }
 
   /**
-   * What to send next: the live lane when it is due, else the replay lane when it is due (so a
-   * large backlog never holds a live batch back by more than one request), else how long to wait.
+   * What to send next: the live lane when it is due, or when anything is (a live batch never waits
+   * behind a replay request), else the replay lane when it is due, else how long to wait.
    * @param flushAll send whatever is queued now (shutdown)
    */
   next(nowMs: number, limits: BatchingLimits, flushAll: boolean): NextRequest {
     const live = this.live.dueInMs(nowMs, limits, flushAll);
-    if (live === 0) return this.live.take(limits);
     const replay = this.replay.dueInMs(nowMs, limits, flushAll);
+    if (live === 0 || (live !== undefined && replay === 0)) return this.live.take(limits);
     if (replay === 0) return this.replay.take(limits);
     if (live === undefined && replay === undefined) return undefined;
     return { waitMs: Math.min(live ?? Infinity, replay ?? Infinity) };

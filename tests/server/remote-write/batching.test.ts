@@ -131,13 +131,12 @@ describe('remote_write batching', () => {
     assert.ok(receiver.requests.every((r) => new Set(r.series.map((s) => s.labels.instance)).size === 1), 'each shard carries its own agents');
   });
 
-  it('sends a live batch once due even while a replay backlog fills every request', async () => {
-    const { receiver, writer, timers, requests } = await setup({ flushIntervalMs: 1000, maxSamplesPerRequest: 4, concurrency: 1 });
+  it('sends a live batch before the next backlog request, without waiting for its interval', async () => {
+    const { receiver, writer, requests } = await setup({ flushIntervalMs: 1000, maxSamplesPerRequest: 4, concurrency: 1 });
     receiver.answer = () => 'hold';
     const backlog = Array.from({ length: 6 }, (_, i) => offer(writer, 'a', 100 + i, { live: false }));
     await receiver.waitForRequests(1);
     const live = offer(writer, 'b', 5000);
-    timers.advance(1000);
     receiver.release(204);
     await receiver.waitForRequests(2);
     assert.deepEqual(requests()[1], ['b@5000'], 'the live batch before the rest of the backlog, alone');
