@@ -1,31 +1,21 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { Registry } from 'prom-client';
 import { createLogger } from '../../../src/log.js';
-import { renderFamily } from '../../../src/server/ingest/render-family.js';
 import { RemoteWrite } from '../../../src/server/remote-write/remote-write.js';
 import { RemoteWriteMetrics } from '../../../src/server/remote-write/remote-write-metrics.js';
 import { REMOTE_WRITE_DEFAULTS, type RemoteWriteOptions } from '../../../src/server/remote-write/remote-write-options.js';
-import type { RenderedFamily } from '../../../src/server/text-format/rendered-family.js';
-import { defaultIngestLimits } from '../../helpers/bridge.js';
 import { ManualTimers } from '../../helpers/manual-timers.js';
 import { TestReceiver } from '../../helpers/remote-write-receiver.js';
+import { closedAfterEach, gaugeFamily, metricSum, offerBatch } from '../../helpers/remote-write-harness.js';
 
 // How batches of many agents share requests, against a real HTTP receiver on loopback: the
 // flush interval and the per-request sample limit decide when a request goes, several shards
 // send side by side while each agent's batches stay in order. Time is a ManualTimers clock the
 // test moves: a request that waits for the flush interval cannot go before the test advances it.
 
-const limits = defaultIngestLimits();
-const receivers: TestReceiver[] = [];
-const writers: RemoteWrite[] = [];
-const keepAlive = setInterval(() => {}, 60_000);
-after(() => clearInterval(keepAlive));
-afterEach(async () => {
-  // Real timers for the flush timeout: a test that failed half-way may leave a request held.
-  for (const w of writers.splice(0)) await w.close();
-  for (const r of receivers.splice(0)) await r.close();
-});
+// Closed with real timers for the flush timeout: a test that failed half-way may leave a request held.
+const { receivers, writers } = closedAfterEach();
 
 async function setup(overrides: Partial<RemoteWriteOptions>) {
   const receiver = await TestReceiver.start();
@@ -35,10 +25,7 @@ async function setup(overrides: Partial<RemoteWriteOptions>) {
   const options: RemoteWriteOptions = { ...REMOTE_WRITE_DEFAULTS, urls: [receiver.url], externalLabels: {}, retryMinMs: 100, retryMaxMs: 100, ...overrides };
   const writer = new RemoteWrite(options, new RemoteWriteMetrics(registry), createLogger('error', {}, () => {}), timers);
   writers.push(writer);
-  const metric = async (name: string, labels: Record<string, string> = {}): Promise<number> => {
-    const values = (await registry.getSingleMetric(name)!.get()).values;
-    return values.filter((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x)).reduce((n, v) => n + v.value, 0);
-  };
+  const metric = metricSum(registry);
   /** Each request's batches, as `<instance>@<timestamp>`, one entry per batch. */
   const requests = () => receiver.requests.map((r) => [...new Set(r.series.map((s) => `${s.labels.instance}@${s.samples[0]!.timestampMs}`))]);
   return { receiver, writer, timers, metric, requests };
@@ -48,18 +35,11 @@ const agents = new Map<string, object>();
 
 /** One agent's batch of `series` samples (one family), offered; its ack as a promise and a flag. */
 function offer(writer: RemoteWrite, instance: string, timestampMs: number, options: { live?: boolean; series?: number } = {}) {
-  const samples = Array.from({ length: options.series ?? 2 }, (_, i) => ({ labels: { n: String(i) }, value: timestampMs }));
-  const family = renderFamily({ name: 'x', type: 'gauge', help: '', samples }, `instance="${instance}"`, new Set(['instance', 'job']), limits, { remaining: 1 << 24 }) as RenderedFamily;
   if (!agents.has(instance)) agents.set(instance, {});
-  let acked = false;
-  let resolve!: () => void;
-  const done = new Promise<void>((r) => (resolve = r));
-  const outcome = writer.offer({ families: [family], timestampMs, live: options.live ?? true, agent: agents.get(instance) }, () => {
-    acked = true;
-    resolve();
-  });
+  const family = gaugeFamily(timestampMs, options.series ?? 2, instance);
+  const { outcome, done, acked } = offerBatch(writer, { families: [family], timestampMs, live: options.live ?? true, agent: agents.get(instance) });
   assert.equal(outcome, 'queued');
-  return { done, acked: () => acked };
+  return { done, acked };
 }
 
 describe('remote_write batching', () => {

@@ -1,31 +1,19 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { Registry } from 'prom-client';
 import { createLogger } from '../../../src/log.js';
-import { renderFamily } from '../../../src/server/ingest/render-family.js';
 import { RemoteWrite } from '../../../src/server/remote-write/remote-write.js';
 import { RemoteWriteMetrics } from '../../../src/server/remote-write/remote-write-metrics.js';
 import { REMOTE_WRITE_DEFAULTS, type RemoteWriteOptions } from '../../../src/server/remote-write/remote-write-options.js';
-import type { RenderedFamily } from '../../../src/server/text-format/rendered-family.js';
 import { TestPki } from '../../helpers/certs.js';
 import { TestReceiver } from '../../helpers/remote-write-receiver.js';
-import { defaultIngestLimits } from '../../helpers/bridge.js';
-
-const DEFAULT_INGEST_LIMITS = defaultIngestLimits();
+import { closedAfterEach, gaugeFamily, metricSum, offerBatch } from '../../helpers/remote-write-harness.js';
 
 // The queue against a real HTTP receiver on loopback: what is acked (done) when, what is
 // retried, dropped and refused. Backoff is a few ms so retries happen at once; the tests wait
 // for requests and acks, never for time.
 
-const receivers: TestReceiver[] = [];
-const writers: RemoteWrite[] = [];
-// The queue's retry timers do not keep a process alive (a bridge has its listeners for that).
-const keepAlive = setInterval(() => {}, 60_000);
-after(() => clearInterval(keepAlive));
-afterEach(async () => {
-  for (const w of writers.splice(0)) await w.close();
-  for (const r of receivers.splice(0)) await r.close();
-});
+const { receivers, writers } = closedAfterEach();
 
 async function setup(overrides: Partial<RemoteWriteOptions> = {}, urls = 1, tls?: { cert: string; key: string }) {
   const rs = await Promise.all(Array.from({ length: urls }, () => TestReceiver.start(tls)));
@@ -35,29 +23,14 @@ async function setup(overrides: Partial<RemoteWriteOptions> = {}, urls = 1, tls?
   const options: RemoteWriteOptions = { ...REMOTE_WRITE_DEFAULTS, urls: rs.map((r) => r.url), externalLabels: {}, retryMinMs: 2, retryMaxMs: 5, flushTimeoutMs: 2000, ...overrides };
   const writer = new RemoteWrite(options, new RemoteWriteMetrics(registry), createLogger('debug', {}, (line) => logs.push(line)));
   writers.push(writer);
-  const metric = async (name: string, labels: Record<string, string> = {}): Promise<number> => {
-    const values = (await registry.getSingleMetric(name)!.get()).values;
-    return values.filter((v) => Object.entries(labels).every(([k, x]) => v.labels[k] === x)).reduce((n, v) => n + v.value, 0);
-  };
+  const metric = metricSum(registry);
   const exists = async (name: string, url: string): Promise<boolean> => (await registry.getSingleMetric(name)!.get()).values.some((v) => v.labels.url === url);
   return { receivers: rs, receiver: rs[0]!, writer, logs, metric, exists };
 }
 
-function family(value: number, series = 1): RenderedFamily {
-  const samples = Array.from({ length: series }, (_, i) => ({ labels: { n: String(i) }, value }));
-  return renderFamily({ name: 'x', type: 'gauge', help: '', samples }, 'instance="a"', new Set(['instance', 'job']), DEFAULT_INGEST_LIMITS, { remaining: 1 << 24 }) as RenderedFamily;
-}
-
-/** Offers a batch; returns the outcome and a promise of its ack. */
+/** Offers a batch of agent a; returns the outcome and a promise of its ack. */
 function offer(writer: RemoteWrite, value: number, timestampMs: number, live = true, series = 1) {
-  let acked = false;
-  let resolve!: () => void;
-  const done = new Promise<void>((r) => (resolve = r));
-  const outcome = writer.offer({ families: [family(value, series)], timestampMs, live }, () => {
-    acked = true;
-    resolve();
-  });
-  return { outcome, done, acked: () => acked };
+  return offerBatch(writer, { families: [gaugeFamily(value, series, 'a')], timestampMs, live });
 }
 
 describe('RemoteWrite', () => {
