@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CycleDriver, sleep } from './fleet/cycle-driver.js';
+import { cpuSeconds } from './measure/proc-stats.js';
 import { Fleet } from './fleet/fleet.js';
 import { startBridge } from './systems/bridge.js';
 import { which } from './systems/child.js';
@@ -60,7 +61,7 @@ async function main(): Promise<void> {
   try {
     log(`${agents} simulated agents x ${series} series, pushing every 5 s to the bridge; Prometheus scrapes every 15 s with the shipped rules`);
     fleet = (await Fleet.start({ target: 'fleetpulse', port: bridge.ingestPort, agents, series, workers: 2, pushConnections: agents, lifetimeMs: (minutes + 10) * 60_000, idPrefix: 'host' })).fleet;
-    driver = new CycleDriver(fleet, bridge.pid, 5000, 15_000);
+    driver = new CycleDriver(fleet, () => cpuSeconds(bridge.pid), 5000, 15_000);
     const begun = Date.now();
     while (Date.now() - begun < minutes * 60_000) {
       await sleep(30_000);

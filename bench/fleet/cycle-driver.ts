@@ -1,4 +1,3 @@
-import { cpuSeconds } from '../measure/proc-stats.js';
 import type { CycleResult, Fleet } from './fleet.js';
 
 export interface CycleStart {
@@ -22,9 +21,13 @@ export class CycleDriver {
   private waiters: (() => void)[] = [];
   private cancelSleep: (() => void) | undefined;
 
+  /**
+   * @param cpuNow the measured process's CPU seconds so far (bench/measure/proc-stats.ts), read at
+   *   every cycle start: the driver paces the fleet, the caller says what is measured.
+   */
   constructor(
     private readonly fleet: Fleet,
-    private readonly pid: number,
+    private readonly cpuNow: () => number,
     readonly periodMs: number,
     private readonly maxCycleMs: number,
     private readonly spreadShare = 0.9,
@@ -43,7 +46,7 @@ export class CycleDriver {
         };
       });
       if (this.stopped) break;
-      this.starts.push({ at: Date.now(), cpu: cpuSeconds(this.pid) });
+      this.starts.push({ at: Date.now(), cpu: this.cpuNow() });
       this.notify();
       const cycle = await this.fleet.runCycle(Date.now(), this.periodMs * this.spreadShare, this.maxCycleMs);
       this.cycles.push(cycle);

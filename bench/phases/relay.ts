@@ -54,7 +54,7 @@ export async function measureRelay(name: RelayName, options: RelayOptions): Prom
   let driver: CycleDriver | undefined;
   try {
     fleet = (await Fleet.start({ target: relay.protocol, port: relay.port, agents, series, workers: agents >= 2000 ? 2 : 1, pushConnections: 64, lifetimeMs: 30 * 60_000 })).fleet;
-    driver = new CycleDriver(fleet, relay.system.pid, periodMs, options.maxCycleMs);
+    driver = new CycleDriver(fleet, () => cpuSeconds(relay.system.pid), periodMs, options.maxCycleMs);
     const first = options.warmCycles;
     const last = first + options.measuredCycles;
     await driver.waitForStarts(first + 1);

@@ -60,7 +60,7 @@ export async function measureReplay(name: RelayName, options: ReplayOptions): Pr
   let driver: CycleDriver | undefined;
   try {
     fleet = (await Fleet.start({ target: relay.protocol, port: relay.port, agents, series, workers: agents >= 2000 ? 2 : 1, pushConnections: 64, lifetimeMs: 60 * 60_000, backlogBatches })).fleet;
-    driver = new CycleDriver(fleet, relay.system.pid, periodMs, options.maxCycleMs);
+    driver = new CycleDriver(fleet, () => cpuSeconds(relay.system.pid), periodMs, options.maxCycleMs);
     await driver.waitForCycles(1);
     const newestMs = driver.starts[0]!.at;
     const cpuAtStart = cpuSeconds(relay.system.pid);

@@ -1,3 +1,4 @@
+import { cpuSeconds } from '../measure/proc-stats.js';
 import { CycleDriver } from '../fleet/cycle-driver.js';
 import type { Fleet } from '../fleet/fleet.js';
 
@@ -44,7 +45,7 @@ export async function measureSaturation(fleet: Fleet, pid: number, options: { st
 }
 
 async function runStep(fleet: Fleet, pid: number, periodMs: number, maxCycleMs: number): Promise<SaturationStep> {
-  const driver = new CycleDriver(fleet, pid, periodMs, maxCycleMs);
+  const driver = new CycleDriver(fleet, () => cpuSeconds(pid), periodMs, maxCycleMs);
   await driver.waitForStarts(CYCLES_PER_STEP + 1);
   await driver.stop();
   const cycles = driver.cycles.slice(0, CYCLES_PER_STEP).filter((c) => !c.aborted);

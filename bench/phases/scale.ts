@@ -86,7 +86,7 @@ export async function measureScale(name: TargetName, options: ScaleOptions): Pro
     const started = await Fleet.start({ target: target.protocol, port: target.port, agents, series, workers: options.workers, pushConnections: options.pushConnections, lifetimeMs });
     fleet = started.fleet;
     log(`  ${agents} agents ready in ${(started.connectMs / 1000).toFixed(1)} s`);
-    driver = new CycleDriver(fleet, target.system.pid, periodMs, options.maxCycleMs);
+    driver = new CycleDriver(fleet, () => cpuSeconds(target.system.pid), periodMs, options.maxCycleMs);
     const first = options.warmCycles;
     const last = first + options.measuredCycles;
     await driver.waitForStarts(last + 1);
