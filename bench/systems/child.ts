@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 /** A process under test, started by the benchmark and measured through /proc/<pid>. */
@@ -38,8 +39,11 @@ export async function startSystem(name: string, command: string, args: string[],
   const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   let out = '';
+  // BENCH_SYSTEM_LOG_DIR=<dir> keeps each system's whole output in <dir>/<name>-<pid>.log (e.g. with --trace-gc).
+  const logFile = process.env.BENCH_SYSTEM_LOG_DIR ? `${process.env.BENCH_SYSTEM_LOG_DIR}/${name}-${child.pid}.log` : undefined;
   const keep = (c: Buffer): void => {
     out = (out + c.toString()).slice(-4000);
+    if (logFile) appendFileSync(logFile, c);
   };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
