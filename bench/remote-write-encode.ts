@@ -51,7 +51,10 @@ function render(agent: number, tick: number): RenderedFamily[] {
 
 /** As the repeat path does: the same objects, new values spliced into their text. */
 function bump(families: RenderedFamily[], tick: number): void {
-  for (const f of families) f.text = f.text.replace(/ (\d+(?:\.\d+)?)\n/g, (_m, v: string) => ` ${(Number(v) + tick).toString()}\n`);
+  for (const f of families) {
+    f.text = f.text.replace(/ (\d+(?:\.\d+)?)\n/g, (_m, v: string) => ` ${(Number(v) + tick).toString()}\n`);
+    for (let i = 0; i < f.values.length; i++) f.values[i] = f.values[i]! + tick;
+  }
 }
 
 function cpuMs(fn: () => void): number {

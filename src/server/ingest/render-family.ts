@@ -117,6 +117,7 @@ export function renderFamily(
   const { name, type, help, samples } = checkFamilyHead(raw, limits);
   const seen = samples.length > 1 ? new Set<string>() : undefined;
   const lines: string[] = [];
+  const values = new Float64Array(samples.length);
   for (const sample of samples) {
     if (typeof sample !== 'object' || sample === null || Array.isArray(sample)) {
       throw protocolError('BAD_MESSAGE', `${name}: each sample must be an object with "value"`);
@@ -128,6 +129,8 @@ export function renderFamily(
       seen.add(labels);
     }
     const value = parseValue(s.value, name);
+    // What the line shows: -0 prints as 0.
+    values[lines.length] = value === 0 ? 0 : value;
     const line = name + '{' + agentLabels + (labels === '' ? '' : ',' + labels) + '} ' + formatValue(value) + '\n';
     // Checked line by line: the agent's labels repeat on every line, so a small batch can
     // render to a huge text; stop before holding it, not after.
@@ -135,5 +138,5 @@ export function renderFamily(
     lines.push(line);
   }
   // One flat string: it lives as long as the values do, so no rope of per-line pieces.
-  return { name, type, help, text: lines.join(''), series: samples.length };
+  return { name, type, help, text: lines.join(''), series: samples.length, values };
 }

@@ -26,8 +26,19 @@ export interface RepeatedBatch {
   samples: number;
   /** For each watched family position that changed: its samples' new values, undefined where unchanged. */
   values: ReadonlyMap<number, readonly (number | undefined)[]>;
+  /** Every changed sample's new value (see SampleChanges). */
+  changes: SampleChanges;
   /** This line, to compare the agent's next line with (valid while the layout holds this line's values). */
   template: LineTemplate;
+}
+
+/**
+ * The samples whose value changed, by their position in the batch (all families' samples in
+ * order, as the layout's lines), ascending, with their new values: to[i] is sample at[i]'s.
+ */
+export interface SampleChanges {
+  readonly at: readonly number[];
+  readonly to: readonly number[];
 }
 
 /** A line read as a repeat, and where its values sit, so the next line can be compared with it character by character. */
@@ -103,6 +114,7 @@ class Reader {
   /** Start and end of each value read so far (see LineTemplate), and how many entries are set. */
   private spans = new Int32Array(0);
   private spanAt = 0;
+  private readonly changes = { at: [] as number[], to: [] as number[] };
 
   constructor(
     private readonly line: string,
@@ -128,7 +140,7 @@ class Reader {
     }
     this.expect(']}');
     if (this.p !== this.line.length) throw MISMATCH;
-    return { seq, timestampMs, texts, samples, values: values ?? NO_VALUES, template: { line: this.line, bodyStart, spans: this.spans } };
+    return { seq, timestampMs, texts, samples, values: values ?? NO_VALUES, changes: this.changes, template: { line: this.line, bodyStart, spans: this.spans } };
   }
 
   /**
@@ -185,7 +197,10 @@ class Reader {
         copied = lineEnd;
         q = lineEnd + 1;
         walked = j + 1;
-        if (changed) changed[j] = valueOf(text);
+        const value = valueOf(text);
+        this.changes.at.push(k >> 1);
+        this.changes.to.push(value);
+        if (changed) changed[j] = value;
       }
       if (parts !== undefined) {
         parts.push(old.slice(copied));
@@ -197,7 +212,7 @@ class Reader {
     if (k !== was.length) throw MISMATCH;
     if (line.length - runAt !== previous.length - runFrom || !sameRun(line, runAt, previous, runFrom, previous.length - runFrom)) throw MISMATCH;
     this.p = line.length;
-    return { seq, timestampMs, texts, samples, values: values ?? NO_VALUES, template: { line, bodyStart, spans } };
+    return { seq, timestampMs, texts, samples, values: values ?? NO_VALUES, changes: this.changes, template: { line, bodyStart, spans } };
   }
 
   private head(): { seq: number; timestampMs: number } {
@@ -262,7 +277,10 @@ class Reader {
         parts ??= [];
         parts.push(old.slice(copied, valueAt), text);
         copied = valueEnd;
-        if (changed) changed[j] = valueOf(text);
+        const value = valueOf(text);
+        this.changes.at.push((this.spanAt >> 1) - 1);
+        this.changes.to.push(value);
+        if (changed) changed[j] = value;
       }
       this.expectChar(0x7d); // '}'
       q = valueEnd + 1;

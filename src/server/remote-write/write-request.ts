@@ -1,6 +1,6 @@
 import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
 import type { RenderedFamily } from '../text-format/rendered-family.js';
-import { readLineSeries, readLineValue, type LineSeries } from './exposition-line.js';
+import { readLineSeries, type LineSeries } from './exposition-line.js';
 import { ProtoBytes } from './proto-bytes.js';
 import { loadSnappy } from './snappy.js';
 
@@ -105,26 +105,25 @@ export class WriteRequestEncoder {
     return { bytes: out.copy(), samples };
   }
 
-  /** Writes the family from its template; false (part written) when its text no longer fits it. */
+  /**
+   * Writes the family from its template, with the family's values (its label sets are the
+   * template's: the same object, or one whose label parts were compared); false (nothing
+   * written) when it has another number of series.
+   */
   private fromTemplate(family: RenderedFamily, layout: FamilyLayout, sample: SampleTail): boolean {
+    const { valueAt } = layout;
+    const values = family.values;
+    if (values.length !== valueAt.length) return false;
     const out = this.out;
-    const text = family.text;
     const base = out.length;
     out.reserve(layout.template.length);
     out.raw(layout.template);
-    const { valueAt, prefixLengths } = layout;
-    let lineStart = 0;
     for (let i = 0; i < valueAt.length; i++) {
-      const at = lineStart + prefixLengths[i]!;
-      if (text.charCodeAt(at - 1) !== 0x20 || text.charCodeAt(at - 2) !== 0x7d) return false;
-      const end = text.indexOf('\n', at);
-      if (end === -1) return false;
       const valueOffset = base + valueAt[i]!;
-      out.doubleAt(valueOffset, readLineValue(text, at, end));
+      out.doubleAt(valueOffset, values[i]!);
       out.fewAt(valueOffset + 8, sample.timestamp);
-      lineStart = end + 1;
     }
-    return lineStart === text.length;
+    return true;
   }
 
   /**
@@ -153,11 +152,13 @@ export class WriteRequestEncoder {
       out.byte(sample.length); // 9 + 1 + at most 10: always one byte
       out.byte(SAMPLE_VALUE_TAG);
       valueAt.push(out.length - start);
-      out.double(readLineValue(text, space + 1, end));
+      out.double(family.values[valueAt.length - 1]!);
       out.raw(sample.timestamp);
       prefixLengths.push(space + 1 - lineStart);
       lineStart = end + 1;
     }
+    // Line i shows values[i]: one value per line, or the object was changed against its contract.
+    if (valueAt.length !== family.values.length) throw new Error(`${family.name}: ${valueAt.length} lines but ${family.values.length} values`);
     return {
       family,
       template: out.copy(start),

@@ -32,6 +32,8 @@ export interface RepeatBatch {
   readonly samples: number;
   /** New values of the summary's families, by family position (see SummaryInputs). */
   readonly values: ReadonlyMap<number, readonly (number | undefined)[]>;
+  /** Every changed sample: its position among all the batch's samples in order (ascending), and its new value. */
+  readonly changes: { readonly at: readonly number[]; readonly to: readonly number[] };
 }
 
 export interface IngestResult {
@@ -175,10 +177,17 @@ export class SeriesStore {
     s.newestMs = repeat.timestampMs;
     s.revision++;
     if (s.shard) this.place(s, nowMs);
+    const { at, to } = repeat.changes;
+    let c = 0;
+    let first = 0; // position of the family's first sample in the batch
     for (let i = 0; i < layout.length; i++) {
+      const family = layout[i]!;
+      const end = first + family.series;
+      const values = family.values;
+      for (; c < at.length && at[c]! < end; c++) values[at[c]! - first] = to[c]!;
+      first = end;
       const text = repeat.texts[i];
       if (text === undefined) continue;
-      const family = layout[i]!;
       family.text = text;
       this.catalog.changed(s.shard!.id, family.name);
     }

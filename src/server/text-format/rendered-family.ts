@@ -8,4 +8,10 @@ export interface RenderedFamily {
   /** Sample lines, each ending in \n, carrying instance and the agent's static labels. */
   text: string;
   series: number;
+  /**
+   * Each sample's value, in line order: line i of `text` ends in formatValue(values[i]). The
+   * repeat path changes values (and text) in place, never the object's label sets, so a
+   * reader that knows the object's lines (the remote_write encoder) takes the values from here.
+   */
+  values: Float64Array;
 }

@@ -74,6 +74,7 @@ describe('WriteRequestEncoder', () => {
     roundTrip(encoder, [family], 1000);
     // As ingest/repeat-batch.ts does: the same label sets, new values (of other lengths) in place.
     family.text = family.text.replace('100.5', '7').replace('+Inf', '123456.789').replace('NaN', '-Inf');
+    family.values.set([7, 123456.789, -Infinity]);
     const { series } = roundTrip(encoder, [family], 2000);
     assert.deepEqual(series.map((s) => s.samples[0]), [{ value: 7, timestampMs: 2000 }, { value: 123456.789, timestampMs: 2000 }, { value: -Infinity, timestampMs: 2000 }]);
     assert.equal(series[2]!.labels.mode, 'A');
@@ -102,6 +103,7 @@ describe('WriteRequestEncoder', () => {
     const replay = encoder.encodeBatch([fs(['/', '/old', '/home', '/srv'], 1)], 1_767_225_500_000, agent);
     assert.deepEqual(decode(replay), [['/', 1, 1_767_225_500_000], ['/old', 2, 1_767_225_500_000], ['/home', 3, 1_767_225_500_000], ['/srv', 4, 1_767_225_500_000]]);
     live.text = live.text.replace(' 10\n', ' 20\n');
+    live.values[0] = 20;
     const again = encoder.encodeBatch([live], 1_767_225_605_000, agent);
     assert.deepEqual(decode(again), [['/', 20, 1_767_225_605_000], ['/home', 11, 1_767_225_605_000], ['/srv', 12, 1_767_225_605_000]]);
   });
@@ -140,7 +142,9 @@ describe('WriteRequestEncoder', () => {
             // As ingest/repeat-batch.ts: the same object and label sets, new values in its text.
             mounts = before.mounts;
             family = before.family;
-            family.text = rendered({ name: 'fs', type: 'gauge', help: '', samples: values(mounts) }).text;
+            const fresh = rendered({ name: 'fs', type: 'gauge', help: '', samples: values(mounts) });
+            family.text = fresh.text;
+            family.values.set(fresh.values);
           } else {
             if (s.sameSeries && before) mounts = before.mounts;
             family = rendered({ name: 'fs', type: 'gauge', help: '', samples: values(mounts) });
