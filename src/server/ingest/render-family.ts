@@ -117,7 +117,8 @@ export function renderFamily(
   const { name, type, help, samples } = checkFamilyHead(raw, limits);
   const seen = samples.length > 1 ? new Set<string>() : undefined;
   const lines: string[] = [];
-  const values = new Float64Array(samples.length);
+  // A plain array (8 bytes per value), not a typed array per family: ~80 families per agent.
+  const values: number[] = [];
   for (const sample of samples) {
     if (typeof sample !== 'object' || sample === null || Array.isArray(sample)) {
       throw protocolError('BAD_MESSAGE', `${name}: each sample must be an object with "value"`);
@@ -130,7 +131,7 @@ export function renderFamily(
     }
     const value = parseValue(s.value, name);
     // What the line shows: -0 prints as 0.
-    values[lines.length] = value === 0 ? 0 : value;
+    values.push(value === 0 ? 0 : value);
     const line = name + '{' + agentLabels + (labels === '' ? '' : ',' + labels) + '} ' + formatValue(value) + '\n';
     // Checked line by line: the agent's labels repeat on every line, so a small batch can
     // render to a huge text; stop before holding it, not after.

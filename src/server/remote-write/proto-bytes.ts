@@ -10,6 +10,11 @@ export class ProtoBytes {
     return this.pos;
   }
 
+  /** The buffer written so far (valid until the next write that grows it). */
+  get bytes(): Buffer {
+    return this.buf;
+  }
+
   reset(): void {
     this.pos = 0;
   }
@@ -50,17 +55,6 @@ export class ProtoBytes {
   raw(bytes: Uint8Array): void {
     this.buf.set(bytes, this.pos);
     this.pos += bytes.length;
-  }
-
-  /** Overwrites the 8 bytes at `at` (written before) with a little-endian double. */
-  doubleAt(at: number, v: number): void {
-    this.buf.writeDoubleLE(v, at);
-  }
-
-  /** Overwrites the bytes at `at` (written before) with `bytes`, a few: byte by byte beats set() there. */
-  fewAt(at: number, bytes: Uint8Array): void {
-    const buf = this.buf;
-    for (let i = 0; i < bytes.length; i++) buf[at + i] = bytes[i]!;
   }
 
   /** A copy of what was written from `start` on (the buffer itself is reused by the next batch). */

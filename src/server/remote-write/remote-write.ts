@@ -14,7 +14,8 @@ import { snappy, WriteRequestEncoder } from './write-request.js';
 
 /** One agent batch offered for history. */
 export interface HistoryBatch {
-  readonly families: Iterable<RenderedFamily>;
+  /** The batch's families: read at once (a repeat changes their values in place afterwards). */
+  readonly families: readonly RenderedFamily[];
   readonly timestampMs: number;
   /** Newer than anything /metrics shows for the agent (else a replay). */
   readonly live: boolean;

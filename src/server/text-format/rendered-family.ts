@@ -13,5 +13,5 @@ export interface RenderedFamily {
    * repeat path changes values (and text) in place, never the object's label sets, so a
    * reader that knows the object's lines (the remote_write encoder) takes the values from here.
    */
-  values: Float64Array;
+  values: number[];
 }

@@ -89,7 +89,7 @@ describe('values seam (ingest -> remote_write encoder)', () => {
           const fromValues = encoder.encodeBatch(families, timestampMs, agent);
           // A fresh encoder, fresh objects whose values are read back from the text: no template, no cache.
           const fromText = new WriteRequestEncoder([['job', 'fleetpulse']]).encodeBatch(
-            families.map((f) => ({ ...f, values: Float64Array.from(valuesOfText(f.text)) })),
+            families.map((f) => ({ ...f, values: valuesOfText(f.text) })),
             timestampMs,
           );
           assert.equal(fromValues.samples, fromText.samples);

@@ -74,7 +74,7 @@ describe('WriteRequestEncoder', () => {
     roundTrip(encoder, [family], 1000);
     // As ingest/repeat-batch.ts does: the same label sets, new values (of other lengths) in place.
     family.text = family.text.replace('100.5', '7').replace('+Inf', '123456.789').replace('NaN', '-Inf');
-    family.values.set([7, 123456.789, -Infinity]);
+    family.values = [7, 123456.789, -Infinity];
     const { series } = roundTrip(encoder, [family], 2000);
     assert.deepEqual(series.map((s) => s.samples[0]), [{ value: 7, timestampMs: 2000 }, { value: 123456.789, timestampMs: 2000 }, { value: -Infinity, timestampMs: 2000 }]);
     assert.equal(series[2]!.labels.mode, 'A');
@@ -144,7 +144,7 @@ describe('WriteRequestEncoder', () => {
             family = before.family;
             const fresh = rendered({ name: 'fs', type: 'gauge', help: '', samples: values(mounts) });
             family.text = fresh.text;
-            family.values.set(fresh.values);
+            family.values = fresh.values;
           } else {
             if (s.sameSeries && before) mounts = before.mounts;
             family = rendered({ name: 'fs', type: 'gauge', help: '', samples: values(mounts) });
