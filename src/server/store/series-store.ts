@@ -50,12 +50,14 @@ export interface IngestResult {
   applied: boolean;
 }
 
+const NO_FAMILIES: readonly RenderedFamily[] = [];
+
 /** One agent's series. Only this file changes it. */
 export interface AgentSeries {
   readonly agentId: string;
   readonly intervalMs: number;
-  /** The agent's families by name. */
-  readonly families: ReadonlyMap<string, RenderedFamily>;
+  /** The agent's families: the last batch's in its order, then rejected ones kept from before. */
+  readonly families: readonly RenderedFamily[];
   /** Series held (rejected families keep their previous lines within the limit). */
   readonly series: number;
   readonly summary: SummaryInputs;
@@ -65,7 +67,7 @@ export interface AgentSeries {
 
 interface MutableSeries extends AgentSeries {
   intervalMs: number;
-  families: Map<string, RenderedFamily>;
+  families: readonly RenderedFamily[];
   series: number;
   summary: SummaryInputs;
   newestMs: number;
@@ -92,7 +94,7 @@ export class SeriesStore {
 
   /** An empty snapshot for an agent pushing every intervalMs. */
   create(agentId: string, intervalMs: number, summary = SummaryInputs.EMPTY): AgentSeries {
-    const series: MutableSeries = { agentId, intervalMs, families: new Map(), series: 0, summary, newestMs: 0, shard: undefined, shardMisses: { count: 0 }, layout: undefined, revision: 0 };
+    const series: MutableSeries = { agentId, intervalMs, families: NO_FAMILIES, series: 0, summary, newestMs: 0, shard: undefined, shardMisses: { count: 0 }, layout: undefined, revision: 0 };
     return series;
   }
 
@@ -136,15 +138,18 @@ export class SeriesStore {
     if (!this.isCurrent(s, batch.timestampMs)) return { samples, rejected, families, applied: false };
     const next = new Map(accepted);
     let held = samples;
+    // Looked up by name only here, when a family was refused: no map per agent is kept for it.
+    const previous = rejectedNames.length > 0 ? new Map(s.families.map((f) => [f.name, f])) : undefined;
     for (const name of rejectedNames) {
-      const kept = s.families.get(name);
+      const kept = previous!.get(name);
       if (kept && !next.has(name) && held + kept.series <= this.maxSeriesPerAgent) {
         next.set(name, kept);
         held += kept.series;
       }
     }
     if (next.size > 0) this.place(s, nowMs);
-    this.replaceFamilies(s, next);
+    // Without kept families, `next` holds `families` in the same order: share that array.
+    this.replaceFamilies(s, next, next.size === families.length ? families : [...next.values()]);
     s.layout = rejected.length === 0 ? families : undefined;
     s.revision++;
     this.total += held - s.series;
@@ -204,12 +209,12 @@ export class SeriesStore {
     s.newestMs = 0;
     const shard = s.shard;
     if (shard) {
-      for (const name of s.families.keys()) this.catalog.remove(s.agentId, shard.id, name);
+      for (const family of s.families) this.catalog.remove(s.agentId, shard.id, family.name);
       this.shards.leave(shard);
       s.shard = undefined;
     }
-    if (s.families.size === 0) return false;
-    s.families.clear();
+    if (s.families.length === 0) return false;
+    s.families = NO_FAMILIES;
     this.total -= s.series;
     s.series = 0;
     s.summary = SummaryInputs.EMPTY;
@@ -236,15 +241,13 @@ export class SeriesStore {
     return undefined;
   }
 
-  private replaceFamilies(s: MutableSeries, next: Map<string, RenderedFamily>): void {
-    for (const name of s.families.keys()) {
-      if (!next.has(name)) this.catalog.remove(s.agentId, s.shard!.id, name);
+  /** @param families the values of `next`, in its order */
+  private replaceFamilies(s: MutableSeries, next: ReadonlyMap<string, RenderedFamily>, families: readonly RenderedFamily[]): void {
+    for (const family of s.families) {
+      if (!next.has(family.name)) this.catalog.remove(s.agentId, s.shard!.id, family.name);
     }
-    s.families.clear();
-    for (const [name, family] of next) {
-      s.families.set(name, family);
-      this.catalog.set(s.agentId, s.shard!.id, family);
-    }
+    s.families = families;
+    for (const family of families) this.catalog.set(s.agentId, s.shard!.id, family);
   }
 
   /**
@@ -255,12 +258,12 @@ export class SeriesStore {
     const shard = s.shard;
     if (shard && !this.shards.misplaced(shard, nowMs, s.shardMisses)) return;
     if (shard) {
-      for (const name of s.families.keys()) this.catalog.remove(s.agentId, shard.id, name);
+      for (const family of s.families) this.catalog.remove(s.agentId, shard.id, family.name);
       this.shards.leave(shard);
     }
     const placed = this.shards.join(s.intervalMs, nowMs);
     s.shard = placed;
     s.shardMisses.count = 0;
-    for (const family of s.families.values()) this.catalog.set(s.agentId, placed.id, family);
+    for (const family of s.families) this.catalog.set(s.agentId, placed.id, family);
   }
 }
