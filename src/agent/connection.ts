@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
+import { randomHex } from '../lazy-builtins.js';
 import { encodeMessage } from '../protocol/encode.js';
 import { ProtocolError, ProtocolErrors, WHOLE_BATCH_REFUSALS } from '../protocol/error-codes.js';
 import { LineDecoder } from '../protocol/line-decoder.js';
@@ -88,7 +88,7 @@ export class BridgeConnection {
   private readonly reportedRejections = new Set<string>();
   private everConnected = false;
   /** Sent in every hello: a reconnect of this process is told from a second agent with our id. */
-  readonly runId = randomBytes(8).toString('hex');
+  readonly runId = randomHex(8);
   /** Why the bridge keeps this agent out (FP_ID_CONFLICT), for the status file; undefined: nothing. */
   problem: string | undefined;
   /** FP_REPLACED in a row (each within minutes of connecting): two agents share our id. */

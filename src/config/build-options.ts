@@ -9,9 +9,9 @@ import type { RemoteWriteOptions } from '../server/remote-write/remote-write-opt
 import { VERSION } from '../version.js';
 import { ConfigError, loadConfig } from './load-config.js';
 import type { SettingValues } from './settings.js';
-import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { ReloadingTlsFiles, TlsFileError } from '../net/tls-files.js';
+import { lazyCrypto } from '../lazy-builtins.js';
 
 /**
  * FLEETPULSE_TOKEN, else the first line of FLEETPULSE_TOKEN_FILE. The bridge creates a missing
@@ -21,7 +21,7 @@ function sharedToken(v: SettingValues, createIfMissing = false): string | undefi
   if (v.token !== undefined || v.tokenFile === undefined) return v.token;
   if (createIfMissing && !existsSync(v.tokenFile)) {
     try {
-      writeFileSync(v.tokenFile, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
+      writeFileSync(v.tokenFile, `${lazyCrypto().randomBytes(32).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new ConfigError(`FLEETPULSE_TOKEN_FILE=${v.tokenFile} does not exist and cannot be created: ${(err as Error).message}`);
     }

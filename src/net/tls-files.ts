@@ -1,4 +1,4 @@
-import { X509Certificate } from 'node:crypto';
+import { lazyCrypto } from '../lazy-builtins.js';
 import { readFileSync, statSync } from 'node:fs';
 import type { SecureContext, SecureContextOptions } from 'node:tls';
 
@@ -39,7 +39,7 @@ export function loadTlsFiles(files: TlsFiles): SecureContextOptions {
   if (files.cert) {
     options.cert = read(files.cert);
     try {
-      new X509Certificate(options.cert);
+      new (lazyCrypto().X509Certificate)(options.cert);
     } catch (err) {
       throw new TlsFileError(`${files.cert.setting}=${files.cert.path} is not a PEM certificate: ${(err as Error).message}`);
     }
@@ -65,7 +65,7 @@ export function loadTlsFiles(files: TlsFiles): SecureContextOptions {
 /** The certificate's validity end, if the file holds one; for start-up warnings. */
 export function certificateExpiry(pem: Buffer | string): Date | undefined {
   try {
-    return new Date(new X509Certificate(pem).validTo);
+    return new Date(new (lazyCrypto().X509Certificate)(pem).validTo);
   } catch {
     return undefined;
   }

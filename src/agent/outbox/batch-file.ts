@@ -1,4 +1,4 @@
-import { crc32 } from 'node:zlib';
+import { lazyZlib } from '../../lazy-builtins.js';
 
 // One waiting batch on disk (FLEETPULSE_BUFFER_DIR): a small fixed header, then the
 // compressed line. The checksum lets a torn or damaged file be told from a good one, so a
@@ -26,7 +26,7 @@ export function encodeBatchFile(record: BatchRecord): Buffer {
   out.writeDoubleBE(record.seq, 8);
   out.writeDoubleBE(record.timestampMs, 16);
   record.payload.copy(out, HEADER_BYTES);
-  out.writeUInt32BE(crc32(out.subarray(8)), 4);
+  out.writeUInt32BE(lazyZlib().crc32(out.subarray(8)), 4);
   return out;
 }
 
@@ -34,7 +34,7 @@ export function encodeBatchFile(record: BatchRecord): Buffer {
 export function decodeBatchFile(data: Buffer): BatchRecord | { problem: string } {
   if (data.length <= HEADER_BYTES) return { problem: `${data.length} bytes, shorter than a batch file (torn write?)` };
   if (!data.subarray(0, 4).equals(MAGIC)) return { problem: 'not a fleetpulse batch file (wrong magic)' };
-  if (data.readUInt32BE(4) !== crc32(data.subarray(8))) return { problem: 'checksum mismatch (torn or damaged)' };
+  if (data.readUInt32BE(4) !== lazyZlib().crc32(data.subarray(8))) return { problem: 'checksum mismatch (torn or damaged)' };
   const seq = data.readDoubleBE(8);
   const timestampMs = data.readDoubleBE(16);
   if (!Number.isSafeInteger(seq) || seq < 1) return { problem: `bad seq ${seq}` };

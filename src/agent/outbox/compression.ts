@@ -1,4 +1,4 @@
-import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
+import { lazyZlib } from '../../lazy-builtins.js';
 
 // Batches that wait for an ack are kept compressed: a typical batch (50 KB of JSON, mostly
 // repeated names and labels) shrinks about six-fold. Brotli at quality 1 was the cheapest
@@ -9,6 +9,7 @@ import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
 export const MAX_LINE_BYTES = 64 * 1024 * 1024;
 
 export function compressLine(line: string): Buffer {
+  const { brotliCompressSync, constants } = lazyZlib();
   const out = brotliCompressSync(line, {
     params: { [constants.BROTLI_PARAM_QUALITY]: 1, [constants.BROTLI_PARAM_SIZE_HINT]: line.length, [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT },
   });
@@ -19,5 +20,5 @@ export function compressLine(line: string): Buffer {
 
 /** Throws on corrupt input or output beyond MAX_LINE_BYTES. */
 export function decompressLine(data: Buffer): string {
-  return brotliDecompressSync(data, { maxOutputLength: MAX_LINE_BYTES }).toString('utf8');
+  return lazyZlib().brotliDecompressSync(data, { maxOutputLength: MAX_LINE_BYTES }).toString('utf8');
 }

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { lazyCrypto } from '../../lazy-builtins.js';
 
 export const MAC_BYTES = 32;
 /** Task ids travel in packets and become map keys, never paths; keep them short and plain. */
@@ -12,12 +12,12 @@ export function isValidTaskId(taskId: string): boolean {
 
 /** HMAC-SHA256 keyed by the task secret: the secret itself never goes on the wire. */
 export function mac(secret: string | Buffer, ...parts: (Buffer | string)[]): Buffer {
-  const hmac = createHmac('sha256', secret);
+  const hmac = lazyCrypto().createHmac('sha256', secret);
   for (const part of parts) hmac.update(part);
   return hmac.digest();
 }
 
 /** Constant-time comparison, so timing does not reveal how many leading bytes matched. */
 export function macEquals(expected: Buffer, received: Buffer): boolean {
-  return expected.length === received.length && timingSafeEqual(expected, received);
+  return expected.length === received.length && lazyCrypto().timingSafeEqual(expected, received);
 }

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { lazyCrypto } from '../../lazy-builtins.js';
 import { connect } from 'node:net';
 import { LineDecoder } from '../../protocol/line-decoder.js';
 import { isValidTaskId } from './auth.js';
@@ -76,7 +76,7 @@ export async function measureBandwidth(options: BandwidthOptions): Promise<Bandw
   const { durationMs = 2000, connectTimeoutMs = 3000, clock = epochMs } = options;
   const warmupMs = options.warmupMs ?? defaultWarmupMs(durationMs);
   const secret = Buffer.from(options.secret, 'utf8');
-  const session = randomBytes(SESSION_ID_BYTES).toString('hex');
+  const session = lazyCrypto().randomBytes(SESSION_ID_BYTES).toString('hex');
   const waker = new Waker();
   const decoder = new LineDecoder(MAX_REPLY_LINE_BYTES);
   let connected = false;

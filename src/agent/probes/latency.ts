@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { lazyCrypto } from '../../lazy-builtins.js';
 import { createSocket, type Socket } from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
@@ -91,7 +91,7 @@ export async function measureLatency(options: LatencyOptions): Promise<LatencyRe
 
   const socket = createSocket(target.family === 6 ? 'udp6' : 'udp4');
   const waker = new Waker();
-  const sessionId = randomBytes(SESSION_ID_BYTES).toString('hex');
+  const sessionId = lazyCrypto().randomBytes(SESSION_ID_BYTES).toString('hex');
   const sentAt: { t0Ms: number; monoMs: number }[] = [];
   const samples = new Map<number, ProbeSample>();
   let receivedInReplies = 0;
