@@ -9,7 +9,7 @@ import {
   reservedMetricNameProblem,
 } from '../../protocol/names.js';
 import { escapeLabelValue, formatValue } from '../text-format/format.js';
-import type { RenderedFamily } from '../text-format/rendered-family.js';
+import { RenderedFamily } from '../text-format/rendered-family.js';
 import type { ByteBudget, IngestLimits } from './ingest-limits.js';
 
 type NameLimits = Pick<IngestLimits, 'maxMetricNameBytes' | 'maxLabelNameBytes' | 'maxLabelValueBytes'>;
@@ -139,5 +139,5 @@ export function renderFamily(
     lines.push(line);
   }
   // One flat string: it lives as long as the values do, so no rope of per-line pieces.
-  return { name, type, help, text: lines.join(''), series: samples.length, values };
+  return new RenderedFamily(name, type, help, lines.join(''), values);
 }

@@ -1,14 +1,15 @@
-import { formatValue } from '../text-format/format.js';
+import { readValue } from '../text-format/read-value.js';
 import type { RenderedFamily } from '../text-format/rendered-family.js';
 
 // The fast path for the common batch: an agent's next snapshot has the same families, help
 // texts and label sets, in the same order, as its previous one, and only values moved. Such
 // a line is checked against the previous batch's rendered text, character by character and
-// without JSON.parse, and only the changed values are spliced in. Anything else — other
+// without JSON.parse, and only the changed values are read, as numbers (the families render
+// their text from them when it is next read). Anything else — other
 // spacing or key order, escapes, a new or missing series, a malformed number — returns
 // undefined and the line takes the general path (JSON.parse, validation, rendering), which
 // also reports every error. So this path accepts only lines the general one would accept
-// and render to exactly the same text. An agent's first batch always goes the general way
+// and render to exactly the same text (formatValue of the same double). An agent's first batch always goes the general way
 // and sets the layout compared against here (so does any batch after one that was not clean).
 //
 // Once a line was read so, the next one is first compared with that line itself (its
@@ -20,8 +21,6 @@ export interface RepeatedBatch {
   seq: number;
   /** The agent's own time of the batch. */
   timestampMs: number;
-  /** New text per family of the layout; undefined where its text is unchanged. */
-  texts: (string | undefined)[];
   /** Samples in the batch (the same as in the layout). */
   samples: number;
   /** For each watched family position that changed: its samples' new values, undefined where unchanged. */
@@ -65,8 +64,18 @@ export function looksLikeMetrics(line: string): boolean {
 /** Families whose help text needs no JSON escape (checked once per family object). */
 const plainHelp = new WeakSet<RenderedFamily>();
 
-/** A value as this path writes it (a JSON number, NaN, +Inf or -Inf) as a number. */
-const valueOf = (text: string): number => (text === '+Inf' ? Infinity : text === '-Inf' ? -Infinity : Number(text));
+/**
+ * The number of a value token checked by valueToken(): a JSON number (as JSON.parse reads it),
+ * or "NaN", "+Inf", "-Inf"; -0 is 0, as its line shows it.
+ */
+function tokenValue(line: string, start: number, end: number): number {
+  if (line.charCodeAt(start) === QUOTE) {
+    const sign = line.charCodeAt(start + 1);
+    return sign === 0x4e ? NaN : sign === 0x2b ? Infinity : -Infinity; // 'N', '+'
+  }
+  const value = readValue(line, start, end);
+  return value === 0 ? 0 : value;
+}
 
 /** Whether a[ai, ai + n) equals b[bi, bi + n). */
 function equalAt(a: string, ai: number, b: string, bi: number, n: number): boolean {
@@ -127,20 +136,18 @@ class Reader {
     let series = 0;
     for (const family of layout) series += family.series;
     this.spans = new Int32Array(2 * series);
-    const texts: (string | undefined)[] = new Array(layout.length);
     let values: Map<number, (number | undefined)[]> | undefined;
     let samples = 0;
     for (let i = 0; i < layout.length; i++) {
       if (i > 0) this.expectChar(0x2c); // ','
       const family = layout[i]!;
       const changed = watched.size > 0 && watched.has(i) ? [] : undefined;
-      texts[i] = this.family(family, changed);
-      if (changed && texts[i] !== undefined) (values ??= new Map()).set(i, changed);
+      if (this.family(family, changed) && changed) (values ??= new Map()).set(i, changed);
       samples += family.series;
     }
     this.expect(']}');
     if (this.p !== this.line.length) throw MISMATCH;
-    return { seq, timestampMs, texts, samples, values: values ?? NO_VALUES, changes: this.changes, template: { line: this.line, bodyStart, spans: this.spans } };
+    return { seq, timestampMs, samples, values: values ?? NO_VALUES, changes: this.changes, template: { line: this.line, bodyStart, spans: this.spans } };
   }
 
   /**
@@ -148,8 +155,7 @@ class Reader {
    * seq, timestamp_ms and the sample values, each of which must be a value as batch() reads
    * them. The previous line passed batch() or this, so this one parses to the same batch
    * with other values. Characters are compared in runs that end at a changed value (long
-   * runs natively); new values are spliced into the layout's text, where a sample's line
-   * ends in its value, after the line's last space.
+   * runs natively); only changed values are read as numbers.
    */
   sameAs(template: LineTemplate, layout: readonly RenderedFamily[], watched: ReadonlySet<number>): RepeatedBatch {
     const { seq, timestampMs } = this.head();
@@ -158,7 +164,7 @@ class Reader {
     const previous = template.line;
     const was = template.spans;
     const spans = new Int32Array(was.length);
-    const texts: (string | undefined)[] = new Array(layout.length);
+    const changes = this.changes;
     let values: Map<number, (number | undefined)[]> | undefined;
     let samples = 0;
     // Not yet compared: line from runAt against previous from runFrom (the same length up to the next value read).
@@ -166,20 +172,16 @@ class Reader {
     let runFrom = template.bodyStart;
     let k = 0; // index into the spans
     for (let i = 0; i < layout.length; i++) {
-      const family = layout[i]!;
-      const old = family.text;
+      const series = layout[i]!.series;
       const changed: (number | undefined)[] | undefined = watched.size > 0 && watched.has(i) ? [] : undefined;
-      let parts: string[] | undefined;
-      let copied = 0; // `old` is copied into the new text up to here
-      let q = 0; // start of line `walked` of `old`
-      let walked = 0;
-      for (let j = 0; j < family.series; j++, k += 2) {
+      let anyChanged = false;
+      for (let j = 0; j < series; j++, k += 2) {
         const wasStart = was[k]!;
         const wasEnd = was[k + 1]!;
         // Where this value starts if the run before it matches (checked below, before anything is kept).
         const start = runAt + (wasStart - runFrom);
         this.p = start;
-        const canonical = this.valueToken();
+        this.valueToken();
         const end = this.p;
         spans[k] = start;
         spans[k + 1] = end;
@@ -187,32 +189,19 @@ class Reader {
         if (!sameRun(line, runAt, previous, runFrom, wasStart - runFrom)) throw MISMATCH;
         runAt = end;
         runFrom = wasEnd;
-        const text = line.charCodeAt(start) === QUOTE ? line.slice(start + 1, end - 1) : canonical ? line.slice(start, end) : formatValue(Number(line.slice(start, end)));
-        for (; walked < j; walked++) q = old.indexOf('\n', q) + 1;
-        const lineEnd = old.indexOf('\n', q);
-        const at = old.lastIndexOf(' ', lineEnd) + 1;
-        if (lineEnd === -1 || at <= q) throw MISMATCH;
-        parts ??= [];
-        parts.push(old.slice(copied, at), text);
-        copied = lineEnd;
-        q = lineEnd + 1;
-        walked = j + 1;
-        const value = valueOf(text);
-        this.changes.at.push(k >> 1);
-        this.changes.to.push(value);
+        const value = tokenValue(line, start, end);
+        changes.at.push(k >> 1);
+        changes.to.push(value);
+        anyChanged = true;
         if (changed) changed[j] = value;
       }
-      if (parts !== undefined) {
-        parts.push(old.slice(copied));
-        texts[i] = parts.join('');
-        if (changed) (values ??= new Map()).set(i, changed);
-      }
-      samples += family.series;
+      if (changed && anyChanged) (values ??= new Map()).set(i, changed);
+      samples += series;
     }
     if (k !== was.length) throw MISMATCH;
     if (line.length - runAt !== previous.length - runFrom || !sameRun(line, runAt, previous, runFrom, previous.length - runFrom)) throw MISMATCH;
     this.p = line.length;
-    return { seq, timestampMs, texts, samples, values: values ?? NO_VALUES, changes: this.changes, template: { line, bodyStart, spans } };
+    return { seq, timestampMs, samples, values: values ?? NO_VALUES, changes, template: { line, bodyStart, spans } };
   }
 
   private head(): { seq: number; timestampMs: number } {
@@ -224,21 +213,20 @@ class Reader {
     return { seq, timestampMs };
   }
 
-  /** A sample value as batch() takes it: a JSON number, "NaN", "+Inf" or "-Inf"; returns whether a number is canonical (see number()). */
-  private valueToken(): boolean {
+  /** A sample value as batch() takes it: a JSON number, "NaN", "+Inf" or "-Inf". */
+  private valueToken(): void {
     const line = this.line;
     if (line.charCodeAt(this.p) !== QUOTE) return this.number();
     const text = line.startsWith('"NaN"', this.p) ? '"NaN"' : line.startsWith('"+Inf"', this.p) ? '"+Inf"' : line.startsWith('"-Inf"', this.p) ? '"-Inf"' : undefined;
     if (text === undefined) throw MISMATCH;
     this.p += text.length;
-    return true;
   }
 
   /**
-   * One family object; returns its new text, or undefined if no value changed.
+   * One family object; returns whether any of its values changed.
    * @param changed when given, receives the new value of each changed sample by its position
    */
-  private family(family: RenderedFamily, changed: (number | undefined)[] | undefined): string | undefined {
+  private family(family: RenderedFamily, changed: (number | undefined)[] | undefined): boolean {
     // A help text with a quote, backslash or control character is escaped in JSON, so its
     // characters could match an escape sequence that decodes to something else.
     if (!plainHelp.has(family)) {
@@ -260,8 +248,7 @@ class Reader {
     const old = family.text;
     const skip = family.name.length + 1 + this.agentLabels.length; // `name{instance="…"…`
     let q = 0; // start of the current line in `old`
-    let copied = 0; // `old` is copied into the new text up to here
-    let parts: string[] | undefined;
+    let anyChanged = false;
     for (let j = 0; j < family.series; j++) {
       if (j > 0) this.expectChar(0x2c); // ','
       this.expectChar(0x7b); // '{'
@@ -272,14 +259,11 @@ class Reader {
       const valueEnd = old.indexOf('\n', valueAt);
       if (valueEnd === -1) throw MISMATCH;
       this.expect('"value":');
-      const text = this.value(old, valueAt, valueEnd);
-      if (text !== undefined) {
-        parts ??= [];
-        parts.push(old.slice(copied, valueAt), text);
-        copied = valueEnd;
-        const value = valueOf(text);
+      const value = this.value(old, valueAt, valueEnd);
+      if (value !== undefined) {
         this.changes.at.push((this.spanAt >> 1) - 1);
         this.changes.to.push(value);
+        anyChanged = true;
         if (changed) changed[j] = value;
       }
       this.expectChar(0x7d); // '}'
@@ -287,9 +271,7 @@ class Reader {
     }
     if (q !== old.length) throw MISMATCH;
     this.expect(']}');
-    if (parts === undefined) return undefined;
-    parts.push(old.slice(copied));
-    return parts.join('');
+    return anyChanged;
   }
 
   /**
@@ -342,70 +324,31 @@ class Reader {
     return q;
   }
 
-  /** The sample value; returns its new rendering, or undefined if `old` already has it. */
-  private value(old: string, at: number, end: number): string | undefined {
+  /** The sample value; returns it, or undefined if `old` shows it already (the same characters, quotes aside). */
+  private value(old: string, at: number, end: number): number | undefined {
     const start = this.p;
-    const rendered = this.readValue(old, at, end);
+    this.valueToken();
     if (this.spanAt >= this.spans.length) throw MISMATCH;
     this.spans[this.spanAt++] = start;
     this.spans[this.spanAt++] = this.p;
-    return rendered;
+    const quoted = this.line.charCodeAt(start) === QUOTE ? 1 : 0;
+    const length = this.p - start - 2 * quoted;
+    // `old` shows canonical renderings, so equal text means an equal value.
+    if (length === end - at && equalAt(this.line, start + quoted, old, at, length)) return undefined;
+    return tokenValue(this.line, start, this.p);
   }
 
-  private readValue(old: string, at: number, end: number): string | undefined {
+  /** A JSON number, by the grammar JSON.parse applies. */
+  private number(): void {
     const line = this.line;
-    if (line.charCodeAt(this.p) === QUOTE) {
-      const rendered = line.startsWith('"NaN"', this.p) ? 'NaN' : line.startsWith('"+Inf"', this.p) ? '+Inf' : line.startsWith('"-Inf"', this.p) ? '-Inf' : undefined;
-      if (rendered === undefined) throw MISMATCH;
-      this.p += rendered.length + 2;
-      return end - at === rendered.length && old.startsWith(rendered, at) ? undefined : rendered;
-    }
-    const start = this.p;
-    const canonical = this.number();
-    const length = this.p - start;
-    // `old` holds canonical renderings, so equal text means an equal value.
-    if (length === end - at) {
-      let same = true;
-      for (let k = 0; k < length; k++) {
-        if (line.charCodeAt(start + k) !== old.charCodeAt(at + k)) {
-          same = false;
-          break;
-        }
-      }
-      if (same) return undefined;
-    }
-    const text = line.slice(start, this.p);
-    return canonical ? text : formatValue(Number(text));
-  }
-
-  /**
-   * A JSON number, by the grammar JSON.parse applies. Returns true when its text is exactly
-   * what formatValue(Number(text)) would print, so it can be used as it is: no exponent, at
-   * most 15 significant digits (so no shorter text reads as the same double), no trailing
-   * fraction zeros, at most 5 zeros after "0." (JavaScript prints 1e-7 in exponent form), not -0.
-   */
-  private number(): boolean {
-    const line = this.line;
-    const negative = line.charCodeAt(this.p) === 0x2d; // '-'
-    if (negative) this.p++;
+    if (line.charCodeAt(this.p) === 0x2d) this.p++; // '-'
     const first = line.charCodeAt(this.p);
-    let intDigits = 1;
     if (first === DIGIT_0) this.p++;
-    else if (first > DIGIT_0 && first <= DIGIT_9) intDigits = this.digits();
+    else if (first > DIGIT_0 && first <= DIGIT_9) this.digits();
     else throw MISMATCH;
-    const intIsZero = first === DIGIT_0;
-    let canonical = intDigits <= 15;
-    let significant = intIsZero ? 0 : intDigits;
     if (line.charCodeAt(this.p) === 0x2e) { // '.'
       this.p++;
-      const from = this.p;
-      const fraction = this.digits();
-      let leadingZeros = 0;
-      while (leadingZeros < fraction && line.charCodeAt(from + leadingZeros) === DIGIT_0) leadingZeros++;
-      significant += intIsZero ? fraction - leadingZeros : fraction;
-      if (line.charCodeAt(this.p - 1) === DIGIT_0 || (intIsZero && leadingZeros > 5)) canonical = false;
-    } else if (negative && intIsZero) {
-      canonical = false; // -0 prints as 0
+      this.digits();
     }
     const e = line.charCodeAt(this.p);
     if (e === 0x65 || e === 0x45) { // 'e' 'E'
@@ -413,9 +356,7 @@ class Reader {
       const sign = line.charCodeAt(this.p);
       if (sign === 0x2b || sign === 0x2d) this.p++;
       this.digits();
-      canonical = false;
     }
-    return canonical && significant <= 15;
   }
 
   /** One or more digits; returns how many. */

@@ -27,8 +27,6 @@ export interface ValidBatch {
 /** A batch that repeats the agent's last one with new values (see ingest/repeat-batch.ts). */
 export interface RepeatBatch {
   readonly timestampMs: number;
-  /** New lines per family of the repeat basis; undefined where they did not change. */
-  readonly texts: readonly (string | undefined)[];
   readonly samples: number;
   /** New values of the summary's families, by family position (see SummaryInputs). */
   readonly values: ReadonlyMap<number, readonly (number | undefined)[]>;
@@ -185,16 +183,14 @@ export class SeriesStore {
     const { at, to } = repeat.changes;
     let c = 0;
     let first = 0; // position of the family's first sample in the batch
-    for (let i = 0; i < layout.length; i++) {
+    for (let i = 0; i < layout.length && c < at.length; i++) {
       const family = layout[i]!;
       const end = first + family.series;
-      const values = family.values;
-      for (; c < at.length && at[c]! < end; c++) values[at[c]! - first] = to[c]!;
+      if (at[c]! < end) {
+        for (; c < at.length && at[c]! < end; c++) family.setValue(at[c]! - first, to[c]!);
+        this.catalog.changed(s.shard!.id, family.name);
+      }
       first = end;
-      const text = repeat.texts[i];
-      if (text === undefined) continue;
-      family.text = text;
-      this.catalog.changed(s.shard!.id, family.name);
     }
     if (repeat.values.size > 0) s.summary.update(repeat.values);
     return layout;

@@ -76,17 +76,22 @@ describe('readRepeat', () => {
     assert.ok(intakeOf(fast).repeat(ID, line(families([12, 22, 32, 42]), 4)), 'the next current repeat takes the fast path again');
   });
 
-  it('keeps the very same text for a family whose values did not change', () => {
+  it('reads only the changed values, and keeps the very same text for a family whose values did not change', () => {
     const { fast, general } = stores();
     for (const s of [fast, general]) intakeOf(s).batch(ID, (parseAgentMessage(first) as { families: unknown[] }).families);
     const basis = fast.repeatBasis(ID)!;
-    const before = basis.layout[2]!.text;
+    const before = basis.layout.map((f) => f.text);
     const r = readRepeat(line(families([11, 20, 30, 40])), basis.layout, basis.labelPrefix);
     assert.ok(r);
     assert.equal(r.seq, 2);
-    assert.equal(r.texts[2], undefined, 'uname unchanged');
-    assert.notEqual(r.texts[0], undefined, 'cpu changed');
-    assert.equal(basis.layout[2]!.text, before);
+    // Samples in batch order: cpu 0-3, load1 4, uname 5.
+    assert.deepEqual(r.changes, { at: [0, 4], to: [11, 1.1] });
+    assert.equal(basis.layout[0]!.text, before[0], 'read, not stored: the text is the same');
+    assert.ok(intakeOf(fast).repeat(ID, line(families([11, 20, 30, 40]))));
+    intakeOf(general).batch(ID, (parseAgentMessage(line(families([11, 20, 30, 40]))) as { families: unknown[] }).families);
+    assert.equal(basis.layout[2]!.text, before[2], 'uname unchanged: the very same string');
+    assert.notEqual(basis.layout[0]!.text, before[0], 'cpu changed');
+    assert.equal(renderFamilies(fast.catalog), renderFamilies(general.catalog));
   });
 
   it('renders numbers as the general path does, canonical or not', () => {

@@ -58,7 +58,7 @@ class FastAgent {
       if (viaTemplate) {
         this.byTemplate++;
         assert.ok(repeat, 'the template took a line the rendered-text comparison would not have been asked about');
-        assert.deepEqual(viaTemplate.texts, repeat.texts);
+        assert.deepEqual(viaTemplate.changes, repeat.changes);
       }
       // As BatchIntake.repeat(): an older or out-of-bounds batch takes the general path.
       if (repeat && this.store.isCurrent(ID, repeat.timestampMs) && timestampProblem(repeat.timestampMs, this.store.now(), defaultIngestLimits().maxBatchAgeMs) === undefined) {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { readLineValue } from '../../../src/server/remote-write/exposition-line.js';
+import { readValue } from '../../../src/server/text-format/read-value.js';
 import { WriteRequestEncoder } from '../../../src/server/remote-write/write-request.js';
 import { AgentStore } from '../../../src/server/store/agent-store.js';
-import type { RenderedFamily } from '../../../src/server/text-format/rendered-family.js';
+import { RenderedFamily } from '../../../src/server/text-format/rendered-family.js';
 import { feed } from '../../helpers/feed-store.js';
 import { ManualTimers } from '../../helpers/manual-timers.js';
 
@@ -51,7 +51,7 @@ function valuesOfText(text: string): number[] {
   const values: number[] = [];
   for (let start = 0; start < text.length; ) {
     const end = text.indexOf('\n', start);
-    values.push(readLineValue(text, text.lastIndexOf(' ', end) + 1, end));
+    values.push(readValue(text, text.lastIndexOf(' ', end) + 1, end));
     start = end + 1;
   }
   return values;
@@ -89,7 +89,7 @@ describe('values seam (ingest -> remote_write encoder)', () => {
           const fromValues = encoder.encodeBatch(families, timestampMs, agent);
           // A fresh encoder, fresh objects whose values are read back from the text: no template, no cache.
           const fromText = new WriteRequestEncoder([['job', 'fleetpulse']]).encodeBatch(
-            families.map((f) => ({ ...f, values: valuesOfText(f.text) })),
+            families.map((f) => new RenderedFamily(f.name, f.type, f.help, f.text, valuesOfText(f.text))),
             timestampMs,
           );
           assert.equal(fromValues.samples, fromText.samples);

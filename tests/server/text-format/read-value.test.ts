@@ -1,18 +1,19 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { readLineValue } from '../../../src/server/remote-write/exposition-line.js';
+import { readValue } from '../../../src/server/text-format/read-value.js';
 import { formatValue } from '../../../src/server/text-format/format.js';
 
-// remote_write sends the value /metrics shows: read back from the rendered line, it must be the
-// very double that was rendered, bit for bit (its decimal fast path against Number()).
+// Values read back from text (a rendered line, when /metrics text is brought up to date; an
+// agent's JSON number on the repeat path) must be the very double that was written, bit for
+// bit (its decimal fast path against Number()).
 
 const read = (value: string): number => {
   const line = `x{instance="a"} ${value}\n`;
-  return readLineValue(line, line.indexOf('} ') + 2, line.length - 1);
+  return readValue(line, line.indexOf('} ') + 2, line.length - 1);
 };
 
-describe('readLineValue', () => {
+describe('readValue', () => {
   it('reads back every double exactly as the bridge rendered it', () => {
     fc.assert(
       fc.property(fc.double(), (v) => {
