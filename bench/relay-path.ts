@@ -3,7 +3,7 @@
 // encoder -> the request body (parts joined and compressed, ~10 000 samples per request).
 //   node --expose-gc --import tsx bench/relay-path.ts [--agents 1000] [--series 200] [--cycles 8] [--scrape-every 0]
 // Lines are the remote-write bench's own (bench/fleet/workload.ts), made before each cycle is
-// timed. The first cycle (general path, JSON.parse) is not counted. --scrape-every N renders
+// timed, as bytes (decoded in the timed part). The first cycle (general path, JSON.parse) is not counted. --scrape-every N renders
 // the /metrics families text every N cycles (3 = a scrape every 15 s at a 5 s interval), timed
 // with the cycle. Prints CPU-s per cycle (user+system of this process) and GC pause ms per cycle.
 import { performance, PerformanceObserver } from 'node:perf_hooks';
@@ -87,14 +87,15 @@ const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
 const rows: string[] = [];
 for (let cycle = 0; cycle < CYCLES; cycle++) {
   const timestampMs = Date.now();
-  const lines = agents.map((a) => encodeMessage({ type: 'metrics', seq: ++a.seq, timestamp_ms: timestampMs, families: a.workload.next() }).slice(0, -1));
+  // As bytes, decoded when relayed (as the bridge's line decoder does): each line dies young, as in the bridge.
+  const lines = agents.map((a) => Buffer.from(encodeMessage({ type: 'metrics', seq: ++a.seq, timestamp_ms: timestampMs, families: a.workload.next() }).slice(0, -1)));
   (globalThis as { gc?: () => void }).gc?.();
   await settle();
   gcMs = 0;
   general = 0;
   stage.ingest = stage.encode = stage.body = 0;
   const start = process.cpuUsage();
-  for (let a = 0; a < AGENTS; a++) relay(agents[a]!, lines[a]!, timestampMs);
+  for (let a = 0; a < AGENTS; a++) relay(agents[a]!, lines[a]!.toString('utf8'), timestampMs);
   if (SCRAPE_EVERY > 0 && cycle % SCRAPE_EVERY === 0) scrapeBytes = renderFamilies(store.catalog).length;
   const used = process.cpuUsage(start);
   await settle();

@@ -21,7 +21,7 @@ export interface RepeatResult {
 }
 
 export class BatchIntake {
-  /** The agent's last line read as a repeat, while the store holds its values (by the layout's revision). */
+  /** A line of the agent's read against its layout, while the store holds that layout (by its revision, which each repeat this intake stores moves on). */
   private template: { agentId: string; revision: number; line: LineTemplate } | undefined;
 
   constructor(

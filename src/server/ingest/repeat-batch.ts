@@ -12,10 +12,12 @@ import type { RenderedFamily } from '../text-format/rendered-family.js';
 // and render to exactly the same text (formatValue of the same double). An agent's first batch always goes the general way
 // and sets the layout compared against here (so does any batch after one that was not clean).
 //
-// Once a line was read so, the next one is first compared with that line itself (its
+// Once a line was read so, the next ones are first compared with that line itself (its
 // LineTemplate): everything but the sample values, and seq and timestamp_ms, must be the very
-// same characters, so the only work per sample is reading its value. A line that differs
-// anywhere else falls back to the comparison with the rendered text above.
+// same characters, so the only work per sample is reading its value. The template stays while
+// the agent's layout does (later lines are not kept: an agent's ~20 KB line per batch would
+// live a whole interval and be copied into the old generation). A line that differs anywhere
+// else falls back to the comparison with the rendered text above.
 
 export interface RepeatedBatch {
   seq: number;
@@ -27,7 +29,7 @@ export interface RepeatedBatch {
   values: ReadonlyMap<number, readonly (number | undefined)[]>;
   /** Every changed sample's new value (see SampleChanges). */
   changes: SampleChanges;
-  /** This line, to compare the agent's next line with (valid while the layout holds this line's values). */
+  /** The line to compare the agent's next line with (valid while the layout holds): the template this line was read against, else this line. */
   template: LineTemplate;
 }
 
@@ -47,6 +49,8 @@ export interface LineTemplate {
   readonly bodyStart: number;
   /** Start and end of every sample's value in line, in batch order. */
   readonly spans: Int32Array;
+  /** Every sample's value in line, in batch order. */
+  readonly values: readonly number[];
 }
 
 const HEAD = '{"type":"metrics","seq":';
@@ -123,6 +127,8 @@ class Reader {
   /** Start and end of each value read so far (see LineTemplate), and how many entries are set. */
   private spans = new Int32Array(0);
   private spanAt = 0;
+  /** Every value read by batch(), in batch order (a template's values). */
+  private values: number[] = [];
   private readonly changes = { at: [] as number[], to: [] as number[] };
 
   constructor(
@@ -136,6 +142,7 @@ class Reader {
     let series = 0;
     for (const family of layout) series += family.series;
     this.spans = new Int32Array(2 * series);
+    this.values = new Array<number>(series);
     let values: Map<number, (number | undefined)[]> | undefined;
     let samples = 0;
     for (let i = 0; i < layout.length; i++) {
@@ -147,32 +154,34 @@ class Reader {
     }
     this.expect(']}');
     if (this.p !== this.line.length) throw MISMATCH;
-    return { seq, timestampMs, samples, values: values ?? NO_VALUES, changes: this.changes, template: { line: this.line, bodyStart, spans: this.spans } };
+    return { seq, timestampMs, samples, values: values ?? NO_VALUES, changes: this.changes, template: { line: this.line, bodyStart, spans: this.spans, values: this.values } };
   }
 
   /**
-   * The line read against the agent's previous line: the same characters everywhere but in
-   * seq, timestamp_ms and the sample values, each of which must be a value as batch() reads
-   * them. The previous line passed batch() or this, so this one parses to the same batch
-   * with other values. Characters are compared in runs that end at a changed value (long
-   * runs natively); only changed values are read as numbers.
+   * The line read against a template (an earlier line of the agent's): the same characters
+   * everywhere but in seq, timestamp_ms and the sample values, each of which must be a value as
+   * batch() reads them. The template passed batch(), so this line parses to the same batch with
+   * other values. Characters are compared in runs that end at a value spelled otherwise than in
+   * the template (long runs natively); such values are read as numbers, the others are the
+   * template's. Changes are against the families' current values.
    */
   sameAs(template: LineTemplate, layout: readonly RenderedFamily[], watched: ReadonlySet<number>): RepeatedBatch {
     const { seq, timestampMs } = this.head();
-    const bodyStart = this.p;
     const line = this.line;
     const previous = template.line;
     const was = template.spans;
-    const spans = new Int32Array(was.length);
+    const wasValues = template.values;
     const changes = this.changes;
     let values: Map<number, (number | undefined)[]> | undefined;
     let samples = 0;
     // Not yet compared: line from runAt against previous from runFrom (the same length up to the next value read).
-    let runAt = bodyStart;
+    let runAt = this.p;
     let runFrom = template.bodyStart;
     let k = 0; // index into the spans
     for (let i = 0; i < layout.length; i++) {
-      const series = layout[i]!.series;
+      const family = layout[i]!;
+      const current = family.values;
+      const series = current.length;
       const changed: (number | undefined)[] | undefined = watched.size > 0 && watched.has(i) ? [] : undefined;
       let anyChanged = false;
       for (let j = 0; j < series; j++, k += 2) {
@@ -183,13 +192,17 @@ class Reader {
         this.p = start;
         this.valueToken();
         const end = this.p;
-        spans[k] = start;
-        spans[k + 1] = end;
-        if (end - start === wasEnd - wasStart && equalAt(line, start, previous, wasStart, end - start)) continue;
-        if (!sameRun(line, runAt, previous, runFrom, wasStart - runFrom)) throw MISMATCH;
-        runAt = end;
-        runFrom = wasEnd;
-        const value = tokenValue(line, start, end);
+        let value: number;
+        if (end - start === wasEnd - wasStart && equalAt(line, start, previous, wasStart, end - start)) {
+          value = wasValues[k >> 1]!;
+        } else {
+          if (!sameRun(line, runAt, previous, runFrom, wasStart - runFrom)) throw MISMATCH;
+          runAt = end;
+          runFrom = wasEnd;
+          value = tokenValue(line, start, end);
+        }
+        const now = current[j]!;
+        if (value === now || (value !== value && now !== now)) continue;
         changes.at.push(k >> 1);
         changes.to.push(value);
         anyChanged = true;
@@ -201,7 +214,7 @@ class Reader {
     if (k !== was.length) throw MISMATCH;
     if (line.length - runAt !== previous.length - runFrom || !sameRun(line, runAt, previous, runFrom, previous.length - runFrom)) throw MISMATCH;
     this.p = line.length;
-    return { seq, timestampMs, samples, values: values ?? NO_VALUES, changes, template: { line, bodyStart, spans } };
+    return { seq, timestampMs, samples, values: values ?? NO_VALUES, changes, template };
   }
 
   private head(): { seq: number; timestampMs: number } {
@@ -260,6 +273,8 @@ class Reader {
       if (valueEnd === -1) throw MISMATCH;
       this.expect('"value":');
       const value = this.value(old, valueAt, valueEnd);
+      // Unchanged: what `old` shows, the family's value.
+      this.values[(this.spanAt >> 1) - 1] = value ?? family.values[j]!;
       if (value !== undefined) {
         this.changes.at.push((this.spanAt >> 1) - 1);
         this.changes.to.push(value);

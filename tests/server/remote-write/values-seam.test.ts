@@ -46,6 +46,12 @@ function line(shape: { cpus: string[]; mount: string; tokens: string[] }, seq: n
   );
 }
 
+/** A value as JSON.parse gives it, as a line shows it (-0 prints as 0). */
+function valueSent(value: number | string): number {
+  if (typeof value === 'number') return value === 0 ? 0 : value;
+  return value === 'NaN' ? NaN : value === '+Inf' ? Infinity : -Infinity;
+}
+
 /** The values a family's text shows, line by line (the value follows the line's last space). */
 function valuesOfText(text: string): number[] {
   const values: number[] = [];
@@ -83,6 +89,10 @@ describe('values seam (ingest -> remote_write encoder)', () => {
             general++;
             families = intake.batch(ID, (JSON.parse(text) as { families: unknown[] }).families, timestampMs).families;
           }
+          // The batch's own values (whichever earlier line the repeat path compared this one with)...
+          const sent = (JSON.parse(text) as { families: { samples: { value: number | string }[] }[] }).families;
+          families.forEach((family, i) => assert.deepEqual([...family.values], sent[i]!.samples.map((s) => valueSent(s.value)), `${family.name}: the line's values`));
+          // ...and what the text shows.
           for (const family of families) {
             assert.deepEqual([...family.values], valuesOfText(family.text), `${family.name}: values are the text's`);
           }
