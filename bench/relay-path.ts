@@ -13,7 +13,7 @@ import { createLogger } from '../src/log.js';
 import { encodeMessage } from '../src/protocol/encode.js';
 import { renderFamilies } from '../src/server/exposition/render-families.js';
 import { BatchIntake } from '../src/server/ingest/batch-intake.js';
-import { WriteRequestEncoder, writeRequestBody } from '../src/server/remote-write/write-request.js';
+import { WriteRequestEncoder, writeRequestBody, type EncodedBatch } from '../src/server/remote-write/write-request.js';
 import { AgentStore } from '../src/server/store/agent-store.js';
 import { AgentWorkload } from './fleet/workload.js';
 
@@ -46,7 +46,7 @@ const gcObserver = new PerformanceObserver((list) => {
 });
 gcObserver.observe({ entryTypes: ['gc'] });
 
-let pending: Uint8Array[] = [];
+let pending: EncodedBatch[] = [];
 let pendingSamples = 0;
 let bodyBytes = 0;
 let general = 0;
@@ -68,7 +68,7 @@ function relay(agent: (typeof agents)[number], line: string, timestampMs: number
   }
   const t1 = performance.now();
   const encoded = encoder.encodeBatch(families, timestampMs, agent.key);
-  pending.push(encoded.bytes);
+  pending.push(encoded);
   pendingSamples += encoded.samples;
   const t2 = performance.now();
   stage.ingest += t1 - t0;

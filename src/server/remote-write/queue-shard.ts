@@ -45,7 +45,7 @@ class Lane {
     this.batches.push(batch);
     this.queuedAtMs.push(nowMs);
     this.samples += batch.encoded.samples;
-    this.bytes += batch.encoded.bytes.length;
+    this.bytes += batch.encoded.size;
   }
 
   /** Milliseconds until the lane should be sent (0: now); undefined when empty. */
@@ -61,10 +61,10 @@ class Lane {
     let samples = 0;
     let bytes = 0;
     for (const batch of this.batches) {
-      if (count > 0 && (samples + batch.encoded.samples > limits.maxSamplesPerRequest || bytes + batch.encoded.bytes.length > limits.maxBytesPerRequest)) break;
+      if (count > 0 && (samples + batch.encoded.samples > limits.maxSamplesPerRequest || bytes + batch.encoded.size > limits.maxBytesPerRequest)) break;
       count++;
       samples += batch.encoded.samples;
-      bytes += batch.encoded.bytes.length;
+      bytes += batch.encoded.size;
     }
     this.queuedAtMs.splice(0, count);
     this.samples -= samples;

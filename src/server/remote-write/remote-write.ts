@@ -70,7 +70,7 @@ export class RemoteWrite {
       done();
       return 'queued';
     }
-    const full = this.queues.filter((q) => !q.hasRoom(encoded.bytes.length));
+    const full = this.queues.filter((q) => !q.hasRoom(encoded.size));
     if (full.length > 0) {
       for (const q of full) q.refused();
       return 'full';

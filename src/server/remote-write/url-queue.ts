@@ -90,7 +90,7 @@ export class UrlQueue {
   push(batch: QueuedBatch): void {
     const shard = this.shards[batch.shardKey % this.shards.length]!;
     shard.lanes.push(batch, this.timers.now());
-    this.bytes += batch.encoded.bytes.length;
+    this.bytes += batch.encoded.size;
     this.samples += batch.encoded.samples;
     this.gauges();
     this.pump(shard);
@@ -134,7 +134,7 @@ export class UrlQueue {
     shard.flushTimer = undefined;
     shard.inFlight = true;
     shard.attempt = 0;
-    void this.sendRequest(shard, next.send, writeRequestBody(next.send.map((b) => b.encoded.bytes)), next.samples);
+    void this.sendRequest(shard, next.send, writeRequestBody(next.send.map((b) => b.encoded)), next.samples);
   }
 
   private async sendRequest(shard: Shard, batches: QueuedBatch[], body: Buffer, samples: number): Promise<void> {
@@ -175,7 +175,7 @@ export class UrlQueue {
   private finish(shard: Shard, batches: QueuedBatch[]): void {
     shard.inFlight = false;
     for (const batch of batches) {
-      this.bytes -= batch.encoded.bytes.length;
+      this.bytes -= batch.encoded.size;
       this.samples -= batch.encoded.samples;
     }
     this.gauges();

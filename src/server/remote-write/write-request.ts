@@ -18,10 +18,65 @@ import { loadSnappy } from './snappy.js';
 // and the timestamp in place. One buffer and three small arrays per family, not an object per
 // series: 200 000 series cost ~40 MB where a Uint8Array and a key string each cost ~100 MB.
 
-/** The TimeSeries entries of one agent batch, protobuf-encoded (field 1 of a WriteRequest each). */
+/**
+ * The TimeSeries entries of one agent batch, protobuf-encoded (field 1 of a WriteRequest each),
+ * as they go into a request: written there by writeRequestBody(). A repeat batch holds no bytes
+ * of its own until then, only its families' templates and its values.
+ */
 export interface EncodedBatch {
-  readonly bytes: Uint8Array;
+  /** Bytes it writes. */
+  readonly size: number;
   readonly samples: number;
+  /** Writes its `size` bytes at `at` in `target`. */
+  writeTo(target: Buffer, at: number): void;
+}
+
+/** A batch encoded family by family (not a repeat): its bytes. */
+class BytesBatch implements EncodedBatch {
+  constructor(
+    private readonly bytes: Uint8Array,
+    readonly samples: number,
+  ) {}
+
+  get size(): number {
+    return this.bytes.length;
+  }
+
+  writeTo(target: Buffer, at: number): void {
+    target.set(this.bytes, at);
+  }
+}
+
+/** A repeat batch: its families' templates (never changed once made) with its values and time written in. */
+class TemplateBatch implements EncodedBatch {
+  constructor(
+    private readonly layouts: readonly FamilyLayout[],
+    /** Every sample's value, in order (the families' values change in place after the batch). */
+    private readonly values: Float64Array,
+    private readonly timestamp: Uint8Array,
+    readonly size: number,
+  ) {}
+
+  get samples(): number {
+    return this.values.length;
+  }
+
+  writeTo(target: Buffer, at: number): void {
+    let first = 0;
+    for (const layout of this.layouts) {
+      target.set(layout.template, at);
+      writeSamples(target, at, layout, this.values, first, this.timestamp);
+      at += layout.template.length;
+      first += layout.series;
+    }
+  }
+}
+
+/** A batch's bytes on their own (what it writes into a request). */
+export function batchBytes(batch: EncodedBatch): Buffer {
+  const bytes = Buffer.allocUnsafe(batch.size);
+  batch.writeTo(bytes, 0);
+  return bytes;
 }
 
 /** A family object as last encoded: its TimeSeries entries, and where each line's parts are. */
@@ -79,8 +134,8 @@ export class WriteRequestEncoder {
 
   /**
    * The common batch, a repeat: every family is an object written before with a timestamp field
-   * as long. Its templates, with the values and time patched, go straight into the batch's
-   * bytes (one copy). Undefined when some family is not such an object.
+   * as long. The batch keeps their templates and a copy of its values; the bytes are written
+   * once, into the request (see TemplateBatch). Undefined when some family is not such an object.
    */
   private fromTemplates(families: readonly RenderedFamily[], sample: SampleTail): EncodedBatch | undefined {
     let size = 0;
@@ -93,15 +148,14 @@ export class WriteRequestEncoder {
       size += layout.template.length;
       samples += layout.series;
     }
-    const bytes = Buffer.allocUnsafe(size);
-    let base = 0;
-    for (let f = 0; f < found.length; f++) {
-      const layout = found[f]!;
-      bytes.set(layout.template, base);
-      writeSamples(bytes, base, layout, families[f]!.values, sample.timestamp);
-      base += layout.template.length;
+    const values = new Float64Array(samples);
+    let first = 0;
+    for (const family of families) {
+      const own = family.values;
+      for (let i = 0; i < own.length; i++) values[first + i] = own[i]!;
+      first += own.length;
     }
-    return { bytes, samples };
+    return new TemplateBatch(found, values, sample.timestamp, size);
   }
 
   /** Any batch: each family from its template, the agent's previous object of its name, or its lines. */
@@ -137,7 +191,7 @@ export class WriteRequestEncoder {
       byName?.set(family.name, made);
       samples += made.series;
     }
-    return { bytes: out.copy(), samples };
+    return new BytesBatch(out.copy(), samples);
   }
 
   /**
@@ -151,7 +205,7 @@ export class WriteRequestEncoder {
     const base = out.length;
     out.reserve(layout.template.length);
     out.raw(layout.template);
-    writeSamples(out.bytes, base, layout, family.values, sample.timestamp);
+    writeSamples(out.bytes, base, layout, family.values, 0, sample.timestamp);
     return true;
   }
 
@@ -283,12 +337,12 @@ class PreviousLines {
 }
 
 /** Writes each series' value and the batch's timestamp field into a copy of `layout`'s template at `base` in `bytes`. */
-function writeSamples(bytes: Buffer, base: number, layout: FamilyLayout, values: readonly number[], timestamp: Uint8Array): void {
+function writeSamples(bytes: Buffer, base: number, layout: FamilyLayout, values: ArrayLike<number>, first: number, timestamp: Uint8Array): void {
   const { at, series } = layout;
   const n = timestamp.length;
   for (let i = 0; i < series; i++) {
     const valueAt = base + at[3 * i + 1]!;
-    bytes.writeDoubleLE(values[i]!, valueAt);
+    bytes.writeDoubleLE(values[first + i]!, valueAt);
     for (let k = 0; k < n; k++) bytes[valueAt + 8 + k] = timestamp[k]!;
   }
 }
@@ -314,15 +368,14 @@ export const snappy = loadSnappy();
 let joined = Buffer.allocUnsafe(0);
 
 /** The HTTP body of a WriteRequest made of these encoded batches. */
-export function writeRequestBody(parts: readonly Uint8Array[]): Buffer {
-  if (parts.length === 1) return snappy.compress(parts[0]!);
+export function writeRequestBody(parts: readonly EncodedBatch[]): Buffer {
   let size = 0;
-  for (const part of parts) size += part.length;
+  for (const part of parts) size += part.size;
   if (joined.length < size) joined = Buffer.allocUnsafe(Math.max(size, 2 * joined.length));
   let at = 0;
   for (const part of parts) {
-    joined.set(part, at);
-    at += part.length;
+    part.writeTo(joined, at);
+    at += part.size;
   }
   return snappy.compress(joined.subarray(0, size));
 }

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { uncompress } from 'snappyjs';
 import { renderFamily } from '../../../src/server/ingest/render-family.js';
 import { loadSnappy } from '../../../src/server/remote-write/snappy.js';
-import { WriteRequestEncoder } from '../../../src/server/remote-write/write-request.js';
+import { batchBytes as encodedBytes, WriteRequestEncoder } from '../../../src/server/remote-write/write-request.js';
 import type { RenderedFamily } from '../../../src/server/text-format/rendered-family.js';
 import { defaultIngestLimits } from '../../helpers/bridge.js';
 import { decodeWriteRequest } from '../../helpers/remote-write-receiver.js';
@@ -34,7 +34,7 @@ function batchBytes(): Uint8Array {
     defaultIngestLimits(),
     { remaining: 1 << 20 },
   ) as RenderedFamily;
-  return new WriteRequestEncoder([['job', 'fleetpulse']]).encodeBatch([family], 1_767_225_600_123).bytes;
+  return encodedBytes(new WriteRequestEncoder([['job', 'fleetpulse']]).encodeBatch([family], 1_767_225_600_123));
 }
 
 describe('snappy for remote_write bodies', () => {

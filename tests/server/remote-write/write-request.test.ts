@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { uncompress } from 'snappyjs';
 import { renderFamily } from '../../../src/server/ingest/render-family.js';
-import { WriteRequestEncoder, writeRequestBody } from '../../../src/server/remote-write/write-request.js';
+import { WriteRequestEncoder, writeRequestBody, type EncodedBatch } from '../../../src/server/remote-write/write-request.js';
 import type { RenderedFamily } from '../../../src/server/text-format/rendered-family.js';
 import { decodeWriteRequest } from '../../helpers/remote-write-receiver.js';
 import { defaultIngestLimits } from '../../helpers/bridge.js';
@@ -35,7 +35,7 @@ const cpu = () =>
 
 function roundTrip(encoder: WriteRequestEncoder, families: RenderedFamily[], timestampMs: number) {
   const batch = encoder.encodeBatch(families, timestampMs);
-  const body = writeRequestBody([batch.bytes]);
+  const body = writeRequestBody([batch]);
   return { batch, series: decodeWriteRequest(uncompress(new Uint8Array(body))) };
 }
 
@@ -87,7 +87,7 @@ describe('WriteRequestEncoder', () => {
     roundTrip(encoder, [fs(['/', '/a b'], 1)], 1);
     const batch = encoder.encodeBatch([fs(['/a b', '/new', '/'], 2)], 2, agent);
     const again = encoder.encodeBatch([fs(['/new', '/'], 3)], 3, agent);
-    const decode = (b: { bytes: Uint8Array }) => decodeWriteRequest(uncompress(new Uint8Array(writeRequestBody([b.bytes])))).map((s) => [s.labels.mountpoint, s.samples[0]!.value, s.samples[0]!.timestampMs]);
+    const decode = (b: EncodedBatch) => decodeWriteRequest(uncompress(new Uint8Array(writeRequestBody([b])))).map((s) => [s.labels.mountpoint, s.samples[0]!.value, s.samples[0]!.timestampMs]);
     assert.deepEqual(decode(batch), [['/a b', 2, 2], ['/new', 2, 2], ['/', 2, 2]]);
     assert.deepEqual(decode(again), [['/new', 3, 3], ['/', 3, 3]]);
   });
@@ -96,7 +96,7 @@ describe('WriteRequestEncoder', () => {
     const encoder = new WriteRequestEncoder([]);
     const agent = {};
     const fs = (mounts: string[], value: number) => rendered({ name: 'fs', type: 'gauge', help: '', samples: mounts.map((m, i) => ({ labels: { mountpoint: m }, value: value + i })) });
-    const decode = (b: { bytes: Uint8Array }) => decodeWriteRequest(uncompress(new Uint8Array(writeRequestBody([b.bytes])))).map((s) => [s.labels.mountpoint, s.samples[0]!.value, s.samples[0]!.timestampMs]);
+    const decode = (b: EncodedBatch) => decodeWriteRequest(uncompress(new Uint8Array(writeRequestBody([b])))).map((s) => [s.labels.mountpoint, s.samples[0]!.value, s.samples[0]!.timestampMs]);
     const live = fs(['/', '/home', '/srv'], 10);
     encoder.encodeBatch([live], 1_767_225_600_000, agent);
     // Replays from the agent's outbox: new objects, older times, a series that was there then.
@@ -148,7 +148,7 @@ describe('WriteRequestEncoder', () => {
           }
           previous[s.agent] = { family, mounts };
           const batch = encoder.encodeBatch([family], 1_767_225_600_000 + n, agents[s.agent]);
-          const series = decodeWriteRequest(uncompress(new Uint8Array(writeRequestBody([batch.bytes]))));
+          const series = decodeWriteRequest(uncompress(new Uint8Array(writeRequestBody([batch]))));
           assert.equal(batch.samples, mounts.length);
           assert.deepEqual(
             series.map((x) => [x.labels, x.samples]),
@@ -160,17 +160,33 @@ describe('WriteRequestEncoder', () => {
     );
   });
 
+  it('keeps each queued repeat batch\'s own values and time until it is written into a request', () => {
+    const encoder = new WriteRequestEncoder([]);
+    const family = cpu();
+    roundTrip(encoder, [family], 1000);
+    const first = encoder.encodeBatch([family], 2000);
+    // The next repeat batch changes the same object's values before the first one is sent.
+    [1, 2, 3].forEach((v, i) => family.setValue(i, v));
+    const second = encoder.encodeBatch([family], 3000);
+    [4, 5, 6].forEach((v, i) => family.setValue(i, v));
+    const series = decodeWriteRequest(uncompress(new Uint8Array(writeRequestBody([first, second]))));
+    assert.deepEqual(
+      series.map((s) => [s.samples[0]!.value, s.samples[0]!.timestampMs]),
+      [[100.5, 2000], [Infinity, 2000], [NaN, 2000], [1, 3000], [2, 3000], [3, 3000]],
+    );
+  });
+
   it('concatenates encoded batches into one valid request', () => {
     const encoder = new WriteRequestEncoder([]);
     const a = encoder.encodeBatch([load()], 1000);
     const b = encoder.encodeBatch([load()], 2000);
-    const series = decodeWriteRequest(uncompress(new Uint8Array(writeRequestBody([a.bytes, b.bytes]))));
+    const series = decodeWriteRequest(uncompress(new Uint8Array(writeRequestBody([a, b]))));
     assert.deepEqual(series.map((s) => s.samples[0]!.timestampMs), [1000, 2000]);
   });
 
   it('encodes an empty batch as no series', () => {
     const batch = new WriteRequestEncoder([]).encodeBatch([], 1);
     assert.equal(batch.samples, 0);
-    assert.equal(batch.bytes.length, 0);
+    assert.equal(batch.size, 0);
   });
 });
