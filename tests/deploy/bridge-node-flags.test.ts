@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, it } from 'node:test';
+import { BRIDGE_NODE_FLAGS, bridgeNodeArgs } from '../../src/server/node-flags.js';
+import { benchBridgeArgs } from '../../bench/systems/bridge.js';
+
+// How the bridge is started is written in places that cannot import each other: the server image,
+// the README's command for running it from the source, and src/server/node-flags.ts (which the
+// benchmark uses). The benchmark's figures are only the deployed bridge's if all start it alike.
+
+const read = (path: string): string => readFileSync(fileURLToPath(new URL(`../../${path}`, import.meta.url)), 'utf8');
+
+describe('the bridge is deployed and measured the same way everywhere', () => {
+  it('Dockerfile.server: ENTRYPOINT and CMD run `server` with BRIDGE_NODE_FLAGS', () => {
+    const dockerfile = read('Dockerfile.server');
+    const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(dockerfile);
+    const cmd = /^CMD (\[.*\])$/m.exec(dockerfile);
+    assert.ok(entrypoint && cmd, 'exec-form ENTRYPOINT and CMD');
+    assert.deepEqual([...JSON.parse(entrypoint[1]!), ...JSON.parse(cmd[1]!)], ['node', ...bridgeNodeArgs('/app/dist/cli.js')]);
+  });
+
+  it('the README runs the bridge from the source with the same flags', () => {
+    const readme = read('README.md');
+    assert.ok(readme.includes(['node', ...bridgeNodeArgs('dist/cli.js')].join(' ')), `README: ${['node', ...bridgeNodeArgs('dist/cli.js')].join(' ')}`);
+  });
+
+  it('the benchmark starts the deployed bridge; BENCH_BRIDGE_NODE_ARGS go after the deployed flags (so they override them)', () => {
+    assert.deepEqual(benchBridgeArgs('/x/dist/cli.js'), bridgeNodeArgs('/x/dist/cli.js'));
+    assert.deepEqual(benchBridgeArgs('/x/dist/cli.js', ' --cpu-prof  --cpu-prof-dir=/tmp/p '), [...BRIDGE_NODE_FLAGS, '--cpu-prof', '--cpu-prof-dir=/tmp/p', '/x/dist/cli.js', 'server']);
+  });
+
+  it('this node accepts the flags (an unknown one makes node refuse to start)', () => {
+    const run = spawnSync(process.execPath, [...BRIDGE_NODE_FLAGS, '-e', 'process.exit(0)'], { encoding: 'utf8' });
+    assert.equal(run.stderr, '');
+    assert.equal(run.status, 0);
+  });
+});
