@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { startTestBridge, type TestBridge } from '../helpers/bridge.js';
 import { eventually, getText } from '../helpers/http.js';
 import { TestReceiver } from '../helpers/remote-write-receiver.js';
-import { AGENT_BUNDLE, agentNodeArgs } from '../../src/agent/node-flags.js';
+import { AGENT_BUNDLE, AGENT_NODE_FLAGS, agentNodeArgs } from '../../src/agent/node-flags.js';
 
 // The single-file builds (scripts/bundle.mjs): the agent's, which deploy/systemd/ and the agent
 // image run, and the full CLI's, run from a directory of their own so nothing can come from the
@@ -111,6 +111,34 @@ describe('dist/fleetpulse-agent.cjs and dist/fleetpulse.cjs', { timeout: 60_000 
       assert.equal(await exited, 0, `exit after SIGTERM; output:\n${output}`);
       clearTimeout(force);
       assert.doesNotMatch(output, /warning/i, 'the node flags start the agent without warnings');
+    }
+  });
+
+  it('the running agent has not loaded node:crypto or node:zlib, which it needs only for probes, TLS and a waiting outbox', async () => {
+    // Each built-in stays in the agent's memory once loaded (about 1 MiB for these two under Node 22:
+    // src/lazy-builtins.ts). A preload reports the built-ins the process has loaded.
+    const loaded = join(dir, 'loaded-builtins.json');
+    const preload = join(dir, 'report-builtins.cjs');
+    writeFileSync(preload, `setInterval(() => require('node:fs').writeFileSync(${JSON.stringify(loaded)}, JSON.stringify(process.moduleLoadList)), 100).unref();\n`);
+    const statusFile = join(dir, 'builtins-agent.status.json');
+    const env = { PATH: process.env.PATH ?? '', FLEETPULSE_SERVER: `127.0.0.1:${bridge.ingestPort}`, FLEETPULSE_AGENT_ID: 'builtins-agent', FLEETPULSE_INTERVAL: '200ms', FLEETPULSE_COLLECTOR_TIMEOUT: '10s', FLEETPULSE_STATUS_FILE: statusFile };
+    const agent = spawn(process.execPath, [...AGENT_NODE_FLAGS, '--require', preload, bundle, 'agent'], { cwd: dir, env, stdio: 'ignore' });
+    const exited = new Promise((resolve) => agent.on('exit', resolve));
+    try {
+      await eventually(async () => {
+        try {
+          return (JSON.parse(readFileSync(statusFile, 'utf8')) as { collections: number }).collections >= 3 || undefined;
+        } catch {
+          return undefined;
+        }
+      }, 15_000, 'three collections of the agent');
+      await eventually(async () => (readdirSync(dir).includes('loaded-builtins.json') ? true : undefined), 5_000, 'the preload report');
+      const modules = JSON.parse(readFileSync(loaded, 'utf8')) as string[];
+      assert.ok(modules.includes('NativeModule net') && modules.includes('NativeModule dgram'), `the report lists the built-ins (${modules.length})`);
+      assert.deepEqual(modules.filter((m) => /^NativeModule (crypto|zlib)$/.test(m)), []);
+    } finally {
+      agent.kill('SIGTERM');
+      await exited;
     }
   });
 
