@@ -13,7 +13,8 @@ const PRECOMPRESS_IDLE_MS = 120_000;
 /**
  * The whole /metrics body: the bridge's own metrics, each agent's status, then every agent
  * family. The head (own metrics and status, a few lines per agent) is rendered at every
- * scrape; the families, by far the largest part, were rendered at ingest and, for gzip, are
+ * scrape; the families, by far the largest part, keep their text (brought up to date from their
+ * values when first read after a change: see text-format/rendered-family.ts) and, for gzip, are
  * kept compressed piece by piece (see deflated-families.ts), so a scrape compresses only
  * the pieces being pushed to right now.
  */

@@ -3,8 +3,8 @@ import { familyHeader } from '../text-format/format.js';
 
 /**
  * One piece of the exposition: the agents' lines of one family in one shard, preceded by
- * the family's HELP and TYPE when it is the family's first piece. Lines were rendered when
- * their batch arrived; this only concatenates.
+ * the family's HELP and TYPE when it is the family's first piece. Each member's text is its
+ * own (brought up to date from its values if they changed since it was last read); this concatenates.
  */
 export function pieceText(entry: CatalogEntry, piece: Piece, withHeader: boolean): string {
   const parts: string[] = withHeader ? [familyHeader(entry.name, entry.type, entry.help)] : [];

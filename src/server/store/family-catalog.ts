@@ -84,7 +84,7 @@ export class FamilyCatalog {
     piece.members.set(agentId, family);
   }
 
-  /** The agent's lines of this family changed in place (same object, new text). */
+  /** The agent's lines of this family changed in place (same object, new values: its text follows when read). */
   changed(shard: number, name: string): void {
     const piece = this.entries.get(name)?.pieces.get(shard);
     if (piece) piece.version++;

@@ -39,7 +39,7 @@ export interface IngestResult {
   samples: number;
   /** Families rejected from this batch; the rest was taken. */
   rejected: ProtocolError[];
-  /** The families taken, in batch order: read them at once (a repeat changes their text in place). */
+  /** The families taken, in batch order: read them at once (a repeat changes their values in place). */
   families: readonly RenderedFamily[];
   /**
    * Whether the batch became the agent's snapshot (/metrics): false for a batch older than the
