@@ -3,9 +3,10 @@
 // (Node.js >= 20):
 // - fleetpulse.cjs: the whole CLI (`node fleetpulse.cjs server|agent|demo|certs`);
 // - fleetpulse-agent.cjs: the agent alone (src/agent-cli.ts), what Dockerfile.agent and the systemd
-//   unit run: no bridge, console or certificate code to read into an agent's memory.
+//   unit run (through deploy/fleetpulse-agent, copied beside it): no bridge, console or
+//   certificate code to read into an agent's memory.
 // Usage: node scripts/bundle.mjs [--outdir <dir>]
-import { readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
@@ -60,3 +61,8 @@ for (const [name, entry] of BUNDLES) {
   const bytes = Object.values(result.metafile.outputs)[0].bytes;
   console.log(`${outfile}: fleetpulse ${version}, ${(bytes / 1024).toFixed(0)} KiB`);
 }
+
+// The agent's start script (node flags per Node version) beside the bundle it starts: the image
+// and the systemd unit run dist/fleetpulse-agent, not node directly. copyFileSync keeps its mode.
+copyFileSync(new URL('deploy/fleetpulse-agent', ROOT), join(values.outdir, 'fleetpulse-agent'));
+console.log(`${join(values.outdir, 'fleetpulse-agent')}: the agent's start script (deploy/fleetpulse-agent)`);

@@ -33,6 +33,17 @@
 export const AGENT_NODE_FLAGS: readonly string[] = ['--lite-mode', '--no-expose-wasm', '--no-node-snapshot', '--bytecode-old-age=1'];
 
 /**
+ * AGENT_NODE_FLAGS for the node that runs them (`process.version` form, e.g. 'v24.1.0'): from
+ * Node 24, V8 13 has no --expose-wasm flag (node exits with "bad option") and its lite mode no
+ * longer warns, so the flag goes. deploy/fleetpulse-agent, which the image and the systemd unit
+ * run, makes the same choice.
+ */
+export function agentNodeFlags(nodeVersion: string = process.version): string[] {
+  const major = Number(/^v(\d+)\./.exec(nodeVersion)?.[1]);
+  return major >= 24 ? AGENT_NODE_FLAGS.filter((f) => f !== '--no-expose-wasm') : [...AGENT_NODE_FLAGS];
+}
+
+/**
  * Environment the agent is deployed with. glibc's malloc (ignored elsewhere, e.g. musl): one arena
  * instead of one per thread that allocates (the agent runs libuv's 16 pool threads), and free
  * memory at the top of the heap given back at once rather than kept from 128 KiB on. Side by
@@ -44,7 +55,10 @@ export const AGENT_ENV: Readonly<Record<string, string>> = { GLIBC_TUNABLES: 'gl
 /** The agent's bundle as scripts/bundle.mjs names it in dist/. */
 export const AGENT_BUNDLE = 'fleetpulse-agent.cjs';
 
-/** Arguments to `node` that run the agent from `bundlePath` as deployed. */
-export function agentNodeArgs(bundlePath: string): string[] {
-  return [...AGENT_NODE_FLAGS, bundlePath, 'agent'];
+/** Arguments to `node` (of `nodeVersion`) that run the agent from `bundlePath` as deployed. */
+export function agentNodeArgs(bundlePath: string, nodeVersion: string = process.version): string[] {
+  return [...agentNodeFlags(nodeVersion), bundlePath, 'agent'];
 }
+
+/** The start script deploy/fleetpulse-agent installs as, beside AGENT_BUNDLE. */
+export const AGENT_LAUNCHER = 'fleetpulse-agent';

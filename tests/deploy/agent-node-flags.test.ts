@@ -1,28 +1,32 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
-import { AGENT_BUNDLE, AGENT_ENV, AGENT_NODE_FLAGS, agentNodeArgs } from '../../src/agent/node-flags.js';
+import { AGENT_BUNDLE, AGENT_ENV, AGENT_LAUNCHER, AGENT_NODE_FLAGS, agentNodeArgs, agentNodeFlags } from '../../src/agent/node-flags.js';
 import { FOOTPRINT_AGENT_BUNDLE, FOOTPRINT_AGENT_ENV, footprintAgentArgs } from '../../bench/phases/agent-footprint.js';
 
 // How the agent is started is written in places that cannot import each other: the agent image,
-// the systemd unit, and src/agent/node-flags.ts (which the footprint benchmark uses). The
-// benchmark's figures are only the deployed agent's if all three start the same file with the
-// same flags.
+// the systemd unit (both through the start script deploy/fleetpulse-agent), and
+// src/agent/node-flags.ts (which the footprint benchmark uses). The benchmark's figures are only
+// the deployed agent's if all three start the same file with the same flags.
 
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const read = (path: string): string => readFileSync(fileURLToPath(new URL(`../../${path}`, import.meta.url)), 'utf8');
 
 describe('the agent is deployed and measured the same way everywhere', () => {
-  it('Dockerfile.agent: ENTRYPOINT and CMD run the agent bundle with AGENT_NODE_FLAGS', () => {
+  it('Dockerfile.agent: ENTRYPOINT and CMD run the start script beside the agent bundle', () => {
     const dockerfile = read('Dockerfile.agent');
     const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(dockerfile);
     const cmd = /^CMD (\[.*\])$/m.exec(dockerfile);
     assert.ok(entrypoint && cmd, 'exec-form ENTRYPOINT and CMD');
-    assert.deepEqual([...JSON.parse(entrypoint[1]!), ...JSON.parse(cmd[1]!)], ['node', ...agentNodeArgs(`/app/dist/${AGENT_BUNDLE}`)]);
-    // The image builds the bundle it runs and copies it where the ENTRYPOINT looks.
+    assert.deepEqual([...JSON.parse(entrypoint[1]!), ...JSON.parse(cmd[1]!)], [`/app/dist/${AGENT_LAUNCHER}`, 'agent']);
+    // The image builds the bundle (scripts/bundle.mjs copies the start script beside it) and copies both where the ENTRYPOINT looks.
+    assert.match(dockerfile, /^COPY deploy\/fleetpulse-agent \.\/deploy\/$/m);
     assert.match(dockerfile, /^RUN node scripts\/bundle\.mjs\b/m);
-    assert.match(dockerfile, new RegExp(`^COPY --from=build /app/dist/${AGENT_BUNDLE.replace(/\./g, '\\.')} \\./dist/$`, 'm'));
+    assert.match(dockerfile, new RegExp(`^COPY --from=build /app/dist/${escape(AGENT_BUNDLE)} /app/dist/${escape(AGENT_LAUNCHER)} \\./dist/$`, 'm'));
     const runtimeStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
     for (const [name, value] of Object.entries(AGENT_ENV)) assert.match(runtimeStage, new RegExp(`^ENV ${name}=${escape(value)}$`, 'm'), `ENV ${name}`);
     const healthcheck = /^\s+CMD (\[.*\])$/m.exec(dockerfile);
@@ -33,7 +37,27 @@ describe('the agent is deployed and measured the same way everywhere', () => {
     const unit = read('deploy/systemd/fleetpulse-agent.service');
     for (const [name, value] of Object.entries(AGENT_ENV)) assert.match(unit, new RegExp(`^Environment=${name}=${escape(value)}$`, 'm'), `Environment=${name}`);
     const line = /^ExecStart=(.*)$/m.exec(unit);
-    assert.equal(line?.[1], ['/usr/bin/node', ...agentNodeArgs(`/opt/fleetpulse/${AGENT_BUNDLE}`)].join(' '));
+    assert.equal(line?.[1], `/opt/fleetpulse/${AGENT_LAUNCHER} agent`);
+  });
+
+  it('deploy/fleetpulse-agent execs the `node` on PATH with agentNodeArgs for its version (no --no-expose-wasm from Node 24)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fleetpulse-launcher-'));
+    try {
+      // A stand-in `node` that says which version it is and prints the arguments it was given.
+      const fakeNode = join(dir, 'node');
+      writeFileSync(fakeNode, '#!/bin/sh\nif [ "$1" = --version ]; then echo "$FAKE_NODE_VERSION"; exit 0; fi\nprintf "%s\\n" "$@"\n');
+      chmodSync(fakeNode, 0o755);
+      const launcher = fileURLToPath(new URL(`../../deploy/${AGENT_LAUNCHER}`, import.meta.url));
+      const bundle = fileURLToPath(new URL(`../../deploy/${AGENT_BUNDLE}`, import.meta.url));
+      for (const version of ['v20.18.0', 'v22.23.5', 'v23.11.1', 'v24.0.0', 'v26.12.1', 'v30.1.0']) {
+        const r = spawnSync(launcher, ['agent', '--check'], { encoding: 'utf8', env: { PATH: `${dir}:/usr/bin:/bin`, FAKE_NODE_VERSION: version } });
+        assert.equal(r.status, 0, r.stderr);
+        assert.deepEqual(r.stdout.trim().split('\n'), [...agentNodeArgs(bundle, version), '--check'], version);
+      }
+      assert.ok(agentNodeFlags('v22.23.5').includes('--no-expose-wasm') && !agentNodeFlags('v24.0.0').includes('--no-expose-wasm'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('the footprint benchmark starts the deployed agent: the same bundle, flags and environment', () => {

@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { startTestBridge, type TestBridge } from '../helpers/bridge.js';
 import { eventually, getText } from '../helpers/http.js';
 import { TestReceiver } from '../helpers/remote-write-receiver.js';
-import { AGENT_BUNDLE, AGENT_NODE_FLAGS, agentNodeArgs } from '../../src/agent/node-flags.js';
+import { AGENT_BUNDLE, AGENT_LAUNCHER, AGENT_NODE_FLAGS, agentNodeArgs } from '../../src/agent/node-flags.js';
 
 // The single-file builds (scripts/bundle.mjs): the agent's, which deploy/systemd/ and the agent
 // image run, and the full CLI's, run from a directory of their own so nothing can come from the
@@ -71,7 +71,8 @@ describe('dist/fleetpulse-agent.cjs and dist/fleetpulse.cjs', { timeout: 60_000 
 
   it('runs an agent that reaches the bridge, passes --check and stops on SIGTERM', async () => {
     const env = {
-      PATH: process.env.PATH ?? '',
+      // The start script runs the `node` on PATH: this one.
+      PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}`,
       FLEETPULSE_SERVER: `127.0.0.1:${bridge.ingestPort}`,
       FLEETPULSE_AGENT_ID: 'bundled-agent',
       FLEETPULSE_INTERVAL: '200ms',
@@ -80,8 +81,9 @@ describe('dist/fleetpulse-agent.cjs and dist/fleetpulse.cjs', { timeout: 60_000 
       FLEETPULSE_COLLECTOR_TIMEOUT: '10s',
       FLEETPULSE_STATUS_FILE: join(dir, 'agent.status.json'),
     };
-    // As the systemd unit runs it: the agent bundle with the agent's node flags.
-    const agent = spawn(process.execPath, agentNodeArgs(bundle), { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // As the systemd unit and the image run it: the start script beside the bundle, which runs the
+    // bundle with the agent's node flags.
+    const agent = spawn(join(dir, AGENT_LAUNCHER), ['agent'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     agent.stdout.on('data', (c: Buffer) => (output += c.toString()));
     agent.stderr.on('data', (c: Buffer) => (output += c.toString()));
@@ -102,6 +104,10 @@ describe('dist/fleetpulse-agent.cjs and dist/fleetpulse.cjs', { timeout: 60_000 
       // started libuv's pool, all its threads at once, beside node's own (main, V8 workers, ...).
       const threads = readdirSync(`/proc/${agent.pid}/task`).length;
       assert.ok(threads >= 16 + 1, `${threads} threads: libuv's pool did not get 16`);
+      // The start script exec'd node (same pid: Docker and systemd signal node itself) with the
+      // agent's flags for this Node version.
+      const cmdline = readFileSync(`/proc/${agent.pid}/cmdline`, 'utf8').split('\0').filter((a) => a !== '');
+      assert.deepEqual(cmdline.slice(1), agentNodeArgs(bundle));
 
       const check = run(['agent', '--check'], env);
       assert.equal(check.status, 0, `agent --check: ${check.stdout}${check.stderr}`);

@@ -183,8 +183,10 @@ describe('the Compose stack', { skip: unavailable }, () => {
   it('the agents run with their deployed node flags, and start without warnings', { timeout: 60_000 }, async () => {
     const { stack: s } = stack();
     for (const container of s.containers.agent ?? []) {
+      // The image's start script execs node (PID 1) with the flags for the image's Node version.
       const { stdout } = await container.exec(['sh', '-c', 'tr "\\0" " " < /proc/1/cmdline']);
-      assert.equal(stdout.trim(), ['node', ...agentNodeArgs(`/app/dist/${AGENT_BUNDLE}`)].join(' '));
+      const { stdout: nodeVersion } = await container.exec(['node', '--version']);
+      assert.equal(stdout.trim(), ['node', ...agentNodeArgs(`/app/dist/${AGENT_BUNDLE}`, nodeVersion.trim())].join(' '));
       const logs = await s.logs(container);
       assert.match(logs, /connected to bridge/, 'the agent logged its connection');
       assert.doesNotMatch(logs, /warning:|deprecat/i, logs);
