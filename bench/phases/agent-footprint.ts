@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AGENT_BUNDLE, AGENT_ENV, AGENT_NODE_FLAGS } from '../../src/agent/node-flags.js';
+import { AGENT_BUNDLE, AGENT_ENV, agentNodeFlags } from '../../src/agent/node-flags.js';
 import { sleep } from '../fleet/cycle-driver.js';
 import { cpuSeconds, memory } from '../measure/proc-stats.js';
 import { countSeries, scrape } from '../measure/scrape.js';
@@ -46,7 +46,7 @@ export interface AgentFootprint {
   windowSeconds: number;
   /** From starting the agents to the window (absent before 2026-11-30: after 2 collections, ~5-10 s). */
   warmUpSeconds?: number;
-  /** Run as deployed: `node ${AGENT_NODE_FLAGS} dist/${AGENT_BUNDLE} agent` (Dockerfile.agent, deploy/systemd). */
+  /** Run as deployed: `node ${agentNodeFlags()} dist/${AGENT_BUNDLE} agent` (Dockerfile.agent, deploy/systemd). */
   agent: Footprint;
   /** Absent in results recorded before the agent was deployed with node flags. */
   nodeFlags?: readonly string[];
@@ -91,7 +91,7 @@ export async function measureAgentFootprint(intervalMs: number, windowMs: number
   };
   try {
     const agentsStarted = Date.now();
-    const deployed = await startAgent('bench-footprint', AGENT_NODE_FLAGS);
+    const deployed = await startAgent('bench-footprint', agentNodeFlags());
     const plain = await startAgent('bench-footprint-plain-node', []);
     let exporter: Awaited<ReturnType<typeof startNodeExporter>> | undefined;
     let skipped: string | undefined;
@@ -151,7 +151,7 @@ export async function measureAgentFootprint(intervalMs: number, windowMs: number
     const describe = (f: Footprint): string => `${(f.cpuSecondsPerRound * 1000).toFixed(1)} ms CPU/collection, ${(f.rssBytes / 2 ** 20).toFixed(1)} MiB`;
     log(`  agent ${describe(ours!)} (plain node: ${describe(oursPlain!)}); ` +
       ('skipped' in theirs ? `node_exporter skipped: ${theirs.skipped}` : `node_exporter ${(theirs.cpuSecondsPerRound * 1000).toFixed(1)} ms CPU/scrape, ${(theirs.rssBytes / 2 ** 20).toFixed(1)} MiB`));
-    return { intervalMs, windowSeconds: (Date.now() - started) / 1000, warmUpSeconds: (started - agentsStarted) / 1000, agent: ours!, nodeFlags: AGENT_NODE_FLAGS, agentFile: `dist/${AGENT_BUNDLE}`, agentPlainNode: oursPlain!, nodeExporter: theirs };
+    return { intervalMs, windowSeconds: (Date.now() - started) / 1000, warmUpSeconds: (started - agentsStarted) / 1000, agent: ours!, nodeFlags: agentNodeFlags(), agentFile: `dist/${AGENT_BUNDLE}`, agentPlainNode: oursPlain!, nodeExporter: theirs };
   } finally {
     for (const system of systems.reverse()) await system.stop();
     rmSync(dir, { recursive: true, force: true });

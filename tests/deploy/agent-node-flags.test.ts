@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
-import { AGENT_BUNDLE, AGENT_ENV, AGENT_LAUNCHER, AGENT_NODE_FLAGS, agentNodeArgs, agentNodeFlags } from '../../src/agent/node-flags.js';
+import { AGENT_BUNDLE, AGENT_ENV, AGENT_LAUNCHER, agentNodeArgs, agentNodeFlags } from '../../src/agent/node-flags.js';
 import { FOOTPRINT_AGENT_BUNDLE, FOOTPRINT_AGENT_ENV, footprintAgentArgs } from '../../bench/phases/agent-footprint.js';
 
 // How the agent is started is written in places that cannot import each other: the agent image,
@@ -62,7 +62,7 @@ describe('the agent is deployed and measured the same way everywhere', () => {
 
   it('the footprint benchmark starts the deployed agent: the same bundle, flags and environment', () => {
     assert.equal(FOOTPRINT_AGENT_BUNDLE, fileURLToPath(new URL(`../../dist/${AGENT_BUNDLE}`, import.meta.url)));
-    assert.deepEqual(footprintAgentArgs(AGENT_NODE_FLAGS), agentNodeArgs(FOOTPRINT_AGENT_BUNDLE));
+    assert.deepEqual(footprintAgentArgs(agentNodeFlags()), agentNodeArgs(FOOTPRINT_AGENT_BUNDLE));
     assert.deepEqual(FOOTPRINT_AGENT_ENV, AGENT_ENV);
     // measureAgentFootprint builds it first (buildAgentBundle); tests/bench/bench-smoke.test.ts runs it.
     assert.match(read('scripts/bundle.mjs'), new RegExp(`\\['${AGENT_BUNDLE.replace(/\./g, '\\.')}', 'src/agent-cli\\.ts'\\]`));

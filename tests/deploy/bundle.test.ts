@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { startTestBridge, type TestBridge } from '../helpers/bridge.js';
 import { eventually, getText } from '../helpers/http.js';
 import { TestReceiver } from '../helpers/remote-write-receiver.js';
-import { AGENT_BUNDLE, AGENT_LAUNCHER, AGENT_NODE_FLAGS, agentNodeArgs } from '../../src/agent/node-flags.js';
+import { AGENT_BUNDLE, AGENT_LAUNCHER, agentNodeArgs, agentNodeFlags } from '../../src/agent/node-flags.js';
 
 // The single-file builds (scripts/bundle.mjs): the agent's, which deploy/systemd/ and the agent
 // image run, and the full CLI's, run from a directory of their own so nothing can come from the
@@ -128,7 +128,7 @@ describe('dist/fleetpulse-agent.cjs and dist/fleetpulse.cjs', { timeout: 60_000 
     writeFileSync(preload, `setInterval(() => require('node:fs').writeFileSync(${JSON.stringify(loaded)}, JSON.stringify(process.moduleLoadList)), 100).unref();\n`);
     const statusFile = join(dir, 'builtins-agent.status.json');
     const env = { PATH: process.env.PATH ?? '', FLEETPULSE_SERVER: `127.0.0.1:${bridge.ingestPort}`, FLEETPULSE_AGENT_ID: 'builtins-agent', FLEETPULSE_INTERVAL: '200ms', FLEETPULSE_COLLECTOR_TIMEOUT: '10s', FLEETPULSE_STATUS_FILE: statusFile };
-    const agent = spawn(process.execPath, [...AGENT_NODE_FLAGS, '--require', preload, bundle, 'agent'], { cwd: dir, env, stdio: 'ignore' });
+    const agent = spawn(process.execPath, [...agentNodeFlags(), '--require', preload, bundle, 'agent'], { cwd: dir, env, stdio: 'ignore' });
     const exited = new Promise((resolve) => agent.on('exit', resolve));
     try {
       await eventually(async () => {
