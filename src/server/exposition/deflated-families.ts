@@ -68,13 +68,18 @@ export class DeflatedFamilies {
     private readonly shards: ShardPlanner,
   ) {}
 
-  /** Compresses changed pieces of shards outside their push window; returns how many it started. */
-  precompress(nowMs: number): number {
+  /**
+   * Compresses changed pieces of shards outside their push window; returns how many it started.
+   * @param nextScrapeMs when the next scrape is expected: a piece whose shard pushes again before
+   *   then (its interval is shorter than the wait) would be compressed for nothing, and is left
+   */
+  precompress(nowMs: number, nextScrapeMs?: number): number {
     let started = 0;
     forEachPiece(this.catalog, (entry, piece, withHeader) => {
       if (this.isFresh(entry, piece, withHeader)) return;
       const shard = this.shards.get(piece.shard);
       if (shard && this.shards.isActive(shard, nowMs)) return;
+      if (shard && nextScrapeMs !== undefined && nextScrapeMs - nowMs > shard.intervalMs) return;
       void this.piece(entry, piece, withHeader, false).catch(() => undefined);
       started++;
     });

@@ -22,6 +22,8 @@ export class MetricsBody {
   private readonly families: DeflatedFamilies;
   private precompressTimer: NodeJS.Timeout | undefined;
   private lastGzipScrape = 0;
+  /** Time between the last two gzip scrapes (Prometheus scrapes at a fixed interval): when the next one is expected. */
+  private gzipScrapeIntervalMs: number | undefined;
 
   constructor(
     private readonly store: AgentStore,
@@ -56,11 +58,15 @@ export class MetricsBody {
   }
 
   private keepPrecompressing(): void {
-    this.lastGzipScrape = Date.now();
+    const now = Date.now();
+    if (this.lastGzipScrape > 0) this.gzipScrapeIntervalMs = now - this.lastGzipScrape;
+    this.lastGzipScrape = now;
     if (this.precompressTimer) return;
     this.precompressTimer = setInterval(() => {
       if (Date.now() - this.lastGzipScrape > PRECOMPRESS_IDLE_MS) return this.stop();
-      this.families.precompress(Date.now());
+      // Scraped less often than agents push: compress only what will still be current then.
+      const next = this.gzipScrapeIntervalMs === undefined ? undefined : this.lastGzipScrape + this.gzipScrapeIntervalMs;
+      this.families.precompress(Date.now(), next !== undefined && next > Date.now() ? next : undefined);
     }, PRECOMPRESS_EVERY_MS).unref();
   }
 

@@ -59,6 +59,17 @@ describe('DeflatedFamilies', () => {
     assert.equal(started, 3 * (WINDOWS_PER_INTERVAL - 1));
     assert.equal(families.precompress(1_000 * INTERVAL + 2 * WINDOW + WINDOW / 2), 0, 'nothing left to do there');
   });
+
+  it('does not compress ahead what its agents push again before the next scrape', () => {
+    const { store, push } = fleet(16);
+    for (let i = 0; i < 16; i++) push(i, i);
+    const families = new DeflatedFamilies(store.catalog, store.shards);
+    const now = 1_000 * INTERVAL + 2 * WINDOW + WINDOW / 2;
+    // Scraped every three intervals: the pieces would change twice before the next scrape.
+    assert.equal(families.precompress(now, now + 3 * INTERVAL), 0);
+    // Within one interval of the scrape they stay current until it.
+    assert.equal(families.precompress(now, now + INTERVAL - 1), 3 * (WINDOWS_PER_INTERVAL - 1));
+  });
 });
 
 describe('MetricsBody', () => {
