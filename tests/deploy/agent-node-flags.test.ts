@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { AGENT_BUNDLE, AGENT_ENV, AGENT_LAUNCHER, agentNodeArgs, agentNodeFlags } from '../../src/agent/node-flags.js';
 import { FOOTPRINT_AGENT_BUNDLE, FOOTPRINT_AGENT_ENV, footprintAgentArgs } from '../../bench/phases/agent-footprint.js';
+import { dockerfileStart, readRepoFile as read } from '../helpers/repo-files.js';
 
 // How the agent is started is written in places that cannot import each other: the agent image,
 // the systemd unit (both through the start script deploy/fleetpulse-agent), and
@@ -14,15 +15,11 @@ import { FOOTPRINT_AGENT_BUNDLE, FOOTPRINT_AGENT_ENV, footprintAgentArgs } from 
 // the deployed agent's if all three start the same file with the same flags.
 
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const read = (path: string): string => readFileSync(fileURLToPath(new URL(`../../${path}`, import.meta.url)), 'utf8');
 
 describe('the agent is deployed and measured the same way everywhere', () => {
   it('Dockerfile.agent: ENTRYPOINT and CMD run the start script beside the agent bundle', () => {
     const dockerfile = read('Dockerfile.agent');
-    const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(dockerfile);
-    const cmd = /^CMD (\[.*\])$/m.exec(dockerfile);
-    assert.ok(entrypoint && cmd, 'exec-form ENTRYPOINT and CMD');
-    assert.deepEqual([...JSON.parse(entrypoint[1]!), ...JSON.parse(cmd[1]!)], [`/app/dist/${AGENT_LAUNCHER}`, 'agent']);
+    assert.deepEqual(dockerfileStart(dockerfile), [`/app/dist/${AGENT_LAUNCHER}`, 'agent']);
     // The image builds the bundle (scripts/bundle.mjs copies the start script beside it) and copies both where the ENTRYPOINT looks.
     assert.match(dockerfile, /^COPY deploy\/fleetpulse-agent \.\/deploy\/$/m);
     assert.match(dockerfile, /^RUN node scripts\/bundle\.mjs\b/m);

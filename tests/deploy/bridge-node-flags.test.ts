@@ -1,24 +1,17 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { BRIDGE_NODE_FLAGS, bridgeNodeArgs } from '../../src/server/node-flags.js';
 import { benchBridgeArgs } from '../../bench/systems/bridge.js';
+import { dockerfileStart, readRepoFile as read } from '../helpers/repo-files.js';
 
 // How the bridge is started is written in places that cannot import each other: the server image,
 // the README's command for running it from the source, and src/server/node-flags.ts (which the
 // benchmark uses). The benchmark's figures are only the deployed bridge's if all start it alike.
 
-const read = (path: string): string => readFileSync(fileURLToPath(new URL(`../../${path}`, import.meta.url)), 'utf8');
-
 describe('the bridge is deployed and measured the same way everywhere', () => {
   it('Dockerfile.server: ENTRYPOINT and CMD run `server` with BRIDGE_NODE_FLAGS', () => {
-    const dockerfile = read('Dockerfile.server');
-    const entrypoint = /^ENTRYPOINT (\[.*\])$/m.exec(dockerfile);
-    const cmd = /^CMD (\[.*\])$/m.exec(dockerfile);
-    assert.ok(entrypoint && cmd, 'exec-form ENTRYPOINT and CMD');
-    assert.deepEqual([...JSON.parse(entrypoint[1]!), ...JSON.parse(cmd[1]!)], ['node', ...bridgeNodeArgs('/app/dist/cli.js')]);
+    assert.deepEqual(dockerfileStart(read('Dockerfile.server')), ['node', ...bridgeNodeArgs('/app/dist/cli.js')]);
   });
 
   it('the README runs the bridge from the source with the same flags', () => {
