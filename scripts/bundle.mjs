@@ -5,14 +5,18 @@
 // - fleetpulse-agent.cjs: the agent alone (src/agent-cli.ts), what Dockerfile.agent and the systemd
 //   unit run (through deploy/fleetpulse-agent, copied beside it): no bridge, console or
 //   certificate code to read into an agent's memory.
-// Usage: node scripts/bundle.mjs [--outdir <dir>]
+// - adjtimex.node: the timex collector's adjtimex(2) (scripts/build-native.mjs), beside them; where no
+//   C compiler exists it is left out with a message (timex then needs koffi beside the bundle).
+// Usage: node scripts/bundle.mjs [--outdir <dir>] [--require-native]
+//   --require-native: fail when adjtimex.node cannot be built (the agent image, which has no koffi).
 import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
+import { buildNativeCli } from './build-native.mjs';
 
 const ROOT = new URL('../', import.meta.url);
-const { values } = parseArgs({ options: { outdir: { type: 'string', default: 'dist' } } });
+const { values } = parseArgs({ options: { outdir: { type: 'string', default: 'dist' }, 'require-native': { type: 'boolean', default: false } } });
 const { version } = JSON.parse(readFileSync(new URL('package.json', ROOT), 'utf8'));
 
 // src/version.ts reads ../package.json beside the module, which a single file installed as
@@ -66,3 +70,6 @@ for (const [name, entry] of BUNDLES) {
 // and the systemd unit run dist/fleetpulse-agent, not node directly. copyFileSync keeps its mode.
 copyFileSync(new URL('deploy/fleetpulse-agent', ROOT), join(values.outdir, 'fleetpulse-agent'));
 console.log(`${join(values.outdir, 'fleetpulse-agent')}: the agent's start script (deploy/fleetpulse-agent)`);
+
+// The timex collector's addon beside the bundles (the bundle looks for it in its own directory).
+process.exitCode = buildNativeCli({ outdir: values.outdir, required: values['require-native'] });

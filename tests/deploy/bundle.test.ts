@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,10 +9,12 @@ import { startTestBridge, type TestBridge } from '../helpers/bridge.js';
 import { eventually, getText } from '../helpers/http.js';
 import { TestReceiver } from '../helpers/remote-write-receiver.js';
 import { AGENT_BUNDLE, AGENT_LAUNCHER, agentNodeArgs, agentNodeFlags } from '../../src/agent/node-flags.js';
+import { ADDON_FILE } from '../../src/agent/collectors/adjtimex.js';
+import { skipUnlessCompiler } from '../helpers/native.js';
 
 // The single-file builds (scripts/bundle.mjs): the agent's, which deploy/systemd/ and the agent
 // image run, and the full CLI's, run from a directory of their own so nothing can come from the
-// repository's node_modules.
+// repository's node_modules; beside them the timex collector's addon (adjtimex.node), built with cc.
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
@@ -39,6 +41,10 @@ describe('dist/fleetpulse-agent.cjs and dist/fleetpulse.cjs', { timeout: 60_000 
 
   const run = (args: string[], env: Record<string, string> = {}, file = bundle) =>
     spawnSync(process.execPath, [file, ...args], { cwd: dir, encoding: 'utf8', timeout: 10_000, env: { PATH: process.env.PATH ?? '', ...env } });
+
+  it('beside the bundles: adjtimex.node, the timex collector\'s adjtimex(2), built with cc', { skip: skipUnlessCompiler() }, () => {
+    assert.ok(existsSync(join(dir, ADDON_FILE)), `scripts/bundle.mjs built no ${ADDON_FILE} beside the bundles`);
+  });
 
   it('both print the package version, which they cannot read from a package.json beside them', () => {
     for (const file of [bundle, fullCli]) {
@@ -94,11 +100,21 @@ describe('dist/fleetpulse-agent.cjs and dist/fleetpulse.cjs', { timeout: 60_000 
         return /^fleetpulse_agent_up\{instance="bundled-agent"[^}]*\} 1$/m.test(text) && /^node_cpu_seconds_total\{[^}]*instance="bundled-agent"/m.test(text) ? text : undefined;
       }, 15_000, `the bundled agent's series on the bridge (agent output: ${output})`);
       assert.match(metrics, new RegExp(`^fleetpulse_agent_info\\{instance="bundled-agent",version="${version.replace(/\./g, '\\.')}"`, 'm'));
-      // timex calls adjtimex(2) through koffi, native code the single file does not carry: it reports
-      // failure (with the reason in the agent's log) while every other collector works.
-      assert.match(metrics, /^node_scrape_collector_success\{instance="bundled-agent",collector="timex"\} 0$/m);
+      if (existsSync(join(dir, ADDON_FILE))) {
+        // timex calls adjtimex(2) through the addon beside the bundle: koffi (node_modules, which
+        // this directory has not) is never needed, and its 1.1 MB library is not in the agent's memory.
+        assert.match(metrics, /^node_scrape_collector_success\{instance="bundled-agent",collector="timex"\} 1$/m);
+        assert.match(metrics, /^node_timex_sync_status\{instance="bundled-agent"[^}]*\} [01]$/m);
+        const mapped = readFileSync(`/proc/${agent.pid}/maps`, 'utf8');
+        assert.ok(mapped.includes(join(dir, ADDON_FILE)), 'the agent has the addon beside its bundle mapped');
+        assert.doesNotMatch(mapped, /koffi/);
+      } else {
+        // Built without a C compiler (the test above says why) and no koffi beside the bundle:
+        // timex reports failure, with the reason in the agent's log, while every other collector works.
+        assert.match(metrics, /^node_scrape_collector_success\{instance="bundled-agent",collector="timex"\} 0$/m);
+        assert.doesNotMatch(metrics, /^node_timex_/m);
+      }
       assert.match(metrics, /^node_scrape_collector_success\{instance="bundled-agent",collector="netclass"\} 1$/m);
-      assert.doesNotMatch(metrics, /^node_timex_/m);
 
       // UV_THREADPOOL_SIZE=16 (src/threadpool-size.ts) took effect: the first collection's statfs
       // started libuv's pool, all its threads at once, beside node's own (main, V8 workers, ...).

@@ -58,7 +58,7 @@ test('timex: where adjtimex cannot be called, success is 0 with the reason, and 
 
 // The real call, checked against the same system call made from Python's ctypes.
 const python = spawnSync('python3', ['-c', 'print(1)']).status === 0;
-test('live: adjtimex through koffi agrees with adjtimex through Python ctypes', { skip: process.platform !== 'linux' ? 'Linux only' : !python && process.env.CI !== 'true' ? 'python3 not installed' : false }, () => {
+test('live: adjtimex(2) as the agent binds it (our addon, else koffi) agrees with adjtimex through Python ctypes', { skip: process.platform !== 'linux' ? 'Linux only' : !python && process.env.CI !== 'true' ? 'python3 not installed' : false }, () => {
   const ours = loadAdjtimex()();
   const script = [
     'import ctypes, ctypes.util',
