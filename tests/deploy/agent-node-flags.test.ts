@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { AGENT_BUNDLE, AGENT_ENV, AGENT_LAUNCHER, agentNodeArgs, agentNodeFlags } from '../../src/agent/node-flags.js';
 import { FOOTPRINT_AGENT_BUNDLE, FOOTPRINT_AGENT_ENV, footprintAgentArgs } from '../../bench/phases/agent-footprint.js';
+import { ADDON_FILE } from '../../src/agent/collectors/adjtimex.js';
 import { dockerfileStart, readRepoFile as read } from '../helpers/repo-files.js';
 
 // How the agent is started is written in places that cannot import each other: the agent image,
@@ -20,10 +21,13 @@ describe('the agent is deployed and measured the same way everywhere', () => {
   it('Dockerfile.agent: ENTRYPOINT and CMD run the start script beside the agent bundle', () => {
     const dockerfile = read('Dockerfile.agent');
     assert.deepEqual(dockerfileStart(dockerfile), [`/app/dist/${AGENT_LAUNCHER}`, 'agent']);
-    // The image builds the bundle (scripts/bundle.mjs copies the start script beside it) and copies both where the ENTRYPOINT looks.
+    // The image builds the bundle (scripts/bundle.mjs copies the start script beside it and builds the
+    // timex collector's addon, which must build: the image has no koffi) and copies the three where
+    // the ENTRYPOINT looks.
     assert.match(dockerfile, /^COPY deploy\/fleetpulse-agent \.\/deploy\/$/m);
-    assert.match(dockerfile, /^RUN node scripts\/bundle\.mjs\b/m);
-    assert.match(dockerfile, new RegExp(`^COPY --from=build /app/dist/${escape(AGENT_BUNDLE)} /app/dist/${escape(AGENT_LAUNCHER)} \\./dist/$`, 'm'));
+    assert.match(dockerfile, /^RUN node scripts\/bundle\.mjs --require-native$/m);
+    assert.match(dockerfile, new RegExp(`^COPY --from=build /app/dist/${escape(AGENT_BUNDLE)} /app/dist/${escape(AGENT_LAUNCHER)} /app/dist/${escape(ADDON_FILE)} \\./dist/$`, 'm'));
+    assert.doesNotMatch(dockerfile.slice(dockerfile.lastIndexOf('\nFROM ')), /^COPY .*node_modules/m, 'the bundle needs no node_modules');
     const runtimeStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
     for (const [name, value] of Object.entries(AGENT_ENV)) assert.match(runtimeStage, new RegExp(`^ENV ${name}=${escape(value)}$`, 'm'), `ENV ${name}`);
     const healthcheck = /^\s+CMD (\[.*\])$/m.exec(dockerfile);
