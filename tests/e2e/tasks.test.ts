@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { measureLatency } from '../../src/agent/probes/index.js';
 import { relayTruth, startUdpRelay, type UdpRelay } from '../agent/probes/udp-relay.js';
@@ -63,6 +64,9 @@ async function api(method: string, path: string, options: { body?: unknown; raw?
 }
 
 const getTask = async (id: string): Promise<TaskView> => (await api('GET', `/api/tasks/${id}`)).json.data as TaskView;
+const taskOnDisk = async (id: string): Promise<TaskView> => JSON.parse(await readFile(join(dataDir, 'tasks', `${id}.json`), 'utf8')) as TaskView;
+/** The task files, without the temp file of a save under way (`.<id>.json.tmp-<random>`, util/atomic-file.ts). */
+const taskFiles = async (): Promise<string[]> => (await readdir(join(dataDir, 'tasks'))).filter((name) => /^t_[0-9a-f]{20}\.json$/.test(name)).sort();
 const metrics = async (): Promise<string> => (await getText(`${base()}/metrics`)).text;
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -139,7 +143,7 @@ describe('measurement tasks (bridge and agents as child processes)', () => {
 
   it('bad input gets the right status and a precise error, and changes nothing', async () => {
     const listBefore = (await api('GET', '/api/tasks')).json.data as TaskView[];
-    const filesBefore = await readdir(join(dataDir, 'tasks'));
+    const filesBefore = await taskFiles();
     const now = Date.now();
     const cases: [string, Promise<{ status: number; json: Record<string, unknown> }>, number, string, RegExp][] = [
       ['no token', api('POST', '/api/tasks', { body: taskBody(), token: null }), 401, 'unauthorized', /Authorization: Bearer/],
@@ -181,11 +185,16 @@ describe('measurement tasks (bridge and agents as child processes)', () => {
     }
     const listAfter = (await api('GET', '/api/tasks')).json.data as TaskView[];
     assert.deepEqual(listAfter.map((t) => t.id), listBefore.map((t) => t.id));
-    assert.deepEqual(await readdir(join(dataDir, 'tasks')), filesBefore);
+    assert.deepEqual(await taskFiles(), filesBefore);
   });
 
   it('a bridge restart (same data dir) keeps the task and resumes its schedule', async () => {
-    const before = await getTask(mesh.id);
+    // A SIGKILL keeps what was last saved: wait until the save of the latest results is on disk
+    // (the file is written after the API shows them; its fsync can take long on a busy disk).
+    const before = await eventually(async () => {
+      const shown = await getTask(mesh.id);
+      return isDeepStrictEqual((await taskOnDisk(mesh.id)).results, shown.results) && shown;
+    }, 10_000, 'the latest results saved in the task file');
     await bridge.proc.kill('SIGKILL');
     const restartingAt = Date.now();
     bridge = await restartBridgeProcess(bridge, bridgeEnv());
