@@ -1,7 +1,7 @@
 import { mkdir, readFile, readdir, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import type { Logger } from '../../log.js';
-import { moveAside, writeFileAtomic } from '../util/atomic-file.js';
+import { moveAside, removeStaleTemps, writeFileAtomic } from '../util/atomic-file.js';
 import type { TimerHandle, Timers } from '../../net/timers.js';
 import type { AgentStore } from './agent-store.js';
 import type { KnownAgent } from './known-agent.js';
@@ -47,6 +47,9 @@ export class AgentRegistry {
   /** Restores the agents of the file into the store, then keeps the file up to date. Never throws. */
   async start(): Promise<void> {
     if (this.path === undefined) return;
+    // A bridge killed mid-write leaves its temp file; agents.json itself holds the previous version.
+    const stale = await removeStaleTemps(this.path);
+    if (stale.length > 0) this.log.info('removed temp files of an interrupted registry write', { path: this.path, files: stale.join(',') });
     const known = await this.read(this.path);
     if (known.length > 0) {
       const restored = this.store.restore(known);

@@ -1,6 +1,6 @@
 import { mkdir, readFile, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { moveAside, syncDir, writeFileAtomic } from '../util/atomic-file.js';
+import { moveAside, syncDir, tempFileOf, writeFileAtomic } from '../util/atomic-file.js';
 import type { Task } from './task.js';
 import { taskFileJson, taskFromFile } from './task-json.js';
 
@@ -18,7 +18,6 @@ export interface CorruptTaskFile {
 }
 
 const TASK_FILE_RE = /^(t_[0-9a-f]{20})\.json$/;
-const TEMP_FILE_RE = /^\.t_[0-9a-f]{20}\.json\.tmp-[0-9a-f]{8}$/;
 
 /**
  * Tasks on disk, one `<dir>/<id>.json` each, written atomically (util/atomic-file.ts).
@@ -53,7 +52,7 @@ export class TaskRepository {
     for (const name of names) {
       const id = TASK_FILE_RE.exec(name)?.[1];
       if (id === undefined) {
-        (TEMP_FILE_RE.test(name) ? leftovers : ignored).push(name);
+        (TASK_FILE_RE.test(tempFileOf(name) ?? '') ? leftovers : ignored).push(name);
         continue;
       }
       const path = join(this.dir, name);

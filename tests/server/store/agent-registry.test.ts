@@ -89,6 +89,22 @@ describe('agent registry file', () => {
     });
   }
 
+  it('the temp files of a write a kill interrupted are removed at start; the file and other files stay', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'agents.json');
+    await writeFile(path, encodeRegistry([known()], 1).text);
+    // What writeFileAtomic leaves when the bridge is killed between open and rename (twice).
+    await writeFile(join(dir, '.agents.json.tmp-0badc0de'), '{"format":1,"writ');
+    await writeFile(join(dir, '.agents.json.tmp-12345678'), '');
+    await writeFile(join(dir, '.notes.txt.tmp-0badc0de'), 'not ours');
+    const r = run(path);
+    await r.registry.start();
+    assert.deepEqual((await readdir(dir)).sort(), ['.notes.txt.tmp-0badc0de', 'agents.json']);
+    assert.deepEqual(r.store.list().map((a) => a.id), ['a'], 'the previous version was read');
+    assert.ok(r.logged.some((l) => l.includes('removed temp files of an interrupted registry write') && l.includes('.agents.json.tmp-0badc0de')), r.logged.join(''));
+    await r.registry.close();
+  });
+
   it('a write that fails is counted and logged once; the store goes on', async () => {
     const dir = await tempDir();
     await writeFile(join(dir, 'not-a-dir'), '');
