@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { TASK_ID_RE } from '../tasks/task.js';
 import { taskView } from '../tasks/task-json.js';
-import { TaskLimitError, TaskStorageError, type TaskScheduler } from '../tasks/task-scheduler.js';
+import { TaskLimitError, TaskStoppingError, TaskStorageError, type TaskScheduler } from '../tasks/task-scheduler.js';
 import { TaskInputError, parseTaskInput } from '../tasks/validate-task.js';
 import { tokenMatches } from '../util/token-matches.js';
 import { HttpError } from './json-body.js';
@@ -22,6 +22,9 @@ function authorize(req: IncomingMessage, adminToken: string | undefined): void {
 }
 
 const notFound = (res: ServerResponse, id: string) => sendError(res, 404, 'not_found', `no task with id ${JSON.stringify(id.slice(0, 80))}`);
+
+/** A change asked for while the bridge stops: 503 with Retry-After, so a client tries again later. */
+const stopping = (err: unknown): unknown => (err instanceof TaskStoppingError ? new HttpError(503, 'unavailable', err.message, { 'retry-after': '5' }) : err);
 
 export function tasksRoutes(scheduler: TaskScheduler, adminToken: string | undefined) {
   return {
@@ -45,7 +48,7 @@ export function tasksRoutes(scheduler: TaskScheduler, adminToken: string | undef
         if (err instanceof TaskInputError) throw new HttpError(400, 'bad_request', err.message);
         if (err instanceof TaskLimitError) throw new HttpError(409, 'conflict', err.message);
         if (err instanceof TaskStorageError) throw new HttpError(500, 'internal', err.message);
-        throw err;
+        throw stopping(err);
       }
       res.setHeader('location', `/api/tasks/${task.id}`);
       sendData(res, taskView(task, scheduler.get(task.id)?.nextRunAtMs), 201);
@@ -54,7 +57,13 @@ export function tasksRoutes(scheduler: TaskScheduler, adminToken: string | undef
     /** DELETE /api/tasks/<id>. */
     remove: async (req: IncomingMessage, res: ServerResponse, id: string | undefined): Promise<void> => {
       authorize(req, adminToken);
-      if (id === undefined || !TASK_ID_RE.test(id) || !(await scheduler.delete(id))) return notFound(res, id ?? '');
+      let deleted: boolean;
+      try {
+        deleted = id !== undefined && TASK_ID_RE.test(id) && (await scheduler.delete(id));
+      } catch (err) {
+        throw stopping(err);
+      }
+      if (!deleted) return notFound(res, id ?? '');
       sendData(res, { id });
     },
   };

@@ -23,6 +23,13 @@ export class TaskLimitError extends Error {}
 /** Thrown by create() when the task file cannot be written; nothing was created. */
 export class TaskStorageError extends Error {}
 
+/** Thrown by create() and delete() once the bridge is stopping: its task files are already flushed (a 503). */
+export class TaskStoppingError extends Error {
+  constructor() {
+    super('the bridge is stopping; send this again once it is back');
+  }
+}
+
 /** Results may still be on their way when the deadline passes. */
 const COLLECT_GRACE_MS = 500;
 
@@ -111,6 +118,8 @@ export class TaskScheduler {
 
   /** Stores a new task (file first: nothing exists unless it is saved) and schedules it. */
   async create(spec: TaskSpec): Promise<Task> {
+    // After stop() flushed the files, a write could be cut short by the exit (and answered by nobody).
+    if (this.stopped) throw new TaskStoppingError();
     if (this.tasks.size >= MAX_TASKS) throw new TaskLimitError(`the bridge holds ${MAX_TASKS} tasks, the most it allows; delete one first`);
     const now = this.now();
     const task: Task = {
@@ -141,6 +150,7 @@ export class TaskScheduler {
   async delete(id: string): Promise<boolean> {
     const task = this.tasks.get(id);
     if (!task) return false;
+    if (this.stopped) throw new TaskStoppingError();
     this.tasks.delete(id);
     this.slots.get(id)?.cancel();
     this.slots.delete(id);

@@ -10,7 +10,7 @@ import type { MemberState } from '../../../src/server/tasks/run-plan.js';
 import { TaskMetrics } from '../../../src/server/tasks/task-metrics.js';
 import { TaskRepository } from '../../../src/server/tasks/task-repository.js';
 import { RUN_LEAD_MS } from '../../../src/server/tasks/schedule.js';
-import { CLOCK_WAIT_MS, TaskScheduler, TaskStorageError, type AgentLink } from '../../../src/server/tasks/task-scheduler.js';
+import { CLOCK_WAIT_MS, TaskScheduler, TaskStoppingError, TaskStorageError, type AgentLink } from '../../../src/server/tasks/task-scheduler.js';
 import type { TaskSpec } from '../../../src/server/tasks/task.js';
 import { ManualTimers } from '../../helpers/manual-timers.js';
 
@@ -160,6 +160,19 @@ describe('TaskScheduler', () => {
     assert.deepEqual(scheduler.list(), []);
     assert.equal(timers.armed, 0);
     await scheduler.stop();
+  });
+
+  it('once stopped (files flushed for the exit), creates and deletes nothing and says the bridge is stopping', async () => {
+    const { scheduler, dataDir, timers } = await setup(['a', 'b']);
+    const task = await scheduler.create(spec(['a', 'b'], timers.now()));
+    await scheduler.stop();
+    const { readdir } = await import('node:fs/promises');
+    const files = await readdir(dataDir);
+    await assert.rejects(scheduler.create(spec(['a', 'b'], timers.now())), (err: Error) => err instanceof TaskStoppingError && /stopping/.test(err.message));
+    await assert.rejects(scheduler.delete(task.id), TaskStoppingError);
+    assert.equal(await scheduler.delete('t_ffffffffffffffffffff'), false, 'an unknown id is still not found');
+    assert.deepEqual(await readdir(dataDir), files, 'no write started after the flush');
+    assert.deepEqual(scheduler.list().map((t) => t.task.id), [task.id]);
   });
 
   it('a task created before its start waits for it', async () => {
