@@ -60,6 +60,7 @@ export class SummaryInputs {
         (f.samples as RawSample[]).forEach((sample, i) => {
           if (!usesSample(figure, sample)) return;
           source.samples.push(i);
+          // A "-0" stays -0 here (the repeat path reads it as 0): harmless, the summary only leaves as JSON, where it is 0.
           source.values.push(sample?.value);
         });
       }
