@@ -17,6 +17,7 @@ import { skipUnlessCompiler } from '../helpers/native.js';
 // repository's node_modules; beside them the timex collector's addon (adjtimex.node), built with cc.
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const python = spawnSync('python3', ['-c', 'print(1)']).status === 0;
 const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
 
 describe('dist/fleetpulse-agent.cjs and dist/fleetpulse.cjs', { timeout: 60_000 }, () => {
@@ -133,6 +134,32 @@ describe('dist/fleetpulse-agent.cjs and dist/fleetpulse.cjs', { timeout: 60_000 
       assert.equal(await exited, 0, `exit after SIGTERM; output:\n${output}`);
       clearTimeout(force);
       assert.doesNotMatch(output, /warning/i, 'the node flags start the agent without warnings');
+    }
+  });
+
+  it('where a seccomp filter forbids adjtimex(2) (systemd\'s ProtectClock=yes), timex reports 0 and the agent logs why', { skip: process.platform !== 'linux' ? 'Linux only' : !python && process.env.CI !== 'true' ? 'python3 not installed' : false }, async () => {
+    // tests/helpers/deny-clock-syscalls.py makes adjtimex and clock_adjtime fail with EPERM, as
+    // ProtectClock=yes does (the unit leaves it out for this reason), then execs the agent.
+    const env = { PATH: process.env.PATH ?? '', FLEETPULSE_SERVER: `127.0.0.1:${bridge.ingestPort}`, FLEETPULSE_AGENT_ID: 'clockless-agent', FLEETPULSE_INTERVAL: '200ms', FLEETPULSE_COLLECTORS: 'timex,loadavg', FLEETPULSE_COLLECTOR_TIMEOUT: '10s', FLEETPULSE_PROBES: 'off', FLEETPULSE_STATUS_FILE: join(dir, 'clockless.status.json') };
+    const agent = spawn('python3', [join(ROOT, 'tests/helpers/deny-clock-syscalls.py'), process.execPath, ...agentNodeArgs(bundle)], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    agent.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    agent.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    const exited = new Promise((resolve) => agent.on('exit', resolve));
+    try {
+      const metrics = await eventually(async () => {
+        const { text } = await getText(`${bridge.url}/metrics`);
+        return /^node_load1\{instance="clockless-agent"/m.test(text) ? text : undefined;
+      }, 15_000, `the agent's series (output: ${output})`);
+      assert.match(metrics, /^node_scrape_collector_success\{instance="clockless-agent",collector="timex"\} 0$/m);
+      assert.match(metrics, /^node_scrape_collector_success\{instance="clockless-agent",collector="loadavg"\} 1$/m);
+      assert.doesNotMatch(metrics, /^node_timex_\w+\{instance="clockless-agent"/m);
+      const failed = await eventually(async () => output.split('\n').find((l) => l.includes('msg="collector failed"') && l.includes('collector=timex')), 5_000, `the agent's log line (output: ${output})`);
+      if (existsSync(join(dir, ADDON_FILE))) assert.match(failed, /adjtimex\(2\) failed with errno 1 \(EPERM\): a seccomp filter forbids it .*ProtectClock=yes/);
+      else assert.match(failed, /adjtimex\(2\) cannot be called/);
+    } finally {
+      agent.kill('SIGTERM');
+      await exited;
     }
   });
 

@@ -19,7 +19,7 @@ describe('npm start', { timeout: 180_000 }, () => {
 
   it('runs the demo as npm\'s own child (exec), so SIGINT to npm stops it cleanly', async () => {
     for (const file of ['package.json', 'tsconfig.json', 'tsconfig.build.json']) copyFileSync(join(ROOT, file), join(dir, file));
-    for (const link of ['node_modules', 'src', 'console']) symlinkSync(join(ROOT, link), join(dir, link));
+    for (const link of ['node_modules', 'src', 'console', 'scripts']) symlinkSync(join(ROOT, link), join(dir, link));
     const npm = spawn('npm', ['start', '--', '--http-port', '0', '--ingest-port', '0', '--probe-port', '0'], {
       cwd: dir,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', FLEETPULSE_DATA_DIR: join(dir, 'data') },
