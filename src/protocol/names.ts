@@ -1,7 +1,5 @@
 // Prometheus naming rules, shared by the bridge (validation) and the agent (static labels).
 // https://prometheus.io/docs/concepts/data_model/#metric-names-and-labels
-import { KNOWN_FAMILY_NAMES } from './known-families.js';
-
 export const METRIC_NAME_RE = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 export const LABEL_NAME_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 /** Agent ids become the `instance` label and appear in logs and URLs: keep them plain. */
@@ -23,21 +21,6 @@ export const MAX_STATIC_LABELS = 32;
 
 /** Metric name prefixes owned by the bridge's own series (agent status, itself, measurement tasks). */
 export const RESERVED_METRIC_PREFIXES: readonly string[] = ['fleetpulse_agent_', 'fleetpulse_bridge_', 'fleetpulse_probe_', 'fleetpulse_task_'];
-
-/** fleetpulse_ names the reference agent itself sends; every other fleetpulse_ name is the bridge's. */
-export const AGENT_FLEETPULSE_FAMILIES: ReadonlySet<string> = new Set(KNOWN_FAMILY_NAMES.filter((name) => name.startsWith('fleetpulse_')));
-
-/**
- * Why an agent may not send a family of this name, or undefined: Prometheus sets `up` and
- * `scrape_*` on every target itself (its own alerts read them), and `fleetpulse_*` is ours.
- */
-export function reservedMetricNameProblem(name: string): string | undefined {
-  if (name === 'up' || name.startsWith('scrape_')) return `${name}: up and scrape_* are set by Prometheus on every target; an agent may not send them`;
-  if (name.startsWith('fleetpulse_') && !AGENT_FLEETPULSE_FAMILIES.has(name)) {
-    return `${name}: fleetpulse_* names are the bridge's and the reference agent's own (${RESERVED_METRIC_PREFIXES.join(', ')} and the agent's families); rename the metric`;
-  }
-  return undefined;
-}
 
 export function isValidLabelName(name: string): boolean {
   return LABEL_NAME_RE.test(name) && !name.startsWith('__');

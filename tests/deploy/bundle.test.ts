@@ -68,12 +68,12 @@ describe('dist/fleetpulse-agent.cjs and dist/fleetpulse.cjs', { timeout: 60_000 
     assert.match(help.stdout, /FLEETPULSE_SERVER/);
   });
 
-  it('the agent bundle holds no module of the bridge, the console or the certificates', () => {
+  it('the agent bundle holds no module of the bridge, the console or the certificates, nor the bridge\'s table of known families', () => {
     const text = readFileSync(bundle, 'utf8');
     // esbuild heads every module with a comment naming its source file.
     assert.match(text, /^\/\/ src\/agent\/agent\.ts$/m, 'module comments (else this test checks nothing)');
     const modules = [...text.matchAll(/^\/\/ ((?:src|node_modules)\/\S+)$/gm)].map((m) => m[1]!);
-    assert.deepEqual(modules.filter((m) => /^src\/(server|certs)\/|^src\/(demo|start-bridge)\.ts$|^node_modules\/(prom-client|node-forge|yaml|bcryptjs|@bufbuild|snappyjs)\//.test(m)), []);
+    assert.deepEqual(modules.filter((m) => /^src\/(server|certs)\/|^src\/(demo|start-bridge)\.ts$|^src\/protocol\/known-families|^node_modules\/(prom-client|node-forge|yaml|bcryptjs|@bufbuild|snappyjs)\//.test(m)), []);
   });
 
   it('runs an agent that reaches the bridge, passes --check and stops on SIGTERM', async () => {

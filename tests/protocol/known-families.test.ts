@@ -3,9 +3,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { collectorFactories } from '../../src/agent/collectors/index.js';
-import { knownFamily } from '../../src/protocol/known-families.js';
+import { AGENT_FLEETPULSE_FAMILIES, knownFamily, reservedMetricNameProblem } from '../../src/protocol/known-families.js';
 import type { MetricFamily } from '../../src/protocol/messages.js';
-import { AGENT_FLEETPULSE_FAMILIES, reservedMetricNameProblem } from '../../src/protocol/names.js';
 import { agentFamilies, knownFamiliesSource } from '../../scripts/known-families.js';
 import { FIXTURES, fixturePaths } from '../agent/collectors/golden.js';
 

@@ -1,7 +1,7 @@
 import type { MetricFamily } from '../../protocol/messages.js';
 import { DROP_REASONS, type OutboxStats } from './outbox.js';
 
-/** The agent's own outbox families (src/protocol/names.ts AGENT_FLEETPULSE_FAMILIES lists them). */
+/** The agent's own outbox families (src/protocol/known-families.ts AGENT_FLEETPULSE_FAMILIES lists them). */
 export const OUTBOX_FAMILY_NAMES = [
   'fleetpulse_agent_buffer_batches',
   'fleetpulse_agent_buffer_bytes',

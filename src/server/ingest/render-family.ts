@@ -6,8 +6,8 @@ import {
   exceedsBytes,
   isValidLabelName,
   quoteForError,
-  reservedMetricNameProblem,
 } from '../../protocol/names.js';
+import { reservedMetricNameProblem } from '../../protocol/known-families.js';
 import { escapeLabelValue, formatValue } from '../text-format/format.js';
 import { RenderedFamily } from '../text-format/rendered-family.js';
 import type { ByteBudget, IngestLimits } from './ingest-limits.js';

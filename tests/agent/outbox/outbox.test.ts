@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { IN_FLIGHT_TIMEOUT_MS } from '../../../src/agent/outbox/outbox.js';
 import { outboxFamilies } from '../../../src/agent/outbox/outbox-metrics.js';
-import { AGENT_FLEETPULSE_FAMILIES } from '../../../src/protocol/names.js';
+import { AGENT_FLEETPULSE_FAMILIES } from '../../../src/protocol/known-families.js';
 import { batch, memoryOutbox, recordingLog } from './helpers.js';
 
 const T0 = 1_800_000_000_000;
