@@ -10,8 +10,10 @@
  * The flags: `--lite-mode` keeps V8 from compiling optimised code: the agent's work is a little
  * file parsing and one socket every few seconds, which the interpreter does at less CPU than
  * optimising it would take, while optimised code and its feedback cost 6-16 MB of RSS
- * (bench/results/*-agent-footprint.md, 2026-11-30-agent-rss.md). From Node 22 lite mode implies
- * --jitless, which turns WebAssembly off and warns unless told so: hence --no-expose-wasm (Node 20
+ * (bench/results/*-agent-footprint.md, 2026-11-30-agent-rss.md). Lite mode implies --jitless
+ * (Node 20 to 26 alike): the agent has no writable executable memory (the systemd unit's
+ * MemoryDenyWriteExecute=yes relies on it: tests/deploy/agent-sandbox.test.ts), and WebAssembly
+ * is off, which warns unless told so: hence --no-expose-wasm (Node 20
  * and 22; the V8 of Node 24 and later has no such flag and node refuses to start with it, and
  * needs nothing in its place: docs/deploy.md tells systemd users to drop it there). The
  * agent therefore must not use fetch() (undici runs on WebAssembly); it needs only net, dgram
