@@ -1,3 +1,4 @@
+import { monotonicMs } from '../monotonic-clock.js';
 import type { MetricFamily, Sample } from '../protocol/messages.js';
 import { gauge } from './collectors/family.js';
 import type { Collector } from './collectors/types.js';
@@ -75,16 +76,16 @@ async function runAll(collectors: readonly Collector[], timeoutMs: number): Prom
 }
 
 async function runOne(collector: Collector, signal: AbortSignal, deadline: Promise<never>): Promise<Outcome> {
-  const started = performance.now();
+  const started = monotonicMs();
   // Wrapped so a collector that throws synchronously is caught like one that rejects.
   const work = Promise.resolve().then(() => collector.collect(signal));
   work.catch(() => {}); // an abandoned collector may reject later; that is not an unhandled rejection
   try {
     const families = await Promise.race([work, deadline]);
     if (!Array.isArray(families)) throw new Error('collect() did not return an array of families');
-    return { ok: true, families, seconds: (performance.now() - started) / 1000 };
+    return { ok: true, families, seconds: (monotonicMs() - started) / 1000 };
   } catch (err) {
-    return { ok: false, error: err instanceof Error ? err.message : String(err), seconds: (performance.now() - started) / 1000 };
+    return { ok: false, error: err instanceof Error ? err.message : String(err), seconds: (monotonicMs() - started) / 1000 };
   }
 }
 

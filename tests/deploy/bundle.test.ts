@@ -163,9 +163,10 @@ describe('dist/fleetpulse-agent.cjs and dist/fleetpulse.cjs', { timeout: 60_000 
     }
   });
 
-  it('the running agent has not loaded node:crypto or node:zlib, which it needs only for probes, TLS and a waiting outbox', async () => {
-    // Each built-in stays in the agent's memory once loaded (about 1 MiB for these two under Node 22:
-    // src/lazy-builtins.ts). A preload reports the built-ins the process has loaded.
+  it('the running agent has not loaded node:crypto or node:zlib (needed only for probes, TLS and a waiting outbox), nor perf_hooks or fs/promises', async () => {
+    // Each built-in stays in the agent's memory once loaded (about 1 MiB for crypto and zlib, 0.5 MiB
+    // for perf_hooks and fs/promises with readline under Node 22: src/lazy-builtins.ts,
+    // src/monotonic-clock.ts). A preload reports the built-ins the process has loaded.
     const loaded = join(dir, 'loaded-builtins.json');
     const preload = join(dir, 'report-builtins.cjs');
     writeFileSync(preload, `setInterval(() => require('node:fs').writeFileSync(${JSON.stringify(loaded)}, JSON.stringify(process.moduleLoadList)), 100).unref();\n`);
@@ -184,7 +185,7 @@ describe('dist/fleetpulse-agent.cjs and dist/fleetpulse.cjs', { timeout: 60_000 
       await eventually(async () => (readdirSync(dir).includes('loaded-builtins.json') ? true : undefined), 5_000, 'the preload report');
       const modules = JSON.parse(readFileSync(loaded, 'utf8')) as string[];
       assert.ok(modules.includes('NativeModule net') && modules.includes('NativeModule dgram'), `the report lists the built-ins (${modules.length})`);
-      assert.deepEqual(modules.filter((m) => /^NativeModule (crypto|zlib)$/.test(m)), []);
+      assert.deepEqual(modules.filter((m) => /^NativeModule (crypto|zlib|perf_hooks|fs\/promises|internal\/readline\/interface)$/.test(m)), []);
     } finally {
       agent.kill('SIGTERM');
       await exited;

@@ -1,5 +1,5 @@
-import { statfs as nodeStatfs } from 'node:fs/promises';
 import { join, posix } from 'node:path';
+import { statfsAsync } from '../../lazy-builtins.js';
 import type { Sample } from '../../protocol/messages.js';
 import { gauge } from './family.js';
 import { lines } from './parse-field.js';
@@ -90,7 +90,7 @@ async function readMounts(proc: string, signal: AbortSignal): Promise<Mount[]> {
  * timeout leaves its pending calls marked stuck the same way.
  */
 export function createFilesystemCollector(paths: HostPaths, options: FilesystemOptions = {}): Collector {
-  const statfs: StatfsFn = options.statfs ?? ((path) => nodeStatfs(path));
+  const statfs: StatfsFn = options.statfs ?? statfsAsync;
   const timeoutMs = options.mountTimeoutMs ?? DEFAULT_MOUNT_TIMEOUT_MS;
   const stuck = new Set<string>();
 

@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { endianness } from 'node:os';
+import { readFileAsync } from '../../lazy-builtins.js';
 
 const AT_NULL = 0;
 const AT_PAGESZ = 6;
@@ -25,7 +25,7 @@ let cached: Promise<number | undefined> | undefined;
 
 /** This process's page size (the host's too: containers share the kernel); undefined when unknowable. */
 export function pageSize(): Promise<number | undefined> {
-  cached ??= readFile('/proc/self/auxv').then(
+  cached ??= readFileAsync('/proc/self/auxv').then(
     (auxv) => parseAuxvPageSize(auxv, ['arm', 'ia32', 'mipsel', 'mips'].includes(process.arch) ? 4 : 8, endianness() === 'LE'),
     () => undefined,
   );

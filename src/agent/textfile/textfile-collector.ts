@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
-import { open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { lazyFsPromises } from '../../lazy-builtins.js';
 import type { Logger } from '../../log.js';
 import type { MetricFamily } from '../../protocol/messages.js';
 import { fileFamilies } from './file-families.js';
@@ -63,7 +63,7 @@ async function readAll(options: TextfileOptions, limits: TextfileLimits, signal:
   const dirErrors = new Map<string, string>();
   let names: string[];
   try {
-    names = (await readdir(options.dir, { withFileTypes: true }))
+    names = (await lazyFsPromises().readdir(options.dir, { withFileTypes: true }))
       .filter((e) => e.name.endsWith('.prom') && !e.isDirectory())
       .map((e) => e.name)
       .sort();
@@ -99,7 +99,7 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
  * unlike the /proc and /sys reads: the directory may be on slow or network storage.
  */
 async function readBounded(path: string, maxBytes: number, signal: AbortSignal): Promise<{ text: string; mtimeSeconds: number }> {
-  const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  const handle = await lazyFsPromises().open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     const stat = await handle.stat();
     if (!stat.isFile()) throw new Error(`${kindOf(stat)}, not a regular file; not read`);
