@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ADDON_FILE, addonDir, bindAdjtimex, type AdjtimexBinding, type AdjtimexReading } from '../../../src/agent/collectors/adjtimex.js';
-import { skipUnlessCompiler } from '../../helpers/native.js';
+import { compilerCommand, skipUnlessCompiler } from '../../helpers/native.js';
 
 // The timex collector's adjtimex(2): our Node-API addon (src/agent/native/adjtimex.c), koffi as the
 // fallback, and an error naming both. Real system calls on this host, real builds with cc.
@@ -84,6 +85,35 @@ describe('adjtimex(2) for the timex collector', { skip: linux }, () => {
       assert.match(missing.message, /adjtimex\.node was not found \(built without a C compiler\?\); koffi/);
     } finally {
       rmSync(broken, { recursive: true, force: true });
+    }
+  });
+
+  it('an addon of another layout (an older adjtimex.c) is refused, not misread: koffi makes the call', { skip: noCompiler }, () => {
+    const other = mkdtempSync(join(tmpdir(), 'fleetpulse-adjtimex-other-'));
+    try {
+      // A Node-API module whose function returns three numbers instead of adjtimex.c's eighteen.
+      const source = join(other, 'other.c');
+      writeFileSync(source, [
+        '#define NAPI_VERSION 8',
+        '#include <node_api.h>',
+        'static napi_value f(napi_env env, napi_callback_info info) {',
+        '  (void)info; napi_value a, x; napi_create_array_with_length(env, 3, &a);',
+        '  for (uint32_t i = 0; i < 3; i++) { napi_create_double(env, i, &x); napi_set_element(env, a, i, x); }',
+        '  return a;',
+        '}',
+        'NAPI_MODULE_INIT() { (void)exports; napi_value fn; napi_create_function(env, "f", NAPI_AUTO_LENGTH, f, NULL, &fn); return fn; }',
+        '',
+      ].join('\n'));
+      const include = createRequire(import.meta.url)('node-api-headers').include_dir as string;
+      const cc = spawnSync(compilerCommand(), ['-shared', '-fPIC', '-I', include, '-o', join(other, ADDON_FILE), source], { encoding: 'utf8' });
+      assert.equal(cc.status, 0, cc.stderr);
+      assert.equal(bound(bindAdjtimex({ dir: other })).via, 'koffi');
+      const alone = pathToFileURL(join(empty, 'fleetpulse-agent.cjs')).href;
+      const neither = bindAdjtimex({ dir: other, koffiFrom: alone });
+      assert.ok(neither instanceof Error);
+      assert.match(neither.message, /adjtimex\.node returned 3 values, not the 18 numbers this agent reads: rebuild it \(npm run build\); koffi/);
+    } finally {
+      rmSync(other, { recursive: true, force: true });
     }
   });
 
