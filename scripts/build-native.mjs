@@ -26,7 +26,7 @@ const FIX = 'install a C compiler and the C library headers (Debian/Ubuntu: apt-
 const FALLBACK = 'the timex collector falls back to koffi (in node_modules); without it, timex reports node_scrape_collector_success 0 with the reason';
 
 /**
- * Builds <outdir>/adjtimex.node. Returns { built: true, path } or { built: false, reason }; never
+ * Builds <outdir>/adjtimex.node. Returns { built: true, path, compiler } or { built: false, reason }; never
  * throws for a missing or failing compiler. A failed build removes an older addon, so what is in
  * outdir is always this source's.
  */
@@ -60,14 +60,14 @@ export function buildNative({ outdir = 'dist', env = process.env } = {}) {
     return fail(`"${cc}" could not compile ${relative(ROOT, SOURCE)} (exit ${r.status ?? r.signal}):\n${output}`);
   }
   renameSync(tmp, out);
-  return { built: true, path: out };
+  return { built: true, path: out, compiler: cc };
 }
 
 /** Runs buildNative and reports on the console; returns the process exit code. */
 export function buildNativeCli({ outdir, required }) {
   const result = buildNative({ outdir });
   if (result.built) {
-    console.log(`${result.path}: adjtimex(2) for the timex collector (${cc()}, ${(statSync(result.path).size / 1024).toFixed(0)} KiB)`);
+    console.log(`${result.path}: adjtimex(2) for the timex collector (${result.compiler}, ${(statSync(result.path).size / 1024).toFixed(0)} KiB)`);
     return 0;
   }
   const out = join(outdir, ADDON_FILE);
@@ -77,10 +77,6 @@ export function buildNativeCli({ outdir, required }) {
   }
   console.error(`build-native: ${out} not built: ${result.reason}\n  ${FALLBACK}.\n  To build it: ${FIX}.`);
   return 0;
-}
-
-function cc() {
-  return (process.env.CC ?? '').trim() || 'cc';
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
