@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Logger } from '../log.js';
 import { RESERVED_LABELS } from '../protocol/names.js';
 import { collectAll } from './collect-all.js';
+import { scavengeBeforeNextCollection } from './young-generation.js';
 import { createCollectors } from './collectors/index.js';
 import { createTextfileCollector } from './textfile/textfile-collector.js';
 import type { Collector, CollectorOptions, HostPaths } from './collectors/types.js';
@@ -172,6 +173,7 @@ export class Agent {
     const now = Date.now();
     if (next <= now) next = now + this.options.intervalMs - ((now - scheduledAt) % this.options.intervalMs);
     this.timer = setTimeout(() => void this.tick(next), next - now);
+    scavengeBeforeNextCollection(next - now); // less RSS: young-generation.ts
   }
 
   private writeStatus(): void {
