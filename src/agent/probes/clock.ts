@@ -2,9 +2,7 @@
 export { epochMs, type EpochClock } from '../../net/epoch-clock.js';
 
 /** Monotonic milliseconds for intervals and deadlines (never for timestamps on the wire). */
-export function monoMs(): number {
-  return Number(process.hrtime.bigint()) / 1e6;
-}
+export { monotonicMs as monoMs } from '../../monotonic-clock.js';
 
 /** Resolves after ms. */
 export function sleep(ms: number): Promise<void> {
